@@ -1,0 +1,23 @@
+/* Adam exactly as torch.optim.Adam with default options (no weight decay, no amsgrad):
+ *   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
+ *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * Moments are kept for every trainable float of Model.params, in the same layout. */
+#ifndef MNIST_ENGINE_ADAM_H
+#define MNIST_ENGINE_ADAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    float lr, beta1, beta2, eps;
+    int64_t step;     /* number of updates done (PyTorch's state['step']) */
+    float *m, *v;     /* exp_avg, exp_avg_sq: MODEL_N_PARAMS each */
+} Adam;
+
+int adam_alloc(Adam *a, float lr);   /* zeroed moments, step 0, betas 0.9/0.999, eps 1e-8 */
+void adam_free(Adam *a);
+/* One update of params[0..n) with gradients grad[0..n). Elementwise, so splitting it across threads
+ * changes nothing. */
+void adam_update(Adam *a, float *params, const float *grad, size_t n);
+
+#endif

@@ -1,0 +1,35 @@
+/* What training measured, as plain growable arrays: filled by the training loop, written to the
+ * checkpoint's /metrics group by io/, drawn by `plot` and the drawing window. No files here. */
+#ifndef MNIST_ENGINE_METRICS_H
+#define MNIST_ENGINE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int32_t epoch;          /* 1-based */
+    float train_loss, train_acc;   /* accuracy as a fraction 0..1 */
+    float test_loss, test_acc;     /* NaN when the epoch was not evaluated */
+    float seconds;          /* wall seconds of the epoch's training (evaluation excluded) */
+    float samples_per_s;
+    float lr;
+} EpochMetrics;
+
+typedef struct {
+    int64_t step;           /* optimizer step, 1-based */
+    float loss, acc;        /* of that batch */
+} StepMetrics;
+
+typedef struct {
+    EpochMetrics *epochs;
+    size_t n_epochs, cap_epochs;
+    StepMetrics *steps;
+    size_t n_steps, cap_steps;
+} MetricLog;
+
+/* Return 0, or -1 when out of memory. */
+int metrics_add_epoch(MetricLog *log, const EpochMetrics *e);
+int metrics_add_step(MetricLog *log, const StepMetrics *s);
+void metrics_free(MetricLog *log);
+
+#endif
