@@ -1,0 +1,187 @@
+/* BLIS-style sgemm: the five loops around the micro-kernel.
+ *
+ *   jc: NC columns of C / op(B)     (the packed kc x NC block of B lives in L3)
+ *    pc: KC of the k dimension      (pack op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels)
+ *     ic: MC rows of C / op(A)      (pack op(A)[ic:ic+mc, pc:pc+kc] into MR-tall panels, ~L2)
+ *      jr: NR columns                (one kc x NR panel of B stays in L1 ...)
+ *       ir: MR rows                  (... while the MR x kc panels of A stream past it)
+ *
+ * Determinism: the k blocks depend only on K (K is split into equal blocks of at most KC_MAX), the
+ * kernel accumulates each element over its k block in order from zero, the first block applies
+ * beta and the later ones add with beta = 1, and edge tiles run the same kernel on a copy of C.
+ * So every element of C sees the same operations whatever M, N, MC, NC or its tile position. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simd/gemm.h"
+#include "simd/ukernel.h"
+
+/* KC: a kc x NR panel of B (<= 384 * 32 * 4 = 48 KB for AVX-512, 24 KB for AVX2) plus the A panel
+ * it meets should sit in L1/L2; MC: mc x kc of packed A about half of a 1 MB L2; NC: the packed
+ * kc x NC of B a few MB. Only KC_MAX affects results (through the k split); MC and NC do not. */
+enum { KC_MAX = 384, MC_BYTES = 512 * 1024, NC_MAX = 2048 };
+
+/* Largest tile of any kernel, for the edge-tile scratch. */
+enum { TILE_MAX_MR = 16, TILE_MAX_NR = 32 };
+
+static const UkernelInfo ukernels[ISA_COUNT] = {
+    [ISA_SCALAR] = {UKERNEL_SCALAR_MR, UKERNEL_SCALAR_NR, ukernel_scalar},
+#ifdef MNIST_SIMD_X86
+    [ISA_AVX2] = {UKERNEL_AVX2_MR, UKERNEL_AVX2_NR, ukernel_avx2},
+    [ISA_AVX512] = {UKERNEL_AVX512_MR, UKERNEL_AVX512_NR, ukernel_avx512},
+#endif
+};
+
+_Static_assert(UKERNEL_SCALAR_MR <= TILE_MAX_MR && UKERNEL_SCALAR_NR <= TILE_MAX_NR, "tile size");
+#ifdef MNIST_SIMD_X86
+_Static_assert(UKERNEL_AVX2_MR <= TILE_MAX_MR && UKERNEL_AVX2_NR <= TILE_MAX_NR, "tile size");
+_Static_assert(UKERNEL_AVX512_MR <= TILE_MAX_MR && UKERNEL_AVX512_NR <= TILE_MAX_NR, "tile size");
+#endif
+
+const UkernelInfo *ukernel_info(Isa isa)
+{
+    const UkernelInfo *u = (unsigned)isa < ISA_COUNT ? &ukernels[isa] : NULL;
+    return u && u->kernel ? u : &ukernels[ISA_SCALAR];
+}
+
+/* ---- per-thread packing buffers: 64-byte aligned, grown when needed, freed at thread exit ---- */
+
+typedef struct {
+    float *p;
+    size_t cap; /* floats */
+} PackBuf;
+
+typedef struct {
+    PackBuf a, b;
+    int registered;
+} PackBufs;
+
+static _Thread_local PackBufs tl_bufs;
+static pthread_key_t bufs_key;
+static pthread_once_t bufs_key_once = PTHREAD_ONCE_INIT;
+
+static void bufs_free(void *arg)
+{
+    PackBufs *bufs = arg;
+    free(bufs->a.p);
+    free(bufs->b.p);
+    memset(bufs, 0, sizeof *bufs);
+}
+
+static void bufs_key_create(void)
+{
+    if (pthread_key_create(&bufs_key, bufs_free) != 0) bufs_key_once = PTHREAD_ONCE_INIT;
+}
+
+static float *buf_reserve(PackBuf *buf, size_t n)
+{
+    if (n <= buf->cap) return buf->p;
+    free(buf->p);
+    const size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+    buf->p = aligned_alloc(64, bytes);
+    if (!buf->p) {
+        fprintf(stderr, "sgemm: out of memory for a %zu-byte packing buffer\n", bytes);
+        abort();
+    }
+    buf->cap = bytes / sizeof(float);
+    if (!tl_bufs.registered) {
+        pthread_once(&bufs_key_once, bufs_key_create);
+        tl_bufs.registered = pthread_setspecific(bufs_key, &tl_bufs) == 0;
+    }
+    return buf->p;
+}
+
+/* ---- driver ---- */
+
+static void scale_c(int M, int N, float beta, float *C, int ldc)
+{
+    for (int i = 0; i < M; i++) {
+        float *c = C + (ptrdiff_t)i * ldc;
+        if (beta == 0.0f)
+            for (int j = 0; j < N; j++) c[j] = 0.0f;
+        else
+            for (int j = 0; j < N; j++) c[j] *= beta;
+    }
+}
+
+void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+           const float *B, int ldb, float beta, float *C, int ldc)
+{
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    const UkernelInfo *u = ukernel_info(isa_current());
+    const int mr = u->mr, nr = u->nr;
+    const UkernelFn kernel = u->kernel;
+
+    /* K in equal blocks of at most KC_MAX: depends on K only. */
+    const int kblocks = (K + KC_MAX - 1) / KC_MAX;
+    const int kcb = (K + kblocks - 1) / kblocks;
+    int mcb = MC_BYTES / (kcb * (int)sizeof(float)) / mr * mr;
+    if (mcb < mr) mcb = mr;
+    if (mcb > (M + mr - 1) / mr * mr) mcb = (M + mr - 1) / mr * mr;
+    int ncb = NC_MAX / nr * nr;
+    if (ncb > (N + nr - 1) / nr * nr) ncb = (N + nr - 1) / nr * nr;
+
+    float *abuf = buf_reserve(&tl_bufs.a, (size_t)mcb * kcb);
+    float *bbuf = buf_reserve(&tl_bufs.b, (size_t)ncb * kcb);
+    _Alignas(64) float tile[TILE_MAX_MR * TILE_MAX_NR];
+
+    for (int jc = 0; jc < N; jc += ncb) {
+        const int nc = N - jc < ncb ? N - jc : ncb;
+        for (int pc = 0; pc < K; pc += kcb) {
+            const int kc = K - pc < kcb ? K - pc : kcb;
+            const float beta_k = pc == 0 ? beta : 1.0f;
+            pack_b(trans_b, B, ldb, pc, kc, jc, nc, nr, bbuf);
+            for (int ic = 0; ic < M; ic += mcb) {
+                const int mc = M - ic < mcb ? M - ic : mcb;
+                pack_a(trans_a, A, lda, ic, mc, pc, kc, mr, abuf);
+                for (int jr = 0; jr < nc; jr += nr) {
+                    const int ncols = nc - jr < nr ? nc - jr : nr;
+                    const float *bp = bbuf + (size_t)jr * kc;
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        const int nrows = mc - ir < mr ? mc - ir : mr;
+                        const float *ap = abuf + (size_t)ir * kc;
+                        float *c = C + (ptrdiff_t)(ic + ir) * ldc + (jc + jr);
+                        if (nrows == mr && ncols == nr) {
+                            kernel(kc, ap, bp, c, ldc, alpha, beta_k);
+                            continue;
+                        }
+                        /* Edge tile: same kernel on a copy of C, then copy the valid part back. */
+                        if (beta_k != 0.0f) {
+                            memset(tile, 0, sizeof(float) * (size_t)mr * nr);
+                            for (int r = 0; r < nrows; r++)
+                                memcpy(tile + r * nr, c + (ptrdiff_t)r * ldc,
+                                       sizeof(float) * (size_t)ncols);
+                        }
+                        kernel(kc, ap, bp, tile, nr, alpha, beta_k);
+                        for (int r = 0; r < nrows; r++)
+                            memcpy(c + (ptrdiff_t)r * ldc, tile + r * nr,
+                                   sizeof(float) * (size_t)ncols);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void sgemm_reference(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
+                     int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float acc = 0.0f;
+            for (int k = 0; k < K; k++) {
+                const float a = trans_a ? A[(ptrdiff_t)k * lda + i] : A[(ptrdiff_t)i * lda + k];
+                const float b = trans_b ? B[(ptrdiff_t)j * ldb + k] : B[(ptrdiff_t)k * ldb + j];
+                acc += a * b;
+            }
+            float *c = &C[(ptrdiff_t)i * ldc + j];
+            *c = beta == 0.0f ? alpha * acc : alpha * acc + beta * *c;
+        }
+}
