@@ -1,0 +1,133 @@
+/* MNIST-like digit preprocessing: see preprocess.h for the steps and why each is there. */
+#include "engine/preprocess.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { FIELD = 28, BOX = 20 };
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Border pixels (each once) into out; returns how many. */
+static size_t gather_border(const float *src, int w, int h, float *out)
+{
+    size_t n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (y == 0 || y == h - 1 || x == 0 || x == w - 1) out[n++] = src[(size_t)y * w + x];
+    return n;
+}
+
+/* Weight of source cell [i, i+1) inside the interval [a0, a1). */
+static float overlap(int i, float a0, float a1)
+{
+    float lo = fmaxf((float)i, a0), hi = fminf((float)(i + 1), a1);
+    return hi > lo ? hi - lo : 0.0f;
+}
+
+/* Area-average resample of the crop (cw x ch at src+offset, stride w) to nw x nh. Each output
+ * pixel is the mean of the source area it covers; works for shrinking and enlarging alike. */
+static void resample(const float *ink, int w, int x0, int y0, int cw, int ch, float *out, int nw, int nh)
+{
+    float sx = (float)cw / (float)nw, sy = (float)ch / (float)nh;
+    for (int oy = 0; oy < nh; oy++) {
+        float ay0 = oy * sy, ay1 = (oy + 1) * sy;
+        for (int ox = 0; ox < nw; ox++) {
+            float ax0 = ox * sx, ax1 = (ox + 1) * sx;
+            double acc = 0;
+            for (int y = (int)floorf(ay0); y < ch && y < (int)ceilf(ay1); y++) {
+                float wy = overlap(y, ay0, ay1);
+                for (int x = (int)floorf(ax0); x < cw && x < (int)ceilf(ax1); x++)
+                    acc += (double)wy * overlap(x, ax0, ax1) * ink[(size_t)(y0 + y) * w + (x0 + x)];
+            }
+            out[oy * nw + ox] = (float)(acc / ((double)sx * sy));
+        }
+    }
+}
+
+/* Adds v at fractional position (x, y) of the field with bilinear weights (mass preserving). */
+static void splat(float *dst, float x, float y, float v)
+{
+    int ix = (int)floorf(x), iy = (int)floorf(y);
+    float fx = x - ix, fy = y - iy;
+    const float wts[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
+    const int px[4] = {ix, ix + 1, ix, ix + 1}, py[4] = {iy, iy, iy + 1, iy + 1};
+    for (int k = 0; k < 4; k++)
+        if (px[k] >= 0 && px[k] < FIELD && py[k] >= 0 && py[k] < FIELD) dst[py[k] * FIELD + px[k]] += v * wts[k];
+}
+
+int preprocess_digit(const float *src, int w, int h, float dst[784])
+{
+    memset(dst, 0, FIELD * FIELD * sizeof(float));
+    if (!src || w <= 0 || h <= 0) return -1;
+    size_t n = (size_t)w * h;
+    float *ink = malloc(n * sizeof(float));
+    float *border = malloc(((size_t)2 * w + 2 * h) * sizeof(float));
+    if (!ink || !border) {
+        free(ink);
+        free(border);
+        return -1;
+    }
+
+    /* 1-2. Polarity and background from the border, which is normally paper, not ink. */
+    size_t nb = gather_border(src, w, h, border);
+    size_t bright = 0;
+    for (size_t i = 0; i < nb; i++) bright += border[i] > 0.5f;
+    int invert = 2 * bright > nb;
+    for (size_t i = 0; i < nb; i++) border[i] = invert ? 1.0f - border[i] : border[i];
+    qsort(border, nb, sizeof(float), cmp_float);
+    float bg = fminf(fmaxf(border[nb / 2], 0.0f), 0.99f);
+    free(border);
+    for (size_t i = 0; i < n; i++) {
+        float v = fminf(fmaxf(src[i], 0.0f), 1.0f);
+        v = invert ? 1.0f - v : v;
+        ink[i] = fmaxf(0.0f, (v - bg) / (1.0f - bg));
+    }
+
+    /* 3. Bounding box of the ink. */
+    int x0 = w, y0 = h, x1 = -1, y1 = -1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (ink[(size_t)y * w + x] > PREPROCESS_INK_THRESHOLD) {
+                x0 = x < x0 ? x : x0;
+                x1 = x > x1 ? x : x1;
+                y0 = y < y0 ? y : y0;
+                y1 = y > y1 ? y : y1;
+            }
+    if (x1 < 0) {
+        free(ink);
+        return -1;
+    }
+    /* Below-threshold ink outside the box is dropped: it is paper noise, not stroke. */
+    int cw = x1 - x0 + 1, ch = y1 - y0 + 1;
+
+    /* 4. Longer side to 20 px, aspect kept. */
+    float s = (float)BOX / (float)(cw > ch ? cw : ch);
+    int nw = (int)lroundf(cw * s), nh = (int)lroundf(ch * s);
+    nw = nw < 1 ? 1 : nw > BOX ? BOX : nw;
+    nh = nh < 1 ? 1 : nh > BOX ? BOX : nh;
+    float patch[BOX * BOX];
+    resample(ink, w, x0, y0, cw, ch, patch, nw, nh);
+    free(ink);
+
+    /* 5. Centre of mass to (14, 14). */
+    double mass = 0, mx = 0, my = 0;
+    for (int y = 0; y < nh; y++)
+        for (int x = 0; x < nw; x++) {
+            double v = patch[y * nw + x];
+            mass += v;
+            mx += v * x;
+            my += v * y;
+        }
+    if (mass <= 0) return -1;
+    float offx = (float)(FIELD / 2 - mx / mass), offy = (float)(FIELD / 2 - my / mass);
+    for (int y = 0; y < nh; y++)
+        for (int x = 0; x < nw; x++) splat(dst, x + offx, y + offy, patch[y * nw + x]);
+    for (int i = 0; i < FIELD * FIELD; i++) dst[i] = fminf(fmaxf(dst[i], 0.0f), 1.0f);
+    return 0;
+}

@@ -1,0 +1,164 @@
+/* PNG read and write through libpng's classic API. libpng reports errors by calling our handler,
+ * which longjmps back here; warnings are dropped (library code never prints). Everything that
+ * must be freed after a longjmp is kept in volatile locals or the context struct. */
+#include "io/image_formats.h"
+
+#include <errno.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    char msg[200];
+} PngCtx;
+
+static void on_error(png_structp png, png_const_charp msg)
+{
+    PngCtx *ctx = png_get_error_ptr(png);
+    snprintf(ctx->msg, sizeof ctx->msg, "%s", msg);
+    png_longjmp(png, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp msg) { (void)png, (void)msg; }
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* One pixel of a row (8- or 16-bit samples, 1..4 channels after png_set_expand) as gray 0..1. */
+static float pixel_gray(const png_byte *row, size_t x, int ch, int depth)
+{
+    float s[4];
+    for (int c = 0; c < ch; c++) {
+        size_t i = x * (size_t)ch + (size_t)c;
+        s[c] = depth == 16 ? (float)((unsigned)row[2 * i] << 8 | row[2 * i + 1]) / 65535.0f
+                           : (float)row[i] / 255.0f;
+    }
+    switch (ch) {
+    case 1: return s[0];
+    case 2: return s[0] * s[1] + (1.0f - s[1]);                      /* gray + alpha over white */
+    case 3: return luma601(s[0], s[1], s[2]);
+    default: return luma601(s[0], s[1], s[2]) * s[3] + (1.0f - s[3]); /* RGBA over white */
+    }
+}
+
+int png_read_gray(FILE *f, const char *path, GrayImage *img, char *err, size_t errlen)
+{
+    PngCtx ctx = {""};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
+    if (!png) return fail(err, errlen, "%s: out of memory", path);
+    png_infop info = png_create_info_struct(png);
+    png_byte *volatile raw = NULL;
+    png_bytep *volatile rows = NULL;
+    float *volatile pix = NULL;
+    if (!info || setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+        free(raw);
+        free(rows);
+        free(pix);
+        return fail(err, errlen, "%s: corrupt or truncated PNG: %s", path, ctx.msg[0] ? ctx.msg : "out of memory");
+    }
+    png_init_io(png, f);
+    png_set_user_limits(png, IMAGE_MAX_SIDE, IMAGE_MAX_SIDE);
+    png_read_info(png, info);
+    png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    if ((size_t)w * h > IMAGE_MAX_PIXELS) png_error(png, "image too large");
+    /* Palette -> RGB, gray below 8 bits -> 8 bits, tRNS chunk -> alpha channel. */
+    png_set_expand(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    int ch = png_get_channels(png, info), depth = png_get_bit_depth(png, info);
+    size_t rowbytes = png_get_rowbytes(png, info);
+    raw = malloc(rowbytes * h);
+    rows = malloc(h * sizeof *rows);
+    pix = malloc((size_t)w * h * sizeof(float));
+    if (!raw || !rows || !pix) png_error(png, "out of memory");
+    for (png_uint_32 y = 0; y < h; y++) rows[y] = raw + y * rowbytes;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    for (png_uint_32 y = 0; y < h; y++)
+        for (png_uint_32 x = 0; x < w; x++) pix[(size_t)y * w + x] = pixel_gray(rows[y], x, ch, depth);
+    png_destroy_read_struct(&png, &info, NULL);
+    free(raw);
+    free(rows);
+    img->w = (int)w;
+    img->h = (int)h;
+    img->pix = pix;
+    return 0;
+}
+
+/* Encode into an open stream; 0 or -1 with the libpng message in ctx. */
+static int png_encode(FILE *f, const uint8_t *pixels, int w, int h, int channels, PngCtx *ctx)
+{
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, ctx, on_error, on_warning);
+    if (!png) {
+        snprintf(ctx->msg, sizeof ctx->msg, "out of memory");
+        return -1;
+    }
+    png_infop info = png_create_info_struct(png);
+    if (!info || setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, info ? &info : NULL);
+        if (!ctx->msg[0]) snprintf(ctx->msg, sizeof ctx->msg, "out of memory");
+        return -1;
+    }
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8,
+                 channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (int y = 0; y < h; y++) png_write_row(png, pixels + (size_t)y * (size_t)w * (size_t)channels);
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    return 0;
+}
+
+int image_save_png(const char *path, const uint8_t *pixels, int w, int h, int channels, char *err,
+                   size_t errlen)
+{
+    if (!pixels || w <= 0 || h <= 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE ||
+        (channels != 1 && channels != 3))
+        return fail(err, errlen, "%s: cannot write a %dx%d image with %d channels (need 1 or 3)", path,
+                    w, h, channels);
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp) return fail(err, errlen, "%s: out of memory", path);
+    snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        fail(err, errlen, "%s: cannot create a temporary file %s: %s", path, tmp, strerror(e));
+        free(tmp);
+        return -1;
+    }
+    if (fchmod(fd, 0644) != 0) { /* not fatal: the image is still correct */ }
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        fail(err, errlen, "%s: cannot open %s: %s", path, tmp, strerror(e));
+        free(tmp);
+        return -1;
+    }
+    PngCtx ctx = {""};
+    int rc = png_encode(f, pixels, w, h, channels, &ctx);
+    if (rc) fail(err, errlen, "%s: cannot encode PNG: %s", path, ctx.msg);
+    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        rc = fail(err, errlen, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+    if (fclose(f) != 0 && rc == 0) rc = fail(err, errlen, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = fail(err, errlen, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
+    if (rc) unlink(tmp);
+    free(tmp);
+    return rc;
+}
