@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
-static int check_cases_ = 0, check_failures_ = 0, check_case_failed_ = 0;
+__attribute__((unused)) static int check_cases_ = 0, check_failures_ = 0, check_case_failed_ = 0;
 
 #define CHECK(cond, ...)                                                                    \
     do {                                                                                    \

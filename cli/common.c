@@ -1,0 +1,79 @@
+#include "cli/common.h"
+
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int parse_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, "mnist-cnn %s: %s expects a whole number from %ld to %ld, got '%s'\n", cmd,
+                opt, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+        fprintf(stderr, "mnist-cnn %s: %s expects a number from %g to %g, got '%s'\n", cmd, opt,
+                lo, hi, s);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+int usage_error(const char *cmd)
+{
+    fprintf(stderr, "Try 'mnist-cnn %s --help'.\n", cmd);
+    return EXIT_USAGE;
+}
+
+const char *default_data_dir(void)
+{
+    const char *d = getenv("MNIST_DATA");
+    return d && *d ? d : "data/mnist";
+}
+
+int load_checkpoint_or_report(const char *path, Model *m, CheckpointMeta *meta, MetricLog *log)
+{
+    char err[512];
+    if (model_alloc(m)) {
+        fprintf(stderr, "mnist-cnn: out of memory\n");
+        return -1;
+    }
+    if (checkpoint_load(path, m, NULL, meta, log, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn: %s\n", err);
+        model_free(m);
+        return -1;
+    }
+    return 0;
+}
+
+int set_threads(long n)
+{
+    int t = n > 0 ? (int)n : omp_get_num_procs();
+    omp_set_num_threads(t);
+    return t;
+}
+
+void json_string(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+}

@@ -1,0 +1,34 @@
+/* What the subcommands share: exit codes, option parsing with clear messages, model loading. */
+#ifndef MNIST_CLI_COMMON_H
+#define MNIST_CLI_COMMON_H
+
+#include "engine/metrics.h"
+#include "engine/model.h"
+#include "io/checkpoint.h"
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* Parse an integer / float option value in [lo, hi]; on error print
+ * "mnist-cnn CMD: --OPT expects ..." and return -1. */
+int parse_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+int parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, float *out);
+
+/* Unknown option / missing argument from getopt_long: print a hint and return EXIT_USAGE. */
+int usage_error(const char *cmd);
+
+/* The data directory: $MNIST_DATA if set, else "data/mnist". */
+const char *default_data_dir(void);
+/* The checkpoint the main job writes, used when a command is given none. */
+#define DEFAULT_CHECKPOINT "runs/model.h5"
+
+/* Allocate m and load a checkpoint into it (meta and log optional). Prints the error and returns
+ * -1 on failure. */
+int load_checkpoint_or_report(const char *path, Model *m, CheckpointMeta *meta, MetricLog *log);
+
+/* OpenMP thread count to use: n if > 0, else all cores. Sets it for the whole process. */
+int set_threads(long n);
+
+/* Print JSON-escaped s (without quotes) to f. */
+void json_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,56 @@
+/* mnist-cnn: the command-line entry point. Picks the kernel ISA once, then hands over to the
+ * subcommand. */
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "simd/isa.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"train", cmd_train, "train the network and write a checkpoint"},
+    {"eval", cmd_eval, "test accuracy, per-class accuracy and confusion matrix of a checkpoint"},
+    {"predict", cmd_predict, "read digits from PNG/PGM images or an IDX file"},
+    {"info", cmd_info, "what a checkpoint holds"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: mnist-cnn COMMAND [OPTIONS]   (mnist-cnn COMMAND --help for more)\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n  --version   version and the kernel instruction set in use\n"
+               "Environment: MNIST_CNN_ISA=scalar|avx2|avx512 forces a kernel path; MNIST_DATA sets "
+               "the default data folder.\n");
+}
+
+int main(int argc, char **argv)
+{
+    char err[256];
+    if (isa_init_from_env(err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("mnist-cnn %s (kernels: %s)\n", MNIST_CNN_VERSION, isa_name(isa_current()));
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "mnist-cnn: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,28 @@
+/* Everything random in training, each a pure function of (seed, epoch/step, sample): input
+ * normalisation, the random affine augmentation, the epoch's shuffle and the dropout mask. */
+#ifndef MNIST_ENGINE_AUGMENT_H
+#define MNIST_ENGINE_AUGMENT_H
+
+#include <stdint.h>
+
+/* ToTensor + Normalize(0.5, 0.5): out = (in/255 - 0.5) / 0.5, 784 values. */
+void normalize_image(float out[784], const uint8_t in[784]);
+
+/* The parameters of one random affine draw (torchvision RandomAffine(degrees=15,
+ * translate=(0.1, 0.1), scale=(0.8, 1.2)): angle uniform in [-15, 15] degrees, translation
+ * round(uniform(-2.8, 2.8)) whole pixels in x and y, scale uniform in [0.8, 1.2], no shear). */
+typedef struct { float angle_deg, scale; int tx, ty; } AffineParams;
+AffineParams affine_draw(uint64_t seed, uint64_t epoch, uint64_t sample_index);
+
+/* Apply an affine map about the image centre with bilinear sampling and fill 0 (black), then
+ * normalise: out is ready for the network. */
+void affine_apply(float out[784], const uint8_t in[784], AffineParams p);
+
+/* Shuffle perm[0..n) (Fisher-Yates) for the given epoch; perm is first set to 0..n-1. */
+void shuffle_indices(int *perm, int n, uint64_t seed, uint64_t epoch);
+
+/* Dropout(p) multipliers for sample `row` of optimizer step `step`: 0 with probability p, else
+ * 1/(1-p), n values. */
+void dropout_mask(float *mask, int n, float p, uint64_t seed, uint64_t step, uint64_t row);
+
+#endif

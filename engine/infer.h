@@ -1,0 +1,19 @@
+/* The inference API for `predict` and the drawing window: one call from a 28x28 image to
+ * logits and probabilities, plus the feature maps on request, with no allocation per call. */
+#ifndef MNIST_ENGINE_INFER_H
+#define MNIST_ENGINE_INFER_H
+
+#include "engine/model.h"
+
+typedef struct Infer Infer;
+
+Infer *infer_create(void);   /* NULL when out of memory */
+void infer_free(Infer *inf);
+
+/* img: 28x28 in 0..1, white ink on black (as MNIST and engine/preprocess.h produce). Outputs
+ * that are NULL are skipped: logits[10], probs[10] (softmax), maps1 (32,28,28) and maps2
+ * (64,14,14): conv1/conv2 activations after BatchNorm + ReLU. Returns the predicted digit. */
+int infer_run(Infer *inf, const Model *m, const float img[784], float logits[10], float probs[10],
+              float *maps1, float *maps2);
+
+#endif

@@ -1,0 +1,405 @@
+/* The fast path, phase by phase; see net.h for the threading contract. Chunk k holds samples
+ * [k*NET_CHUNK, k*NET_CHUNK + S) and its tensors sit at offset s0 * (per-sample size) of each
+ * buffer, in the chunk layout [C][S][H*W] (see conv_ops.h). */
+#include "engine/net.h"
+#include "engine/conv_ops.h"
+#include "engine/layers_ref.h"
+#include "engine/augment.h"
+#include "simd/gemm.h"
+
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#define BN_EPS 1e-5f
+#define BN_MOMENTUM 0.1f
+
+enum {
+    HW1 = IMG_PIXELS, HW2 = P1_H * P1_W, HW3 = P2_H * P2_W,
+    K1 = 9, K2 = C1 * 9,                               /* GEMM depth of conv1 / conv2 */
+    /* per-chunk conv gradients: conv1.weight, conv1.bias, conv2.weight, conv2.bias */
+    CG_W1 = 0, CG_B1 = CG_W1 + C1 * K1, CG_W2 = CG_B1 + C1, CG_B2 = CG_W2 + C2 * K2,
+    CG_SIZE = CG_B2 + C2,
+    FC1_FWD_BLOCK = 32,        /* fc1 forward: output columns per task */
+    FC1_BWD_BLOCK = 224,       /* fc1 backward: input columns per task (3136 = 14 * 224) */
+};
+
+/* Batch-wide BatchNorm values of one layer. */
+typedef struct {
+    float mean[C2], rstd[C2], scale[C2], shift[C2];   /* scale/shift: the affine to apply */
+    float mean_dy[C2], mean_dy_xhat[C2];               /* backward sums / N */
+} BnState;
+
+struct Net {
+    int max_batch, max_chunks, threads;
+    float *x;                       /* [B][784] */
+    float *col1, *c1, *dc1;         /* [9][S*784], [C1][S*784] x2 */
+    float *p1;                      /* [C1][S*196] */
+    uint8_t *arg1;
+    float *col2, *c2, *dc2;         /* [288][S*196], [C2][S*196] x2 */
+    float *flat, *dflat;            /* [B][3136] */
+    uint8_t *arg2;
+    float *h, *hr, *mask, *hd, *dh, *dhd;   /* [B][128] */
+    float *logits, *probs, *dlogits;        /* [B][10] */
+    float *dcol2, *dp1;             /* per thread: [288][CHUNK*196], [C1][CHUNK*196] */
+    float *cgrad;                   /* [chunks][CG_SIZE] */
+    double *st_mean, *st_m2;        /* [chunks][C2]: forward partial statistics */
+    double *st_dy, *st_dyx;         /* [chunks][C2]: backward partial sums */
+    float *grad;                    /* MODEL_N_PARAMS */
+    BnState bn1, bn2;
+    int last_batch;
+};
+
+static void *alloc_f(size_t n) { return aligned_calloc(n, sizeof(float)); }
+
+Net *net_create(int max_batch, int threads)
+{
+    Net *n = aligned_calloc(1, sizeof *n);
+    if (!n) return NULL;
+    size_t B = (size_t)max_batch;
+    n->max_batch = max_batch;
+    n->max_chunks = (max_batch + NET_CHUNK - 1) / NET_CHUNK;
+    n->threads = threads > 0 ? threads : omp_get_max_threads();
+    n->x = alloc_f(B * HW1);
+    n->col1 = alloc_f(B * K1 * HW1);
+    n->c1 = alloc_f(B * C1 * HW1);
+    n->dc1 = alloc_f(B * C1 * HW1);
+    n->p1 = alloc_f(B * C1 * HW2);
+    n->arg1 = aligned_calloc(B * C1 * HW2, 1);
+    n->col2 = alloc_f(B * K2 * HW2);
+    n->c2 = alloc_f(B * C2 * HW2);
+    n->dc2 = alloc_f(B * C2 * HW2);
+    n->flat = alloc_f(B * FC1_IN);
+    n->dflat = alloc_f(B * FC1_IN);
+    n->arg2 = aligned_calloc(B * FC1_IN, 1);
+    float **fc[] = {&n->h, &n->hr, &n->mask, &n->hd, &n->dh, &n->dhd};
+    for (size_t i = 0; i < sizeof fc / sizeof fc[0]; i++) *fc[i] = alloc_f(B * FC1_OUT);
+    n->logits = alloc_f(B * N_CLASSES);
+    n->probs = alloc_f(B * N_CLASSES);
+    n->dlogits = alloc_f(B * N_CLASSES);
+    n->dcol2 = alloc_f((size_t)n->threads * K2 * NET_CHUNK * HW2);
+    n->dp1 = alloc_f((size_t)n->threads * C1 * NET_CHUNK * HW2);
+    n->cgrad = alloc_f((size_t)n->max_chunks * CG_SIZE);
+    n->st_mean = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
+    n->st_m2 = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
+    n->st_dy = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
+    n->st_dyx = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
+    n->grad = alloc_f(MODEL_N_PARAMS);
+    void *all[] = {n->x, n->col1, n->c1, n->dc1, n->p1, n->arg1, n->col2, n->c2, n->dc2,
+                   n->flat, n->dflat, n->arg2, n->h, n->hr, n->mask, n->hd, n->dh, n->dhd,
+                   n->logits, n->probs, n->dlogits, n->dcol2, n->dp1, n->cgrad, n->st_mean,
+                   n->st_m2, n->st_dy, n->st_dyx, n->grad};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!all[i]) {
+            net_free(n);
+            return NULL;
+        }
+    return n;
+}
+
+void net_free(Net *n)
+{
+    if (!n) return;
+    void *all[] = {n->x, n->col1, n->c1, n->dc1, n->p1, n->arg1, n->col2, n->c2, n->dc2,
+                   n->flat, n->dflat, n->arg2, n->h, n->hr, n->mask, n->hd, n->dh, n->dhd,
+                   n->logits, n->probs, n->dlogits, n->dcol2, n->dp1, n->cgrad, n->st_mean,
+                   n->st_m2, n->st_dy, n->st_dyx, n->grad};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) aligned_free(all[i]);
+    aligned_free(n);
+}
+
+const float *net_grad(const Net *net) { return net->grad; }
+
+static int chunk_size(int B, int k)
+{
+    int s = B - k * NET_CHUNK;
+    return s < NET_CHUNK ? s : NET_CHUNK;
+}
+
+/* out[c][0..n) = bias[c], the start value of a convolution GEMM with beta = 1. */
+static void fill_rows(float *out, const float *bias, int rows, size_t n)
+{
+    for (int r = 0; r < rows; r++)
+        for (size_t i = 0; i < n; i++) out[r * n + i] = bias[r];
+}
+
+/* Merge the chunks' statistics in chunk order into batch mean/rstd and the scale/shift to apply;
+ * update the running statistics like PyTorch (unbiased variance, momentum 0.1). */
+static void bn_finish_stats(Net *net, BnState *bn, Model *m, ParamId gamma, ParamId beta,
+                            BufferId rmean, BufferId rvar, int counter, int C, int B, int HW)
+{
+    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    const float *g = model_param(m, gamma), *b = model_param(m, beta);
+    float *rm = model_buffer(m, rmean), *rv = model_buffer(m, rvar);
+    double total = (double)B * HW;
+    for (int c = 0; c < C; c++) {
+        double cnt = 0, mean = 0, m2 = 0;
+        for (int k = 0; k < chunks; k++)
+            bn_merge_stats(&cnt, &mean, &m2, (double)chunk_size(B, k) * HW,
+                           net->st_mean[k * C2 + c], net->st_m2[k * C2 + c]);
+        double var = m2 / total;
+        bn->mean[c] = (float)mean;
+        bn->rstd[c] = (float)(1.0 / sqrt(var + BN_EPS));
+        bn->scale[c] = g[c] * bn->rstd[c];
+        bn->shift[c] = b[c] - bn->mean[c] * bn->scale[c];
+        float unbiased = (float)(total > 1 ? m2 / (total - 1) : var);
+        rm[c] = (1.0f - BN_MOMENTUM) * rm[c] + BN_MOMENTUM * bn->mean[c];
+        rv[c] = (1.0f - BN_MOMENTUM) * rv[c] + BN_MOMENTUM * unbiased;
+    }
+    m->counters[counter]++;
+}
+
+/* Eval mode: the affine from the running statistics. */
+static void bn_eval_affine(BnState *bn, const Model *m, ParamId gamma, ParamId beta,
+                           BufferId rmean, BufferId rvar, int C)
+{
+    const float *g = model_param(m, gamma), *b = model_param(m, beta);
+    const float *rm = model_buffer(m, rmean), *rv = model_buffer(m, rvar);
+    for (int c = 0; c < C; c++) {
+        float r = 1.0f / sqrtf(rv[c] + BN_EPS);
+        bn->scale[c] = g[c] * r;
+        bn->shift[c] = b[c] - rm[c] * bn->scale[c];
+    }
+}
+
+/* Forward through everything up to the logits (net->logits). train: batch statistics, running
+ * statistics update and dropout. */
+static void forward(Net *net, Model *m, int B, int train, uint64_t seed, uint64_t step)
+{
+    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    const float *w1 = model_param(m, P_CONV1_W), *b1 = model_param(m, P_CONV1_B);
+    const float *w2 = model_param(m, P_CONV2_W), *b2 = model_param(m, P_CONV2_B);
+    net->last_batch = B;
+
+    /* conv1 per chunk (+ its BatchNorm statistics) */
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int k = 0; k < chunks; k++) {
+        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+        float *col = net->col1 + (size_t)s0 * K1 * HW1, *c1 = net->c1 + (size_t)s0 * C1 * HW1;
+        im2col3x3(col, net->x + (size_t)s0 * HW1, 1, S, IMG_H, IMG_W);
+        fill_rows(c1, b1, C1, (size_t)S * HW1);
+        sgemm(false, false, C1, S * HW1, K1, 1.0f, w1, K1, col, S * HW1, 1.0f, c1, S * HW1);
+        if (train) bn_chunk_stats(net->st_mean + k * C2, net->st_m2 + k * C2, c1, C1, (size_t)S * HW1);
+    }
+    if (train)
+        bn_finish_stats(net, &net->bn1, m, P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, 0, C1, B, HW1);
+    else
+        bn_eval_affine(&net->bn1, m, P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, C1);
+
+    /* bn1 + ReLU + pool, conv2 per chunk (+ statistics) */
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int k = 0; k < chunks; k++) {
+        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+        float *p1 = net->p1 + (size_t)s0 * C1 * HW2, *col = net->col2 + (size_t)s0 * K2 * HW2;
+        float *c2 = net->c2 + (size_t)s0 * C2 * HW2;
+        bn_relu_pool_forward(p1, net->arg1 + (size_t)s0 * C1 * HW2, net->c1 + (size_t)s0 * C1 * HW1,
+                             net->bn1.scale, net->bn1.shift, C1, S, IMG_H, IMG_W,
+                             (Strides){(size_t)S * HW1, HW1}, (Strides){(size_t)S * HW2, HW2});
+        im2col3x3(col, p1, C1, S, P1_H, P1_W);
+        fill_rows(c2, b2, C2, (size_t)S * HW2);
+        sgemm(false, false, C2, S * HW2, K2, 1.0f, w2, K2, col, S * HW2, 1.0f, c2, S * HW2);
+        if (train) bn_chunk_stats(net->st_mean + k * C2, net->st_m2 + k * C2, c2, C2, (size_t)S * HW2);
+    }
+    if (train)
+        bn_finish_stats(net, &net->bn2, m, P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, 1, C2, B, HW2);
+    else
+        bn_eval_affine(&net->bn2, m, P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, C2);
+
+    /* bn2 + ReLU + pool straight into fc1's sample-major input */
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int k = 0; k < chunks; k++) {
+        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+        bn_relu_pool_forward(net->flat + (size_t)s0 * FC1_IN, net->arg2 + (size_t)s0 * FC1_IN,
+                             net->c2 + (size_t)s0 * C2 * HW2, net->bn2.scale, net->bn2.shift, C2, S,
+                             P1_H, P1_W, (Strides){(size_t)S * HW2, HW2}, (Strides){HW3, FC1_IN});
+    }
+
+    /* fc1 by blocks of output columns */
+    const float *fw = model_param(m, P_FC1_W), *fb = model_param(m, P_FC1_B);
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int j = 0; j < FC1_OUT / FC1_FWD_BLOCK; j++) {
+        int o0 = j * FC1_FWD_BLOCK;
+        for (int b = 0; b < B; b++)
+            memcpy(net->h + (size_t)b * FC1_OUT + o0, fb + o0, sizeof(float) * FC1_FWD_BLOCK);
+        sgemm(false, true, B, FC1_FWD_BLOCK, FC1_IN, 1.0f, net->flat, FC1_IN,
+              fw + (size_t)o0 * FC1_IN, FC1_IN, 1.0f, net->h + o0, FC1_OUT);
+    }
+
+    /* ReLU, dropout, fc2: small, on the reference layers */
+    ref_relu_forward(net->hr, net->h, B * FC1_OUT);
+    for (int b = 0; b < B; b++) {
+        float *mask = net->mask + (size_t)b * FC1_OUT;
+        if (train) dropout_mask(mask, FC1_OUT, 0.5f, seed, step, (uint64_t)b);
+        else for (int i = 0; i < FC1_OUT; i++) mask[i] = 1.0f;
+    }
+    ref_dropout_forward(net->hd, net->hr, net->mask, B * FC1_OUT);
+    ref_linear_forward(net->logits, net->hd, model_param(m, P_FC2_W), model_param(m, P_FC2_B), B,
+                       FC1_OUT, N_CLASSES);
+}
+
+/* Sum chunk partial sums in chunk order and turn them into the BatchNorm backward means plus the
+ * gamma/beta gradients. */
+static void bn_finish_sums(Net *net, BnState *bn, ParamId gamma, ParamId beta, int C, int B, int HW)
+{
+    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    Model g = {.params = net->grad};
+    float *dg = model_param(&g, gamma), *db = model_param(&g, beta);
+    double total = (double)B * HW;
+    for (int c = 0; c < C; c++) {
+        double s1 = 0, s2 = 0;
+        for (int k = 0; k < chunks; k++) {
+            s1 += net->st_dy[k * C2 + c];
+            s2 += net->st_dyx[k * C2 + c];
+        }
+        dg[c] = (float)s2;
+        db[c] = (float)s1;
+        bn->mean_dy[c] = (float)(s1 / total);
+        bn->mean_dy_xhat[c] = (float)(s2 / total);
+    }
+}
+
+static void row_sums(float *out, const float *x, int rows, size_t n)
+{
+    for (int r = 0; r < rows; r++) {
+        float s = 0.0f;
+        for (size_t i = 0; i < n; i++) s += x[r * n + i];
+        out[r] = s;
+    }
+}
+
+static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
+{
+    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    Model g = {.params = net->grad};
+
+    /* loss -> fc2 -> dropout -> ReLU */
+    ref_softmax_xent_backward(net->dlogits, net->probs, labels, B, N_CLASSES);
+    memset(model_param(&g, P_FC2_W), 0, sizeof(float) * N_CLASSES * FC1_OUT);
+    memset(model_param(&g, P_FC2_B), 0, sizeof(float) * N_CLASSES);
+    ref_linear_backward(net->dhd, model_param(&g, P_FC2_W), model_param(&g, P_FC2_B), net->dlogits,
+                        net->hd, model_param(m, P_FC2_W), B, FC1_OUT, N_CLASSES);
+    ref_dropout_backward(net->dh, net->dhd, net->mask, B * FC1_OUT);
+    ref_relu_backward(net->dh, net->dh, net->hr, B * FC1_OUT);
+
+    /* fc1: bias gradient, then weight and input gradients by blocks of input columns */
+    float *gfb = model_param(&g, P_FC1_B);
+    memset(gfb, 0, sizeof(float) * FC1_OUT);
+    for (int b = 0; b < B; b++)
+        for (int o = 0; o < FC1_OUT; o++) gfb[o] += net->dh[(size_t)b * FC1_OUT + o];
+    float *gfw = model_param(&g, P_FC1_W);
+    const float *fw = model_param(m, P_FC1_W);
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int j = 0; j < FC1_IN / FC1_BWD_BLOCK; j++) {
+        int i0 = j * FC1_BWD_BLOCK;
+        sgemm(true, false, FC1_OUT, FC1_BWD_BLOCK, B, 1.0f, net->dh, FC1_OUT, net->flat + i0,
+              FC1_IN, 0.0f, gfw + i0, FC1_IN);
+        sgemm(false, false, B, FC1_BWD_BLOCK, FC1_OUT, 1.0f, net->dh, FC1_OUT, fw + i0, FC1_IN,
+              0.0f, net->dflat + i0, FC1_IN);
+    }
+
+    /* pool2 + ReLU backward, bn2 partial sums */
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int k = 0; k < chunks; k++) {
+        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+        float *dc2 = net->dc2 + (size_t)s0 * C2 * HW2;
+        relu_pool_backward(dc2, net->dflat + (size_t)s0 * FC1_IN, net->flat + (size_t)s0 * FC1_IN,
+                           net->arg2 + (size_t)s0 * FC1_IN, C2, S, P1_H, P1_W,
+                           (Strides){(size_t)S * HW2, HW2}, (Strides){HW3, FC1_IN});
+        bn_backward_sums(net->st_dy + k * C2, net->st_dyx + k * C2, dc2,
+                         net->c2 + (size_t)s0 * C2 * HW2, net->bn2.mean, net->bn2.rstd, C2,
+                         (size_t)S * HW2);
+    }
+    bn_finish_sums(net, &net->bn2, P_BN2_W, P_BN2_B, C2, B, HW2);
+
+    /* bn2 backward, conv2 weight and input gradients, pool1 + ReLU backward, bn1 partial sums */
+    const float *w2 = model_param(m, P_CONV2_W);
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int k = 0; k < chunks; k++) {
+        int s0 = k * NET_CHUNK, S = chunk_size(B, k), t = omp_get_thread_num();
+        float *dc2 = net->dc2 + (size_t)s0 * C2 * HW2, *c2 = net->c2 + (size_t)s0 * C2 * HW2;
+        float *col = net->col2 + (size_t)s0 * K2 * HW2, *cg = net->cgrad + (size_t)k * CG_SIZE;
+        float *dcol = net->dcol2 + (size_t)t * K2 * NET_CHUNK * HW2;
+        float *dp1 = net->dp1 + (size_t)t * C1 * NET_CHUNK * HW2;
+        float *dc1 = net->dc1 + (size_t)s0 * C1 * HW1;
+        bn_backward_apply(dc2, c2, net->bn2.mean, net->bn2.rstd, model_param(m, P_BN2_W),
+                          net->bn2.mean_dy, net->bn2.mean_dy_xhat, C2, (size_t)S * HW2);
+        sgemm(false, true, C2, K2, S * HW2, 1.0f, dc2, S * HW2, col, S * HW2, 0.0f, cg + CG_W2, K2);
+        row_sums(cg + CG_B2, dc2, C2, (size_t)S * HW2);
+        sgemm(true, false, K2, S * HW2, C2, 1.0f, w2, K2, dc2, S * HW2, 0.0f, dcol, S * HW2);
+        col2im3x3(dp1, dcol, C1, S, P1_H, P1_W);
+        relu_pool_backward(dc1, dp1, net->p1 + (size_t)s0 * C1 * HW2,
+                           net->arg1 + (size_t)s0 * C1 * HW2, C1, S, IMG_H, IMG_W,
+                           (Strides){(size_t)S * HW1, HW1}, (Strides){(size_t)S * HW2, HW2});
+        bn_backward_sums(net->st_dy + k * C2, net->st_dyx + k * C2, dc1,
+                         net->c1 + (size_t)s0 * C1 * HW1, net->bn1.mean, net->bn1.rstd, C1,
+                         (size_t)S * HW1);
+    }
+    bn_finish_sums(net, &net->bn1, P_BN1_W, P_BN1_B, C1, B, HW1);
+
+    /* bn1 backward, conv1 weight gradient */
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int k = 0; k < chunks; k++) {
+        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+        float *dc1 = net->dc1 + (size_t)s0 * C1 * HW1, *cg = net->cgrad + (size_t)k * CG_SIZE;
+        bn_backward_apply(dc1, net->c1 + (size_t)s0 * C1 * HW1, net->bn1.mean, net->bn1.rstd,
+                          model_param(m, P_BN1_W), net->bn1.mean_dy, net->bn1.mean_dy_xhat, C1,
+                          (size_t)S * HW1);
+        sgemm(false, true, C1, K1, S * HW1, 1.0f, dc1, S * HW1, net->col1 + (size_t)s0 * K1 * HW1,
+              S * HW1, 0.0f, cg + CG_W1, K1);
+        row_sums(cg + CG_B1, dc1, C1, (size_t)S * HW1);
+    }
+
+    /* conv gradients: sum the chunks in chunk order */
+    float *dst[4] = {model_param(&g, P_CONV1_W), model_param(&g, P_CONV1_B),
+                     model_param(&g, P_CONV2_W), model_param(&g, P_CONV2_B)};
+    const int off[5] = {CG_W1, CG_B1, CG_W2, CG_B2, CG_SIZE};
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int i = 0; i < CG_SIZE; i++) {
+        float s = 0.0f;
+        for (int k = 0; k < chunks; k++) s += net->cgrad[(size_t)k * CG_SIZE + i];
+        int t = 0;
+        while (i >= off[t + 1]) t++;
+        dst[t][i - off[t]] = s;
+    }
+}
+
+float net_train_step(Net *net, Model *m, const float *x, const uint8_t *labels, int B,
+                     uint64_t seed, uint64_t step, int *correct)
+{
+    memcpy(net->x, x, sizeof(float) * (size_t)B * HW1);
+    forward(net, m, B, 1, seed, step);
+    float loss = ref_softmax_xent_forward(net->probs, net->logits, labels, B, N_CLASSES);
+    if (correct) {
+        int c = 0;
+        for (int b = 0; b < B; b++) {
+            const float *z = net->logits + (size_t)b * N_CLASSES;
+            int best = 0;
+            for (int j = 1; j < N_CLASSES; j++)
+                if (z[j] > z[best]) best = j;
+            c += best == labels[b];
+        }
+        *correct = c;
+    }
+    backward(net, m, labels, B);
+    return loss;
+}
+
+void net_forward_eval(Net *net, const Model *m, const float *x, int B, float *logits)
+{
+    memcpy(net->x, x, sizeof(float) * (size_t)B * HW1);
+    /* eval mode never writes to the model; the cast only satisfies forward()'s signature */
+    forward(net, (Model *)m, B, 0, 0, 0);
+    memcpy(logits, net->logits, sizeof(float) * (size_t)B * N_CLASSES);
+}
+
+void net_feature_maps(const Net *net, float *maps1, float *maps2)
+{
+    /* sample 0 of chunk 0: with S samples in the chunk, channel c starts at c*S*HW */
+    int S = net->last_batch < NET_CHUNK ? net->last_batch : NET_CHUNK;
+    for (int c = 0; c < C1 && maps1; c++)
+        bn_relu_forward(maps1 + (size_t)c * HW1, net->c1 + (size_t)c * S * HW1, net->bn1.scale + c,
+                        net->bn1.shift + c, 1, HW1);
+    for (int c = 0; c < C2 && maps2; c++)
+        bn_relu_forward(maps2 + (size_t)c * HW2, net->c2 + (size_t)c * S * HW2, net->bn2.scale + c,
+                        net->bn2.shift + c, 1, HW2);
+}

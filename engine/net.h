@@ -1,0 +1,40 @@
+/* The fast path: the model's forward and backward over a batch on the GEMM kernels (simd/), fused
+ * BatchNorm/ReLU/pool passes and OpenMP. All buffers are allocated once in net_create; a training
+ * step allocates nothing.
+ *
+ * Thread-count independence: convolution work is split into chunks of NET_CHUNK samples (never
+ * "one per thread"); each chunk writes its own partial BatchNorm statistics and weight gradients,
+ * merged in chunk order. Fully connected layers are split into fixed column blocks, each computed
+ * whole by one thread. So any number of threads gives bitwise the same result on one ISA. */
+#ifndef MNIST_ENGINE_NET_H
+#define MNIST_ENGINE_NET_H
+
+#include "engine/model.h"
+
+#include <stdint.h>
+
+enum { NET_CHUNK = 4 };
+
+typedef struct Net Net;
+
+/* Buffers for batches of up to max_batch samples; threads = OpenMP threads to use (<= 0: the
+ * OpenMP default). NULL when out of memory. */
+Net *net_create(int max_batch, int threads);
+void net_free(Net *net);
+
+/* One training pass over a batch: x (B,784) normalised images, labels (B). Updates m's BatchNorm
+ * running statistics as PyTorch does, leaves the gradient of the mean loss in net_grad() (all
+ * MODEL_N_PARAMS floats overwritten). Dropout masks are dropout_mask(0.5, seed, step, row).
+ * Returns the mean loss; *correct (if not NULL) gets the number of right predictions. */
+float net_train_step(Net *net, Model *m, const float *x, const uint8_t *labels, int B,
+                     uint64_t seed, uint64_t step, int *correct);
+const float *net_grad(const Net *net);
+
+/* Inference over a batch (eval mode: running statistics, no dropout): logits (B,10). */
+void net_forward_eval(Net *net, const Model *m, const float *x, int B, float *logits);
+
+/* After net_forward_eval with B >= 1: the first sample's activations after BatchNorm + ReLU,
+ * before pooling: maps1 (32,28,28) and maps2 (64,14,14); either may be NULL. */
+void net_feature_maps(const Net *net, float *maps1, float *maps2);
+
+#endif

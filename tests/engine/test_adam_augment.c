@@ -1,0 +1,115 @@
+/* Adam against PyTorch's update written out in double, init bounds, and the augmentation maps. */
+#include "engine/adam.h"
+#include "engine/augment.h"
+#include "engine/model.h"
+#include "tests/check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void test_adam_matches_formula(void)
+{
+    Adam a;
+    adam_alloc(&a, 1e-3f);
+    float *p = aligned_calloc(MODEL_N_PARAMS, sizeof(float)), *g = aligned_calloc(MODEL_N_PARAMS, sizeof(float));
+    double pd[4] = {0.5, -0.25, 1.0, 0.0}, md[4] = {0}, vd[4] = {0};
+    for (int i = 0; i < 4; i++) p[i] = (float)pd[i];
+    for (int t = 1; t <= 5; t++) {
+        for (int i = 0; i < 4; i++) g[i] = (float)(0.1 * (i + 1) * (t % 2 ? 1 : -0.5));
+        adam_update(&a, p, g, MODEL_N_PARAMS);
+        for (int i = 0; i < 4; i++) {
+            md[i] = 0.9 * md[i] + 0.1 * g[i];
+            vd[i] = 0.999 * vd[i] + 0.001 * (double)g[i] * g[i];
+            double bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t);
+            pd[i] -= 1e-3 / bc1 * md[i] / (sqrt(vd[i]) / sqrt(bc2) + 1e-8);
+        }
+    }
+    for (int i = 0; i < 4; i++) CHECK_CLOSE(p[i], pd[i], 1e-6, 1e-5);
+    CHECK(a.step == 5, "step %lld", (long long)a.step);
+    /* first step moves every parameter with a non-zero gradient by ~lr */
+    CHECK_CLOSE(fabs(p[0] - 0.5), 1e-3 * 3, 2e-3, 0);
+    aligned_free(p); aligned_free(g);
+    adam_free(&a);
+}
+
+static void test_init_bounds(void)
+{
+    Model m;
+    model_alloc(&m);
+    model_init(&m, 1);
+    struct { ParamId p; float bound; } t[] = {
+        {P_CONV1_W, 1.0f / 3}, {P_CONV2_W, 1.0f / sqrtf(288)}, {P_FC1_W, 1.0f / 56}, {P_FC2_B, 1.0f / sqrtf(128)}};
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        const StateEntry *e = model_param_entry(t[k].p);
+        float *w = model_param(&m, t[k].p), mx = 0;
+        double mean = 0;
+        for (size_t i = 0; i < e->numel; i++) { mx = fabsf(w[i]) > mx ? fabsf(w[i]) : mx; mean += w[i]; }
+        CHECK(mx <= t[k].bound && mx > 0.8f * t[k].bound, "%s max %g bound %g", e->name, mx, t[k].bound);
+        CHECK(fabs(mean / e->numel) < 0.3 * t[k].bound, "%s mean %g", e->name, mean / e->numel);
+    }
+    CHECK(model_param(&m, P_BN2_W)[5] == 1.0f && model_buffer(&m, B_BN2_VAR)[5] == 1.0f, "bn init");
+    Model m2;
+    model_alloc(&m2);
+    model_init(&m2, 1);
+    CHECK(memcmp(m.params, m2.params, MODEL_N_PARAMS * sizeof(float)) == 0, "same seed, same init");
+    model_free(&m); model_free(&m2);
+}
+
+static void test_affine_identity_and_shift(void)
+{
+    uint8_t img[784];
+    for (int i = 0; i < 784; i++) img[i] = (uint8_t)(i * 37 % 256);
+    float a[784], b[784];
+    normalize_image(a, img);
+    affine_apply(b, img, (AffineParams){0, 1, 0, 0});
+    for (int i = 0; i < 784; i++) CHECK_CLOSE(b[i], a[i], 1e-5, 0);
+    /* tx = 2 moves content right by two pixels; the two new columns are black (-1) */
+    affine_apply(b, img, (AffineParams){0, 1, 2, 0});
+    for (int y = 0; y < 28; y++) {
+        CHECK_CLOSE(b[y * 28 + 0], -1.0f, 1e-6, 0);
+        CHECK_CLOSE(b[y * 28 + 1], -1.0f, 1e-6, 0);
+        for (int x = 2; x < 28; x++) CHECK_CLOSE(b[y * 28 + x], a[y * 28 + x - 2], 1e-5, 0);
+    }
+    /* 90 degrees about the centre maps a pixel exactly onto another */
+    affine_apply(b, img, (AffineParams){90, 1, 0, 0});
+    int moved = 0;
+    for (int i = 0; i < 784; i++) moved += fabsf(b[i] - a[i]) > 1e-3f;
+    CHECK(moved > 700, "rotation changed only %d pixels", moved);
+    CHECK_CLOSE(b[0], a[27 * 28 + 0], 1e-4, 0);  /* one of the corners: (0,0) <- (0,27) */
+}
+
+static void test_affine_draw_ranges(void)
+{
+    int seen_tx[7] = {0};
+    for (int i = 0; i < 2000; i++) {
+        AffineParams p = affine_draw(3, 1, (uint64_t)i);
+        CHECK(p.angle_deg >= -15 && p.angle_deg <= 15, "angle %g", p.angle_deg);
+        CHECK(p.scale >= 0.8f && p.scale <= 1.2f, "scale %g", p.scale);
+        CHECK(p.tx >= -3 && p.tx <= 3 && p.ty >= -3 && p.ty <= 3, "translate %d %d", p.tx, p.ty);
+        seen_tx[p.tx + 3]++;
+    }
+    for (int k = 0; k < 7; k++) CHECK(seen_tx[k] > 0, "translation %d never drawn", k - 3);
+    AffineParams p1 = affine_draw(3, 1, 5), p2 = affine_draw(3, 1, 5), p3 = affine_draw(3, 2, 5);
+    CHECK(memcmp(&p1, &p2, sizeof p1) == 0, "not a function of (seed, epoch, index)");
+    CHECK(memcmp(&p1, &p3, sizeof p1) != 0, "epoch does not change the draw");
+}
+
+static void test_shuffle_is_permutation(void)
+{
+    enum { N = 1000 };
+    int perm[N], seen[N] = {0}, fixed = 0;
+    shuffle_indices(perm, N, 1, 1);
+    for (int i = 0; i < N; i++) { seen[perm[i]]++; fixed += perm[i] == i; }
+    for (int i = 0; i < N; i++) CHECK(seen[i] == 1, "index %d seen %d times", i, seen[i]);
+    CHECK(fixed < 20, "%d fixed points: not shuffled", fixed);
+}
+
+int main(void)
+{
+    RUN(test_adam_matches_formula);
+    RUN(test_init_bounds);
+    RUN(test_affine_identity_and_shift);
+    RUN(test_affine_draw_ranges);
+    RUN(test_shuffle_is_permutation);
+    return check_done();
+}

@@ -1,0 +1,135 @@
+/* The fast path (engine/net.c on every ISA this CPU runs) against the reference model: loss,
+ * every gradient, BatchNorm running statistics and eval logits, on batch sizes that do and do
+ * not fill the chunks (1, 3, 5, 13, 64).
+ *
+ * Tolerance: |fast - ref| <= 1e-4 * max|ref of that tensor| + 1e-3 * |ref| per entry. The two
+ * differ only in summation order (GEMM blocking, chunked statistics), so errors are float
+ * rounding ~1e-6 relative, amplified by BatchNorm's division by the batch std. */
+#include "engine/augment.h"
+#include "engine/model.h"
+#include "engine/model_ref.h"
+#include "engine/net.h"
+#include "simd/isa.h"
+#include "tests/check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static float max_abs(const float *x, size_t n)
+{
+    float m = 0;
+    for (size_t i = 0; i < n; i++) m = fabsf(x[i]) > m ? fabsf(x[i]) : m;
+    return m;
+}
+
+static int compare(const char *what, const float *fast, const float *ref, size_t n, double rel_to_max)
+{
+    double scale = max_abs(ref, n);
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        double tol = rel_to_max * scale + 1e-3 * fabs(ref[i]) + 1e-7;
+        if (!(fabs((double)fast[i] - ref[i]) <= tol)) {
+            if (bad < 3) printf("# %s[%zu]: fast %.8g ref %.8g\n", what, i, fast[i], ref[i]);
+            bad++;
+        }
+    }
+    CHECK(bad == 0, "%s: %d of %zu entries differ", what, bad, n);
+    return bad;
+}
+
+/* Random-ish digits: real structure matters little, but keep values in the normalised range. */
+static void make_batch(float *x, uint8_t *labels, int B, unsigned seed)
+{
+    for (int b = 0; b < B; b++) {
+        uint8_t img[784];
+        for (int i = 0; i < 784; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            int yy = i / 28, xx = i % 28;
+            int stroke = (abs(yy - 14) < 8 && abs(xx - 10 - b % 7) < 3) || (abs(yy - 6 - b % 5) < 2 && xx > 6 && xx < 22);
+            img[i] = stroke ? (uint8_t)(200 + (seed >> 28)) : (uint8_t)((seed >> 24) < 8 ? (seed >> 26) : 0);
+        }
+        normalize_image(x + (size_t)b * 784, img);
+        labels[b] = (uint8_t)((b * 7 + 3) % 10);
+    }
+}
+
+static void check_batch(int B)
+{
+    Model ref, fast;
+    model_alloc(&ref);
+    model_alloc(&fast);
+    model_init(&ref, 42);
+    /* non-trivial BatchNorm affine and running stats, so every term is exercised */
+    for (int c = 0; c < C1; c++) model_param(&ref, P_BN1_W)[c] = 0.5f + 0.03f * c;
+    for (int c = 0; c < C2; c++) model_param(&ref, P_BN2_B)[c] = 0.1f - 0.004f * c;
+    model_copy(&fast, &ref);
+    float *x = malloc(sizeof(float) * 784 * (size_t)B);
+    uint8_t *labels = malloc((size_t)B);
+    make_batch(x, labels, B, 99u + (unsigned)B);
+    float *gref = malloc(sizeof(float) * MODEL_N_PARAMS);
+
+    float lref = ref_model_pass(&ref, gref, NULL, x, labels, B, 1, 11, 3);
+    Net *net = net_create(B, 2);
+    float lfast = net_train_step(net, &fast, x, labels, B, 11, 3, NULL);
+    CHECK_CLOSE(lfast, lref, 1e-5, 1e-4);
+    char what[64];
+    for (int p = 0; p < N_PARAM_TENSORS; p++) {
+        const StateEntry *e = model_param_entry((ParamId)p);
+        const float *gf = net_grad(net) + e->offset, *gr = gref + e->offset;
+        if (p == P_CONV1_B || p == P_CONV2_B) {
+            /* A bias right before BatchNorm has an exactly zero gradient (BN removes the mean),
+             * so both paths hold only rounding noise: require it tiny next to the weights'. */
+            const StateEntry *w = model_param_entry((ParamId)(p - 1));
+            float scale = max_abs(gref + w->offset, w->numel);
+            CHECK(max_abs(gf, e->numel) < 1e-4f * scale && max_abs(gr, e->numel) < 1e-4f * scale,
+                  "B=%d %s gradient not ~0: fast %g ref %g (weights %g)", B, e->name,
+                  max_abs(gf, e->numel), max_abs(gr, e->numel), scale);
+            continue;
+        }
+        snprintf(what, sizeof what, "B=%d grad %s", B, e->name);
+        compare(what, gf, gr, e->numel, 1e-4);
+    }
+    snprintf(what, sizeof what, "B=%d running stats", B);
+    compare(what, fast.buffers, ref.buffers, MODEL_N_BUFFERS, 1e-5);
+    CHECK(fast.counters[0] == ref.counters[0] && fast.counters[1] == ref.counters[1], "counters");
+
+    /* eval mode on the updated running statistics */
+    float *zr = malloc(sizeof(float) * 10 * (size_t)B), *zf = malloc(sizeof(float) * 10 * (size_t)B);
+    ref_model_pass(&ref, NULL, zr, x, labels, B, 0, 0, 0);
+    net_forward_eval(net, &fast, x, B, zf);
+    snprintf(what, sizeof what, "B=%d eval logits", B);
+    compare(what, zf, zr, 10 * (size_t)B, 1e-5);
+
+    net_free(net);
+    free(x); free(labels); free(gref); free(zr); free(zf);
+    model_free(&ref);
+    model_free(&fast);
+}
+
+static void all_batches(void)
+{
+    static const int sizes[] = {1, 3, 5, 13, 64};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) check_batch(sizes[i]);
+}
+
+static void test_scalar(void) { if (isa_set(ISA_SCALAR) == 0) all_batches(); }
+static void test_avx2(void)
+{
+    if (!isa_supported(ISA_AVX2)) { printf("# avx2 not supported here: nothing to test\n"); return; }
+    isa_set(ISA_AVX2);
+    all_batches();
+}
+static void test_avx512(void)
+{
+    if (!isa_supported(ISA_AVX512)) { printf("# avx512 not supported here: nothing to test\n"); return; }
+    isa_set(ISA_AVX512);
+    all_batches();
+}
+
+int main(void)
+{
+    RUN(test_scalar);
+    RUN(test_avx2);
+    RUN(test_avx512);
+    return check_done();
+}
