@@ -22,7 +22,7 @@
 /* KC: a kc x NR panel of B (<= 384 * 32 * 4 = 48 KB for AVX-512, 24 KB for AVX2) plus the A panel
  * it meets should sit in L1/L2; MC: mc x kc of packed A about half of a 1 MB L2; NC: the packed
  * kc x NC of B a few MB. Only KC_MAX affects results (through the k split); MC and NC do not. */
-enum { KC_MAX = 384, MC_BYTES = 512 * 1024, NC_MAX = 2048 };
+enum { KC_MAX = 256, MC_BYTES = 512 * 1024, NC_MAX = 2048 };
 
 /* Largest tile of any kernel, for the edge-tile scratch. */
 enum { TILE_MAX_MR = 16, TILE_MAX_NR = 32 };

@@ -5,6 +5,44 @@
 
 #include "simd/ukernel.h"
 
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define PACK_SSE 1
+#endif
+
+/* dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols: the strided half of packing
+ * (op(A) not transposed, op(B) transposed). 4 x 4 blocks with baseline SSE where available. */
+static void transpose_into(const float *src, ptrdiff_t lds, int rows, int cols, float *restrict dst,
+                           ptrdiff_t ldd)
+{
+    int r = 0;
+#ifdef PACK_SSE
+    for (; r + 4 <= rows; r += 4) {
+        const float *s0 = src + r * lds, *s1 = s0 + lds, *s2 = s1 + lds, *s3 = s2 + lds;
+        int c = 0;
+        for (; c + 4 <= cols; c += 4) {
+            __m128 x0 = _mm_loadu_ps(s0 + c), x1 = _mm_loadu_ps(s1 + c);
+            __m128 x2 = _mm_loadu_ps(s2 + c), x3 = _mm_loadu_ps(s3 + c);
+            _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+            float *d = dst + c * ldd + r;
+            _mm_storeu_ps(d, x0);
+            _mm_storeu_ps(d + ldd, x1);
+            _mm_storeu_ps(d + 2 * ldd, x2);
+            _mm_storeu_ps(d + 3 * ldd, x3);
+        }
+        for (; c < cols; c++) {
+            float *d = dst + c * ldd + r;
+            d[0] = s0[c];
+            d[1] = s1[c];
+            d[2] = s2[c];
+            d[3] = s3[c];
+        }
+    }
+#endif
+    for (; r < rows; r++)
+        for (int c = 0; c < cols; c++) dst[c * ldd + r] = src[r * lds + c];
+}
+
 void pack_a(bool trans_a, const float *A, int lda, int i0, int mc, int p0, int kc, int mr,
             float *restrict dst)
 {
@@ -13,10 +51,7 @@ void pack_a(bool trans_a, const float *A, int lda, int i0, int mc, int p0, int k
         const int i = i0 + ip;
         if (!trans_a) {
             /* op(A)[i][k] = A[i * lda + k]: each row is contiguous in k. */
-            for (int r = 0; r < rows; r++) {
-                const float *src = A + (ptrdiff_t)(i + r) * lda + p0;
-                for (int k = 0; k < kc; k++) dst[(size_t)k * mr + r] = src[k];
-            }
+            transpose_into(A + (ptrdiff_t)i * lda + p0, lda, rows, kc, dst, mr);
             for (int r = rows; r < mr; r++)
                 for (int k = 0; k < kc; k++) dst[(size_t)k * mr + r] = 0.0f;
         } else {
@@ -47,10 +82,7 @@ void pack_b(bool trans_b, const float *B, int ldb, int p0, int kc, int j0, int n
             }
         } else {
             /* op(B)[k][j] = B[j * ldb + k]: each column of op(B) is contiguous in k. */
-            for (int c = 0; c < cols; c++) {
-                const float *src = B + (ptrdiff_t)(j + c) * ldb + p0;
-                for (int k = 0; k < kc; k++) dst[(size_t)k * nr + c] = src[k];
-            }
+            transpose_into(B + (ptrdiff_t)j * ldb + p0, ldb, cols, kc, dst, nr);
             for (int c = cols; c < nr; c++)
                 for (int k = 0; k < kc; k++) dst[(size_t)k * nr + c] = 0.0f;
         }

@@ -37,7 +37,7 @@ void ukernel_avx2(int kc, const float *restrict Ap, const float *restrict Bp, fl
 
 void ukernel_avx512(int kc, const float *restrict Ap, const float *restrict Bp, float *restrict C,
                     ptrdiff_t ldc, float alpha, float beta);
-#define UKERNEL_AVX512_MR 14
+#define UKERNEL_AVX512_MR 8
 #define UKERNEL_AVX512_NR 32
 #endif
 
