@@ -19,9 +19,10 @@
 #include "simd/gemm.h"
 #include "simd/ukernel.h"
 
-/* KC: a kc x NR panel of B (<= 384 * 32 * 4 = 48 KB for AVX-512, 24 KB for AVX2) plus the A panel
- * it meets should sit in L1/L2; MC: mc x kc of packed A about half of a 1 MB L2; NC: the packed
- * kc x NC of B a few MB. Only KC_MAX affects results (through the k split); MC and NC do not. */
+/* KC: a kc x NR panel of B (<= 256 * 32 * 4 = 32 KB for AVX-512, 16 KB for AVX2) stays in the
+ * 32-48 KB L1 while the A panels stream past; MC: mc x kc of packed A about half of a 1 MB L2; NC:
+ * the packed kc x NC of B a few MB (L3). KC_MAX = 256 measured best of 256/384/800 on the conv2
+ * shapes. Only KC_MAX affects results (through the k split); MC and NC do not. */
 enum { KC_MAX = 256, MC_BYTES = 512 * 1024, NC_MAX = 2048 };
 
 /* Largest tile of any kernel, for the edge-tile scratch. */

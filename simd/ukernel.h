@@ -27,7 +27,7 @@ const UkernelInfo *ukernel_info(Isa isa);
 void ukernel_scalar(int kc, const float *restrict Ap, const float *restrict Bp, float *restrict C,
                     ptrdiff_t ldc, float alpha, float beta);
 #define UKERNEL_SCALAR_MR 4
-#define UKERNEL_SCALAR_NR 16
+#define UKERNEL_SCALAR_NR 8
 
 #ifdef MNIST_SIMD_X86
 void ukernel_avx2(int kc, const float *restrict Ap, const float *restrict Bp, float *restrict C,

@@ -164,7 +164,8 @@ static void run_all_trans(int M, int N, int K, float alpha, float beta, int pad,
 static const int small_shapes[][3] = {
     {1, 1, 1},  {2, 3, 1},    {1, 50, 3},    {50, 1, 3},   {7, 13, 5},  {14, 32, 8},
     {6, 16, 7}, {4, 16, 3},   {15, 33, 9},   {13, 31, 17}, {29, 65, 2}, {37, 61, 129},
-    {5, 7, 384}, {9, 11, 385}, {17, 33, 769}, {3, 100, 1000},
+    {8, 32, 5},  {9, 33, 4},  {4, 8, 3},     {5, 7, 256},  {9, 11, 257}, {17, 33, 769},
+    {3, 100, 1000},
 };
 enum { N_SMALL = sizeof small_shapes / sizeof small_shapes[0] };
 
