@@ -127,18 +127,27 @@ static int write_metrics(hid_t fid, const MetricLog *log, const char *file, char
     return rc;
 }
 
-static int write_file(const char *tmp, const char *file, const Model *m, const Adam *opt,
-                      const CheckpointMeta *meta, const MetricLog *log, char *err, size_t errlen)
+/* Builds the checkpoint as an in-memory HDF5 file (core driver, no backing store) and returns its
+ * bytes in *image. Disk I/O stays out of HDF5: a full disk then fails in our write() with errno,
+ * instead of leaving HDF5 with a file it can neither flush nor close. */
+static int build_image(const char *name, const char *file, const Model *m, const Adam *opt, const CheckpointMeta *meta,
+                       const MetricLog *log, void **image, size_t *size, char *err, size_t errlen)
 {
+    *image = NULL;
+    *size = 0;
     /* The root group's timestamps come from the file-creation list. */
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    if (fcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0) {
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fcpl < 0 || fapl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0 ||
+        H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0) {
         if (fcpl >= 0) H5Pclose(fcpl);
-        return h5u_fail(err, errlen, "%s: cannot set up HDF5 file creation", file);
+        if (fapl >= 0) H5Pclose(fapl);
+        return h5u_fail(err, errlen, "%s: cannot set up an HDF5 file in memory", file);
     }
-    hid_t fid = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    /* The name only identifies the in-memory file; nothing is created on disk. */
+    hid_t fid = H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fcpl);
-    if (fid < 0) return h5u_fail(err, errlen, "%s: cannot create HDF5 file %s", file, tmp);
+    H5Pclose(fapl);
+    if (fid < 0) return h5u_fail(err, errlen, "%s: cannot create an HDF5 file in memory", file);
 
     int rc = -1;
     if (write_root_attrs(fid, meta))
@@ -148,9 +157,37 @@ static int write_file(const char *tmp, const char *file, const Model *m, const A
              (!log || (log->n_epochs == 0 && log->n_steps == 0) ||
               write_metrics(fid, log, file, err, errlen) == 0))
         rc = 0;
-    /* Closing flushes everything; a failure here (disk full) is a failed save too. */
-    if (H5Fclose(fid) < 0 && rc == 0) rc = h5u_fail(err, errlen, "%s: cannot finish writing %s", file, tmp);
+    if (rc == 0) {
+        /* Flush the metadata cache into the in-memory file before copying it out. */
+        ssize_t n = H5Fflush(fid, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(fid, NULL, 0);
+        *image = n > 0 ? malloc((size_t)n) : NULL;
+        if (!*image || H5Fget_file_image(fid, *image, (size_t)n) != n) {
+            rc = h5u_fail(err, errlen, "%s: cannot take the HDF5 file image (out of memory?)", file);
+            free(*image);
+            *image = NULL;
+        } else {
+            *size = (size_t)n;
+        }
+    }
+    H5Fclose(fid);
     return rc;
+}
+
+/* write() all of buf, retrying short writes and EINTR. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
 }
 
 static int fail_errno(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
@@ -194,14 +231,14 @@ int checkpoint_save(const char *path, const Model *m, const Adam *opt, const Che
     struct stat st;
     mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644;
     if (fchmod(fd, mode) != 0) { /* not fatal: the checkpoint is still correct */ }
-    close(fd);
 
-    int rc = write_file(tmp, path, m, opt, meta, log, err, errlen);
-    if (rc == 0) {
-        fd = open(tmp, O_RDWR);
-        if (fd < 0 || fsync(fd) != 0) rc = fail_errno(err, errlen, "%s: cannot sync %s", path, tmp);
-        if (fd >= 0) close(fd);
-    }
+    void *image = NULL;
+    size_t size = 0;
+    int rc = build_image(tmp, path, m, opt, meta, log, &image, &size, err, errlen);
+    if (rc == 0 && (write_all(fd, image, size) != 0 || fsync(fd) != 0))
+        rc = fail_errno(err, errlen, "%s: cannot write %s", path, tmp);
+    free(image);
+    if (close(fd) != 0 && rc == 0) rc = fail_errno(err, errlen, "%s: cannot write %s", path, tmp);
     if (rc == 0 && rename(tmp, path) != 0)
         rc = fail_errno(err, errlen, "%s: cannot rename %s over it", path, tmp);
     if (rc != 0) {
