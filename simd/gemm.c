@@ -11,7 +11,6 @@
  * beta and the later ones add with beta = 1, and edge tiles run the same kernel on a copy of C.
  * So every element of C sees the same operations whatever M, N, MC, NC or its tile position. */
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +61,7 @@ typedef struct {
 
 static _Thread_local PackBufs tl_bufs;
 static pthread_key_t bufs_key;
+static int bufs_key_ok;
 static pthread_once_t bufs_key_once = PTHREAD_ONCE_INIT;
 
 static void bufs_free(void *arg)
@@ -74,7 +74,8 @@ static void bufs_free(void *arg)
 
 static void bufs_key_create(void)
 {
-    if (pthread_key_create(&bufs_key, bufs_free) != 0) bufs_key_once = PTHREAD_ONCE_INIT;
+    /* Without a key the buffers of exiting threads leak; nothing else changes. */
+    bufs_key_ok = pthread_key_create(&bufs_key, bufs_free) == 0;
 }
 
 static float *buf_reserve(PackBuf *buf, size_t n)
@@ -90,7 +91,7 @@ static float *buf_reserve(PackBuf *buf, size_t n)
     buf->cap = bytes / sizeof(float);
     if (!tl_bufs.registered) {
         pthread_once(&bufs_key_once, bufs_key_create);
-        tl_bufs.registered = pthread_setspecific(bufs_key, &tl_bufs) == 0;
+        tl_bufs.registered = bufs_key_ok && pthread_setspecific(bufs_key, &tl_bufs) == 0;
     }
     return buf->p;
 }
