@@ -352,6 +352,18 @@ static void load_not_hdf5(void)
     CHECK(strcmp(err, want) == 0, "message: %s", err);
     CHECK(checkpoint_load(tmp_path("nope.h5"), &m2, NULL, NULL, NULL, err, sizeof err) == -1, "loaded nothing");
     CHECK(strstr(err, "nope.h5: cannot open: No such file") != NULL, "message: %s", err);
+
+    /* a checkpoint cut short (interrupted copy) */
+    make_state(4);
+    const char *full = tmp_path("full.h5"), *half = tmp_path("half.h5");
+    CHECK(checkpoint_save(full, &model, NULL, &meta, NULL, err, sizeof err) == 0, "%s", err);
+    size_t len = 0;
+    uint8_t *b = tmp_read(full, &len);
+    CHECK(b && tmp_write(half, b, len / 2) == 0, "fixture");
+    free(b);
+    CHECK(checkpoint_load(half, &m2, NULL, NULL, NULL, err, sizeof err) == -1, "loaded a truncated file");
+    printf("# %s\n", err);
+    CHECK(strstr(err, half) == err && strstr(err, "truncated"), "message: %s", err);
     model_free(&m2);
 }
 
