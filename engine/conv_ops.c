@@ -53,19 +53,58 @@ void col2im3x3(float *din, const float *dcol, int Cin, int S, int H, int W)
             }
 }
 
+/* Blocked summation: 8 float lanes over blocks of BLOCK values (vectorisable, error bounded by
+ * the block length), blocks added in double. */
+enum { LANES = 8, BLOCK = 256 };
+
+static double sum_blocked(const float *p, size_t n)
+{
+    double total = 0;
+    size_t i = 0;
+    for (; i + BLOCK <= n; i += BLOCK) {
+        float acc[LANES] = {0};
+        for (size_t j = 0; j < BLOCK; j += LANES)
+            for (int l = 0; l < LANES; l++) acc[l] += p[i + j + l];
+        float s = 0;
+        for (int l = 0; l < LANES; l++) s += acc[l];
+        total += s;
+    }
+    for (; i < n; i++) total += p[i];
+    return total;
+}
+
+/* sum((p - mu)^2), blocked the same way */
+static double sumsq_dev_blocked(const float *p, size_t n, float mu)
+{
+    double total = 0;
+    size_t i = 0;
+    for (; i + BLOCK <= n; i += BLOCK) {
+        float acc[LANES] = {0};
+        for (size_t j = 0; j < BLOCK; j += LANES)
+            for (int l = 0; l < LANES; l++) {
+                float d = p[i + j + l] - mu;
+                acc[l] += d * d;
+            }
+        float s = 0;
+        for (int l = 0; l < LANES; l++) s += acc[l];
+        total += s;
+    }
+    for (; i < n; i++) total += (double)(p[i] - mu) * (p[i] - mu);
+    return total;
+}
+
 void bn_chunk_stats(double *mean, double *m2, const float *x, int C, size_t n)
 {
     for (int c = 0; c < C; c++) {
         const float *p = x + (size_t)c * n;
-        double s = 0;
-        for (size_t i = 0; i < n; i++) s += p[i];
-        double mu = s / (double)n, ss = 0;
-        for (size_t i = 0; i < n; i++) {
-            double d = p[i] - mu;
-            ss += d * d;
-        }
+        double mu = sum_blocked(p, n) / (double)n;
+        /* deviations from the float-rounded mean, corrected to the exact mean:
+         * sum (x - mu)^2 = sum (x - muf)^2 - n (mu - muf)^2 */
+        float muf = (float)mu;
+        double d = mu - muf;
         mean[c] = mu;
-        m2[c] = ss;
+        m2[c] = sumsq_dev_blocked(p, n, muf) - (double)n * d * d;
+        if (m2[c] < 0) m2[c] = 0;
     }
 }
 
@@ -79,35 +118,39 @@ void bn_merge_stats(double *count_a, double *mean_a, double *m2_a, double count_
     *count_a = n;
 }
 
-void bn_relu_pool_forward(float *out, uint8_t *arg, const float *in, const float *scale,
+/* max(v, 0) as a compare-select the compiler keeps inline and vectorises (fmaxf is a libm call
+ * at -O3 on the baseline ISA because of its NaN rules) */
+static inline float relu(float v) { return v > 0.0f ? v : 0.0f; }
+
+/* One output row of the fused pass. Branch-free, all-float and restrict-qualified so that it
+ * vectorises; a pairwise tournament that keeps the earlier position on ties gives the first
+ * maximum, as a sequential scan would. */
+static void bn_relu_pool_row(float *restrict o, float *restrict g, const float *restrict r0,
+                             const float *restrict r1, float a, float b, int OW)
+{
+    for (int ox = 0; ox < OW; ox++) {
+        float v0 = relu(r0[2 * ox] * a + b), v1 = relu(r0[2 * ox + 1] * a + b);
+        float v2 = relu(r1[2 * ox] * a + b), v3 = relu(r1[2 * ox + 1] * a + b);
+        float m01 = v1 > v0 ? v1 : v0, m23 = v3 > v2 ? v3 : v2;
+        float k01 = v1 > v0 ? 1.0f : 0.0f, k23 = v3 > v2 ? 3.0f : 2.0f;
+        o[ox] = m23 > m01 ? m23 : m01;
+        g[ox] = m23 > m01 ? k23 : k01;
+    }
+}
+
+void bn_relu_pool_forward(float *out, float *arg, const float *in, const float *scale,
                           const float *shift, int C, int S, int H, int W, Strides is, Strides os)
 {
     int OH = H / 2, OW = W / 2;
-    for (int c = 0; c < C; c++) {
-        float a = scale[c], b = shift[c];
+    for (int c = 0; c < C; c++)
         for (int s = 0; s < S; s++) {
             const float *p = in + c * is.cs + s * is.ss;
-            float *o = out + c * os.cs + s * os.ss;
-            uint8_t *g = arg + c * os.cs + s * os.ss;
+            size_t o = c * os.cs + s * os.ss;
             for (int oy = 0; oy < OH; oy++)
-                for (int ox = 0; ox < OW; ox++) {
-                    const float *w = p + (size_t)(2 * oy) * W + 2 * ox;
-                    float v0 = w[0] * a + b, v1 = w[1] * a + b;
-                    float v2 = w[W] * a + b, v3 = w[W + 1] * a + b;
-                    v0 = v0 > 0.0f ? v0 : 0.0f;
-                    v1 = v1 > 0.0f ? v1 : 0.0f;
-                    v2 = v2 > 0.0f ? v2 : 0.0f;
-                    v3 = v3 > 0.0f ? v3 : 0.0f;
-                    float best = v0;
-                    uint8_t k = 0;
-                    if (v1 > best) { best = v1; k = 1; }
-                    if (v2 > best) { best = v2; k = 2; }
-                    if (v3 > best) { best = v3; k = 3; }
-                    o[oy * OW + ox] = best;
-                    g[oy * OW + ox] = k;
-                }
+                bn_relu_pool_row(out + o + (size_t)oy * OW, arg + o + (size_t)oy * OW,
+                                 p + (size_t)(2 * oy) * W, p + (size_t)(2 * oy + 1) * W, scale[c],
+                                 shift[c], OW);
         }
-    }
 }
 
 void bn_relu_forward(float *out, const float *in, const float *scale, const float *shift, int C,
@@ -120,24 +163,33 @@ void bn_relu_forward(float *out, const float *in, const float *scale, const floa
         }
 }
 
-void relu_pool_backward(float *dy, const float *dout, const float *out, const uint8_t *arg, int C,
+/* One row of windows: route the gradient to the winning position if ReLU let it through. */
+static void relu_pool_backward_row(float *restrict d0, float *restrict d1, const float *restrict g,
+                                   const float *restrict o, const float *restrict k, int OW)
+{
+    for (int ox = 0; ox < OW; ox++) {
+        float v = o[ox] > 0.0f ? g[ox] : 0.0f, kv = k[ox];
+        float z0 = kv == 0.0f ? v : 0.0f, z1 = kv == 1.0f ? v : 0.0f;
+        float z2 = kv == 2.0f ? v : 0.0f, z3 = kv == 3.0f ? v : 0.0f;
+        d0[2 * ox] = z0;
+        d0[2 * ox + 1] = z1;
+        d1[2 * ox] = z2;
+        d1[2 * ox + 1] = z3;
+    }
+}
+
+void relu_pool_backward(float *dy, const float *dout, const float *out, const float *arg, int C,
                         int S, int H, int W, Strides is, Strides os)
 {
     int OH = H / 2, OW = W / 2;
     for (int c = 0; c < C; c++)
         for (int s = 0; s < S; s++) {
             float *d = dy + c * is.cs + s * is.ss;
-            const float *g = dout + c * os.cs + s * os.ss;
-            const float *o = out + c * os.cs + s * os.ss;
-            const uint8_t *k = arg + c * os.cs + s * os.ss;
-            memset(d, 0, sizeof(float) * (size_t)H * W);
+            size_t o = c * os.cs + s * os.ss;
             for (int oy = 0; oy < OH; oy++)
-                for (int ox = 0; ox < OW; ox++) {
-                    int j = oy * OW + ox;
-                    if (!(o[j] > 0.0f)) continue;
-                    int pos = (2 * oy + (k[j] >> 1)) * W + 2 * ox + (k[j] & 1);
-                    d[pos] = g[j];
-                }
+                relu_pool_backward_row(d + (size_t)(2 * oy) * W, d + (size_t)(2 * oy + 1) * W,
+                                       dout + o + (size_t)oy * OW, out + o + (size_t)oy * OW,
+                                       arg + o + (size_t)oy * OW, OW);
         }
 }
 
@@ -146,11 +198,29 @@ void bn_backward_sums(double *sum_dy, double *sum_dy_xhat, const float *dy, cons
 {
     for (int c = 0; c < C; c++) {
         const float *d = dy + (size_t)c * n, *p = x + (size_t)c * n;
+        float mu = mean[c], r = rstd[c];
         double s1 = 0, s2 = 0;
-        for (size_t i = 0; i < n; i++) {
-            float xhat = (p[i] - mean[c]) * rstd[c];
+        size_t i = 0;
+        /* blocked like sum_blocked: float lanes within a block, double across blocks */
+        for (; i + BLOCK <= n; i += BLOCK) {
+            float a1[LANES] = {0}, a2[LANES] = {0};
+            for (size_t j = 0; j < BLOCK; j += LANES)
+                for (int l = 0; l < LANES; l++) {
+                    float dv = d[i + j + l];
+                    a1[l] += dv;
+                    a2[l] += dv * ((p[i + j + l] - mu) * r);
+                }
+            float t1 = 0, t2 = 0;
+            for (int l = 0; l < LANES; l++) {
+                t1 += a1[l];
+                t2 += a2[l];
+            }
+            s1 += t1;
+            s2 += t2;
+        }
+        for (; i < n; i++) {
             s1 += d[i];
-            s2 += d[i] * xhat;
+            s2 += d[i] * ((p[i] - mu) * r);
         }
         sum_dy[c] = s1;
         sum_dy_xhat[c] = s2;

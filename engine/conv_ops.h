@@ -26,9 +26,10 @@ typedef struct { size_t cs, ss; } Strides;
 
 /* Fused BatchNorm apply + ReLU + 2x2 max-pool:
  *   out(c,s,o) = max over the window of relu(in(c,s,i) * scale[c] + shift[c])
- * arg(c,s,o) records which of the 4 window positions won (first maximum, as PyTorch). out and arg
+ * arg(c,s,o) records which of the 4 window positions won, as 0.0f..3.0f (first maximum, as
+ * PyTorch; float so the pass vectorises as one all-float loop). out and arg
  * share the layout `os`; in has layout `is` with H*W planes. */
-void bn_relu_pool_forward(float *out, uint8_t *arg, const float *in, const float *scale,
+void bn_relu_pool_forward(float *out, float *arg, const float *in, const float *scale,
                           const float *shift, int C, int S, int H, int W, Strides is, Strides os);
 /* Same without pooling, for feature maps: out = relu(in * scale + shift), both [C][n]. */
 void bn_relu_forward(float *out, const float *in, const float *scale, const float *shift, int C,
@@ -37,7 +38,7 @@ void bn_relu_forward(float *out, const float *in, const float *scale, const floa
 /* Backward of the above up to BatchNorm's output: dy(c,s,i) = dout(c,s,o) at the winning position
  * if the pooled value was positive (ReLU passed), else 0. dy has layout `is` (full planes,
  * overwritten); dout, out and arg have layout `os`. */
-void relu_pool_backward(float *dy, const float *dout, const float *out, const uint8_t *arg, int C,
+void relu_pool_backward(float *dy, const float *dout, const float *out, const float *arg, int C,
                         int S, int H, int W, Strides is, Strides os);
 
 /* BatchNorm backward, first half: per channel sum(dy) and sum(dy * xhat), xhat = (x-mean)*rstd,

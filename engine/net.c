@@ -35,10 +35,10 @@ struct Net {
     float *x;                       /* [B][784] */
     float *col1, *c1, *dc1;         /* [9][S*784], [C1][S*784] x2 */
     float *p1;                      /* [C1][S*196] */
-    uint8_t *arg1;
+    float *arg1;                    /* pool 1 winners, see bn_relu_pool_forward */
     float *col2, *c2, *dc2;         /* [288][S*196], [C2][S*196] x2 */
     float *flat, *dflat;            /* [B][3136] */
-    uint8_t *arg2;
+    float *arg2;
     float *h, *hr, *mask, *hd, *dh, *dhd;   /* [B][128] */
     float *logits, *probs, *dlogits;        /* [B][10] */
     float *dcol2, *dp1;             /* per thread: [288][CHUNK*196], [C1][CHUNK*196] */
@@ -65,13 +65,13 @@ Net *net_create(int max_batch, int threads)
     n->c1 = alloc_f(B * C1 * HW1);
     n->dc1 = alloc_f(B * C1 * HW1);
     n->p1 = alloc_f(B * C1 * HW2);
-    n->arg1 = aligned_calloc(B * C1 * HW2, 1);
+    n->arg1 = alloc_f(B * C1 * HW2);
     n->col2 = alloc_f(B * K2 * HW2);
     n->c2 = alloc_f(B * C2 * HW2);
     n->dc2 = alloc_f(B * C2 * HW2);
     n->flat = alloc_f(B * FC1_IN);
     n->dflat = alloc_f(B * FC1_IN);
-    n->arg2 = aligned_calloc(B * FC1_IN, 1);
+    n->arg2 = alloc_f(B * FC1_IN);
     float **fc[] = {&n->h, &n->hr, &n->mask, &n->hd, &n->dh, &n->dhd};
     for (size_t i = 0; i < sizeof fc / sizeof fc[0]; i++) *fc[i] = alloc_f(B * FC1_OUT);
     n->logits = alloc_f(B * N_CLASSES);
