@@ -2,6 +2,21 @@
 
 #include <string.h>
 
+/* d[x] = s[x + dx] for dx in {-1, 0, 1}, 0 where that falls outside the row. Plain loops rather
+ * than memcpy/memset: rows are 14 or 28 floats, too short for the library calls to pay off. */
+static void shifted_row(float *restrict d, const float *restrict s, int W, int dx)
+{
+    if (dx < 0) {
+        d[0] = 0.0f;
+        for (int x = 1; x < W; x++) d[x] = s[x - 1];
+    } else if (dx == 0) {
+        for (int x = 0; x < W; x++) d[x] = s[x];
+    } else {
+        for (int x = 0; x < W - 1; x++) d[x] = s[x + 1];
+        d[W - 1] = 0.0f;
+    }
+}
+
 void im2col3x3(float *col, const float *in, int Cin, int S, int H, int W)
 {
     size_t HW = (size_t)H * W, N = (size_t)S * HW;
@@ -15,16 +30,10 @@ void im2col3x3(float *col, const float *in, int Cin, int S, int H, int W)
                     for (int y = 0; y < H; y++) {
                         int iy = y + ky - 1;
                         float *d = dst + (size_t)y * W;
-                        if (iy < 0 || iy >= H) {
-                            memset(d, 0, sizeof(float) * W);
-                            continue;
-                        }
-                        const float *srow = plane + (size_t)iy * W;
-                        /* x + kx - 1 in range for x in [x0, x1) */
-                        int x0 = kx == 0 ? 1 : 0, x1 = kx == 2 ? W - 1 : W;
-                        if (x0) d[0] = 0.0f;
-                        if (x1 < W) d[W - 1] = 0.0f;
-                        memcpy(d + x0, srow + x0 + kx - 1, sizeof(float) * (size_t)(x1 - x0));
+                        if (iy < 0 || iy >= H)
+                            for (int x = 0; x < W; x++) d[x] = 0.0f;
+                        else
+                            shifted_row(d, plane + (size_t)iy * W, W, kx - 1);
                     }
                 }
             }
