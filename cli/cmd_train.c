@@ -4,6 +4,7 @@
 #include "engine/train.h"
 #include "io/checkpoint.h"
 #include "io/idx.h"
+#include "io/plot.h"
 #include "simd/isa.h"
 
 #include <getopt.h>
@@ -81,6 +82,28 @@ static int on_epoch_end(void *ctx, int epoch, const EpochMetrics *e)
     }
     fflush(stdout);
     return 0;
+}
+
+/* The graphs of the finished run next to the checkpoint (runs/model.h5 -> runs/model-training.png
+ * and .svg). The checkpoint already holds everything: a failure here is only a warning. */
+static void write_training_graphs(const char *out, const MetricLog *log, double steps_per_epoch,
+                                  int silent)
+{
+    char base[4096], png[4100], svg[4100], err[512];
+    if (!plot_available(err, sizeof err)) {
+        if (!silent) fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
+        return;
+    }
+    if (plot_training_base(out, base, sizeof base)) {
+        fprintf(stderr, "mnist-cnn train: warning: no training graphs: path too long\n");
+        return;
+    }
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(svg, sizeof svg, "%s.svg", base);
+    if (plot_training(log, steps_per_epoch, png, svg, 0, 0, err, sizeof err))
+        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
+    else if (!silent)
+        printf("training graphs %s, %s\n", png, svg);
 }
 
 /* Create the checkpoint's folder if it is missing (one level, like runs/). */
@@ -199,6 +222,7 @@ int cmd_train(int argc, char **argv)
                "%.0f samples/s; checkpoint %s\n",
                100 * last->test_acc, last->test_loss, epochs, secs, tr.n * epochs / secs, out);
     }
+    if (rc == 0) write_training_graphs(out, &log, (double)opt.step / (double)epochs, quiet || json);
     metrics_free(&log);
     adam_free(&opt);
     model_free(&m);

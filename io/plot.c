@@ -1,0 +1,555 @@
+/* Training graphs, confusion matrix and image gallery with PLplot: see plot.h. */
+#include "io/plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+int plot_training_base(const char *checkpoint, char *buf, size_t n)
+{
+    size_t len = strlen(checkpoint);
+    static const char *const exts[] = {".h5", ".hdf5", ".H5", ".HDF5"};
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+        size_t el = strlen(exts[i]);
+        const char *base = strrchr(checkpoint, '/');
+        base = base ? base + 1 : checkpoint;
+        /* keep a name that is only an extension (".h5") as it is */
+        if (len > el && strcmp(checkpoint + len - el, exts[i]) == 0 &&
+            (size_t)(checkpoint + len - base) > el) {
+            len -= el;
+            break;
+        }
+    }
+    int w = snprintf(buf, n, "%.*s-training", (int)len, checkpoint);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+#ifndef MNIST_HAVE_PLPLOT
+
+static const char no_plplot[] = "this mnist-cnn was built without PLplot (meson option 'plots'; "
+                                "install libplplot-dev and plplot-driver-cairo and rebuild)";
+
+int plot_available(char *why, size_t whylen)
+{
+    fail(why, whylen, "%s", no_plplot);
+    return 0;
+}
+
+int plot_training(const MetricLog *log, double steps_per_epoch, const char *png_path,
+                  const char *svg_path, int width, int height, char *err, size_t errlen)
+{
+    (void)log, (void)steps_per_epoch, (void)width, (void)height;
+    return fail(err, errlen, "%s: %s", png_path ? png_path : svg_path ? svg_path : "plot",
+                no_plplot);
+}
+
+int plot_confusion(const long conf[10][10], const char *title, const char *png_path, char *err,
+                   size_t errlen)
+{
+    (void)conf, (void)title;
+    return fail(err, errlen, "%s: %s", png_path, no_plplot);
+}
+
+int plot_gallery(const GalleryItem *items, int n, int cols, const char *title, const char *png_path,
+                 char *err, size_t errlen)
+{
+    (void)items, (void)n, (void)cols, (void)title;
+    return fail(err, errlen, "%s: %s", png_path, no_plplot);
+}
+
+#else
+
+#include <plplot.h>
+#include <setjmp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Colour map 0 used by every figure. */
+enum { C_BG, C_FG, C_GRID, C_TRAIN, C_TEST, C_BATCH, C_WHITE, C_MUTED, C_COUNT };
+static const PLINT cmap0_r[C_COUNT] = {255, 0, 225, 31, 230, 160, 255, 90};
+static const PLINT cmap0_g[C_COUNT] = {255, 0, 225, 90, 110, 190, 255, 90};
+static const PLINT cmap0_b[C_COUNT] = {255, 0, 225, 180, 20, 230, 255, 90};
+
+static int has_device(const char *dev)
+{
+    const char **menu = NULL, **names = NULL;
+    int n = 64;
+    /* plgDevs fills at most *n entries of caller-provided arrays */
+    menu = calloc((size_t)n, sizeof *menu);
+    names = calloc((size_t)n, sizeof *names);
+    int found = 0;
+    if (menu && names) {
+        plgDevs(&menu, &names, &n);
+        for (int i = 0; i < n; i++)
+            if (names[i] && strcmp(names[i], dev) == 0) found = 1;
+    }
+    free(menu);
+    free(names);
+    return found;
+}
+
+int plot_available(char *why, size_t whylen)
+{
+    static const char *const devs[] = {"pngcairo", "svgcairo"};
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
+        if (!has_device(devs[i])) {
+            fail(why, whylen, "PLplot has no '%s' output device (install plplot-driver-cairo)",
+                 devs[i]);
+            return 0;
+        }
+    return 1;
+}
+
+/* PLplot reports fatal errors through plexit(), which would end the process after calling the
+ * exit handler: the handler jumps back into render() instead, so a plotting failure is an error
+ * return like any other. Non-fatal complaints (plabort) are recorded and fail the picture too. */
+static jmp_buf plot_jmp;
+static char plot_msg[256];
+
+static int on_plexit(const char *msg)
+{
+    snprintf(plot_msg, sizeof plot_msg, "%s", msg && *msg ? msg : "PLplot error");
+    longjmp(plot_jmp, 1);
+    return 1;
+}
+
+static void on_plabort(const char *msg)
+{
+    if (!plot_msg[0]) snprintf(plot_msg, sizeof plot_msg, "%s", msg && *msg ? msg : "PLplot error");
+}
+
+typedef void (*DrawFn)(const void *fig);
+
+/* Draws one figure with device dev into path (via a temporary file next to it). */
+static int render(const char *dev, const char *path, int w, int h, DrawFn draw, const void *fig,
+                  char *err, size_t errlen)
+{
+    if (!has_device(dev))
+        return fail(err, errlen, "%s: PLplot has no '%s' output device (install plplot-driver-cairo)",
+                    path, dev);
+    /* Create the temporary file ourselves: a path we cannot write is our error message, not a
+     * PLplot exit. PLplot then reopens (and truncates) it. */
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
+        return fail(err, errlen, "%s: path too long", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) return fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask)) { /* mkstemp's 0600 would stick after the rename */
+    }
+    close(fd);
+
+    static volatile int in_use;
+    if (in_use) {
+        unlink(tmp);
+        return fail(err, errlen, "%s: PLplot is busy (plots are drawn one at a time)", path);
+    }
+    in_use = 1;
+    plot_msg[0] = 0;
+    plsexit(on_plexit);
+    plsabort(on_plabort);
+    if (setjmp(plot_jmp)) {
+        plsexit(NULL);
+        plsabort(NULL);
+        in_use = 0;
+        unlink(tmp);
+        return fail(err, errlen, "%s: PLplot failed: %s", path, plot_msg);
+    }
+    plsdev(dev);
+    plsfnam(tmp);
+    plspage(0, 0, w, h, 0, 0);
+    plscmap0(cmap0_r, cmap0_g, cmap0_b, C_COUNT);
+    plinit();
+    pladv(0);
+    draw(fig);
+    plend();
+    plsexit(NULL);
+    plsabort(NULL);
+    in_use = 0;
+
+    struct stat st;
+    if (plot_msg[0] || stat(tmp, &st) || st.st_size == 0) {
+        unlink(tmp);
+        return fail(err, errlen, "%s: PLplot failed: %s", path,
+                    plot_msg[0] ? plot_msg : "nothing was written");
+    }
+    if (rename(tmp, path)) {
+        int e = errno;
+        unlink(tmp);
+        return fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+/* ---- training graphs ---- */
+
+typedef struct {
+    const MetricLog *log;
+    double steps_per_epoch;   /* > 0: draw batch losses */
+} TrainingFig;
+
+/* Lines through the finite points of (x, y), broken where y is NaN, with a marker at each. */
+static void curve(const PLFLT *x, const PLFLT *y, int n, int colour, PLFLT width, int marker)
+{
+    plcol0(colour);
+    plwidth(width);
+    for (int i = 0; i < n;) {
+        while (i < n && !isfinite(y[i])) i++;
+        int j = i;
+        while (j < n && isfinite(y[j])) j++;
+        if (j - i > 1) plline(j - i, x + i, y + i);
+        if (marker && j > i) {
+            plssym(0, 1.1);
+            plpoin(j - i, x + i, y + i, marker);
+        }
+        i = j;
+    }
+    plwidth(1);
+}
+
+/* Major tick spacing on an epoch axis: integers, at most ~10 labels. */
+static PLFLT epoch_tick(double span)
+{
+    static const int nice[] = {1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000};
+    for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++)
+        if (span / nice[i] <= 10) return nice[i];
+    return 0; /* let PLplot choose */
+}
+
+/* Character scale of the training graphs (PLplot's default is large for a 1200x480 page). */
+#define CHR 0.8
+/* Panel viewports leave room for the title above and the axis label and legend below. */
+#define VP_BOTTOM 0.22
+#define VP_TOP 0.9
+
+static void panel_frame(PLFLT xmin, PLFLT xmax, PLFLT ymin, PLFLT ymax, PLFLT xtick,
+                        const char *ylabel, const char *title)
+{
+    plwind(xmin, xmax, ymin, ymax);
+    plcol0(C_GRID);
+    plbox("g", xtick, 0, "g", 0, 0);
+    plcol0(C_FG);
+    plwidth(1.2);
+    plbox("bcnst", xtick, xtick == 1 ? 1 : xtick >= 2 ? 2 : 0, "bcnstv", 0, 0);
+    plwidth(1);
+    pllab("epoch", ylabel, "");
+    plschr(0, 1.0);
+    plmtex("t", 1.0, 0.5, 0.5, title);
+    plschr(0, CHR);
+}
+
+/* Approximate width in mm of text at the current character height: PLplot's public API has no
+ * string-length query, and sans-serif glyphs average about 0.7 of PLplot's character height. */
+static double text_mm(const char *text)
+{
+    PLFLT def, ht;
+    plgchr(&def, &ht);
+    size_t chars = 0;
+    for (const char *c = text; *c; c++) chars += ((unsigned char)*c & 0xc0) != 0x80;
+    return 0.7 * ht * (double)chars;
+}
+
+/* A one-row legend centred under the panel spanning vx0..vx1 (subpage fractions), at height vy:
+ * for each entry a line sample (with a marker when with_marker[i]) and its text. Drawn by hand:
+ * pllegend's column widths leave too much room in a row this narrow. */
+static void panel_legend(double vx0, double vx1, double vy, int n, const char **text,
+                         const int *colours, const int *with_marker)
+{
+    if (n > 4) n = 4;
+    PLFLT sx0, sx1, sy0, sy1;
+    plgspa(&sx0, &sx1, &sy0, &sy1); /* the subpage in mm */
+    double width_mm = (vx1 - vx0) * (sx1 - sx0);
+    plvpor(vx0, vx1, vy - 0.03, vy + 0.03);
+    plwind(0, width_mm, -1, 1);
+    const double seg = 9, gap = 2, sep = 8;
+    double total = 0, len[4];
+    for (int i = 0; i < n && i < 4; i++) {
+        len[i] = text_mm(text[i]);
+        total += (i ? sep : 0) + seg + gap + len[i];
+    }
+    double x = (width_mm - total) / 2;
+    for (int i = 0; i < n; i++) {
+        PLFLT lx[2] = {x, x + seg}, ly[2] = {0, 0}, mx = x + seg / 2, my = 0;
+        plcol0(colours[i]);
+        plwidth(with_marker[i] ? 2.2 : 1.0);
+        plline(2, lx, ly);
+        plwidth(1);
+        if (with_marker[i]) {
+            plssym(0, 1.1);
+            plpoin(1, &mx, &my, 17);
+        }
+        plcol0(C_FG);
+        plptex(x + seg + gap, 0, 1, 0, 0, text[i]);
+        x += seg + gap + len[i] + sep;
+    }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+static void draw_training(const void *p)
+{
+    const TrainingFig *f = p;
+    const MetricLog *log = f->log;
+    int n = (int)log->n_epochs;
+    PLFLT *x = malloc(sizeof(PLFLT) * 4 * (size_t)n);
+    if (!x) {
+        on_plabort("out of memory");
+        return;
+    }
+    PLFLT *trl = x + n, *tel = trl + n, *tra = tel + n;
+    for (int i = 0; i < n; i++) {
+        x[i] = log->epochs[i].epoch;
+        trl[i] = log->epochs[i].train_loss;
+        tel[i] = log->epochs[i].test_loss;
+    }
+    int steps = f->steps_per_epoch > 0 && log->n_steps > 0;
+
+    /* x range: epochs 1..n, from 0 when batch losses (which start at step 1) are drawn */
+    PLFLT xmin = steps ? 0 : x[0], xmax = x[n - 1];
+    for (int i = 0; i < n; i++) {
+        if (x[i] < xmin) xmin = x[i];
+        if (x[i] > xmax) xmax = x[i];
+    }
+    if (xmax - xmin < 1) xmin -= 0.5, xmax += 0.5;
+    PLFLT xpad = 0.03 * (xmax - xmin);
+    PLFLT xtick = epoch_tick(xmax - xmin);
+
+    /* loss range: 0 .. a little above every epoch loss and nearly every batch loss (the first
+     * batches, at ~2.3, would otherwise flatten the curves; they run off the top instead) */
+    double lmax = 0;
+    for (int i = 0; i < n; i++) {
+        if (isfinite(trl[i]) && trl[i] > lmax) lmax = trl[i];
+        if (isfinite(tel[i]) && tel[i] > lmax) lmax = tel[i];
+    }
+    PLFLT *sx = NULL, *sy = NULL;
+    int ns = 0;
+    if (steps) {
+        sx = malloc(sizeof(PLFLT) * log->n_steps);
+        sy = malloc(sizeof(PLFLT) * log->n_steps);
+        float *sorted = malloc(sizeof(float) * log->n_steps);
+        if (sx && sy && sorted) {
+            for (size_t i = 0; i < log->n_steps; i++) {
+                if (!isfinite(log->steps[i].loss)) continue;
+                sx[ns] = (double)log->steps[i].step / f->steps_per_epoch;
+                sy[ns] = log->steps[i].loss;
+                sorted[ns] = log->steps[i].loss;
+                ns++;
+            }
+            if (ns > 0) {
+                qsort(sorted, (size_t)ns, sizeof *sorted, cmp_float);
+                double q = sorted[(size_t)(0.95 * (ns - 1))];
+                if (q > lmax) lmax = q;
+            }
+        } else {
+            ns = 0;
+        }
+        free(sorted);
+    }
+    if (!(lmax > 0)) lmax = 1;
+
+    /* left: loss */
+    plschr(0, CHR);
+    plvpor(0.07, 0.48, VP_BOTTOM, VP_TOP);
+    panel_frame(xmin - xpad, xmax + xpad, 0, lmax * 1.12, xtick, "cross-entropy loss", "Loss");
+    if (ns > 1) curve(sx, sy, ns, C_BATCH, 0.8, 0);
+    curve(x, trl, n, C_TRAIN, 2.2, 17);
+    curve(x, tel, n, C_TEST, 2.2, 17);
+    {
+        const char *text[3] = {"train (epoch mean)", "test", "batch (train)"};
+        int col[3] = {C_TRAIN, C_TEST, C_BATCH}, mk[3] = {1, 1, 0};
+        panel_legend(0.07, 0.48, 0.06, ns > 1 ? 3 : 2, text, col, mk);
+    }
+
+    /* right: accuracy in % */
+    double amin = 100;
+    for (int i = 0; i < n; i++) {
+        tra[i] = 100.0 * log->epochs[i].train_acc;
+        trl[i] = 100.0 * log->epochs[i].test_acc; /* reuse: test accuracy */
+        if (isfinite(tra[i]) && tra[i] < amin) amin = tra[i];
+        if (isfinite(trl[i]) && trl[i] < amin) amin = trl[i];
+    }
+    double lo = amin - 0.12 * (100 - amin);
+    lo = lo < 0 ? 0 : floor(lo);
+    if (lo > 99) lo = 99;
+    char test_text[96];
+    const EpochMetrics *last = &log->epochs[n - 1];
+    if (isfinite(last->test_acc))
+        snprintf(test_text, sizeof test_text, "test (%.2f%% after epoch %d)",
+                 100 * last->test_acc, last->epoch);
+    else
+        snprintf(test_text, sizeof test_text, "test");
+    plvpor(0.57, 0.98, VP_BOTTOM, VP_TOP);
+    panel_frame(xmin - xpad, xmax + xpad, lo, 100 + 0.04 * (100 - lo), xtick, "accuracy (%)",
+                "Accuracy");
+    curve(x, tra, n, C_TRAIN, 2.2, 17);
+    curve(x, trl, n, C_TEST, 2.2, 17);
+    {
+        const char *text[2] = {"train", test_text};
+        int col[2] = {C_TRAIN, C_TEST}, mk[2] = {1, 1};
+        panel_legend(0.57, 0.98, 0.06, 2, text, col, mk);
+    }
+    free(sx);
+    free(sy);
+    free(x);
+}
+
+int plot_training(const MetricLog *log, double steps_per_epoch, const char *png_path,
+                  const char *svg_path, int width, int height, char *err, size_t errlen)
+{
+    const char *name = png_path ? png_path : svg_path ? svg_path : "plot";
+    if (!log || log->n_epochs == 0)
+        return fail(err, errlen, "%s: the metric log has no epochs to plot", name);
+    if (width <= 0) width = PLOT_TRAINING_W;
+    if (height <= 0) height = PLOT_TRAINING_H;
+    TrainingFig fig = {log, steps_per_epoch};
+    if (png_path && render("pngcairo", png_path, width, height, draw_training, &fig, err, errlen))
+        return -1;
+    if (svg_path && render("svgcairo", svg_path, width, height, draw_training, &fig, err, errlen))
+        return -1;
+    return 0;
+}
+
+/* ---- confusion matrix ---- */
+
+typedef struct {
+    const long (*conf)[10];
+    const char *title;
+} ConfusionFig;
+
+static void draw_confusion(const void *p)
+{
+    const ConfusionFig *f = p;
+    PLFLT cells[10][10], *cols[10];
+    for (int t = 0; t < 10; t++) {
+        long row = 0;
+        for (int k = 0; k < 10; k++) row += f->conf[t][k];
+        for (int k = 0; k < 10; k++)
+            /* colour: square root of the row share, so a handful of mistakes still shows */
+            cells[k][t] = row ? sqrt((double)f->conf[t][k] / row) : 0;
+    }
+    for (int k = 0; k < 10; k++) cols[k] = cells[k];
+    /* white -> dark blue */
+    PLINT r[2] = {255, 8}, g[2] = {255, 48}, b[2] = {255, 107};
+    plscmap1n(256);
+    PLFLT pos[2] = {0, 1}, rr[2] = {r[0] / 255.0, r[1] / 255.0}, gg[2] = {g[0] / 255.0, g[1] / 255.0},
+          bb[2] = {b[0] / 255.0, b[1] / 255.0};
+    plscmap1l(1, 2, pos, rr, gg, bb, NULL);
+
+    plschr(0, 0.85);
+    plvpor(0.13, 0.95, 0.10, 0.86);
+    plwind(-0.5, 9.5, 9.5, -0.5); /* row 0 at the top */
+    /* plimage draws cell i over [xmin + i d, xmin + (i + 1) d] with d = (xmax - xmin) / (nx - 1)
+     * (so the last cell lies beyond xmax): cell k over [k - 0.5, k + 0.5] */
+    plimage((PLFLT_MATRIX)cols, 10, 10, -0.5, 8.5, -0.5, 8.5, 0, 1, -0.5, 8.5, -0.5, 8.5);
+    plschr(0, 0.8);
+    for (int t = 0; t < 10; t++)
+        for (int k = 0; k < 10; k++) {
+            char s[24];
+            snprintf(s, sizeof s, "%ld", f->conf[t][k]);
+            plcol0(cells[k][t] > 0.55 ? C_WHITE : f->conf[t][k] ? C_FG : C_MUTED);
+            plptex(k, t, 1, 0, 0.5, s);
+        }
+    plcol0(C_FG);
+    plschr(0, 1.0);
+    plbox("bcmt", 1, 0, "bcntv", 1, 0); /* digits on top (x) and left (y) */
+    plmtex("t", 3.0, 0.5, 0.5, "predicted digit");
+    plmtex("l", 3.2, 0.5, 0.5, "true digit");
+    if (f->title) {
+        plschr(0, 0.85);
+        plmtex("b", 2.0, 0.5, 0.5, f->title);
+    }
+    plschr(0, 1.0);
+}
+
+int plot_confusion(const long conf[10][10], const char *title, const char *png_path, char *err,
+                   size_t errlen)
+{
+    ConfusionFig fig = {conf, title};
+    return render("pngcairo", png_path, 760, 760, draw_confusion, &fig, err, errlen);
+}
+
+/* ---- gallery ---- */
+
+typedef struct {
+    const GalleryItem *items;
+    int n, cols, rows;
+    const char *title;
+} GalleryFig;
+
+static void draw_gallery(const void *p)
+{
+    const GalleryFig *f = p;
+    /* gray ramp: 0 = white paper, 1 = black ink */
+    PLFLT pos[2] = {0, 1}, v[2] = {1, 0};
+    plscmap1n(256);
+    plscmap1l(1, 2, pos, v, v, v, NULL);
+    PLFLT img[28][28], *cols[28];
+    for (int i = 0; i < 28; i++) cols[i] = img[i];
+
+    double top = f->title ? 0.93 : 0.98, bottom = 0.01;
+    double cw = 0.98 / f->cols, ch = (top - bottom) / f->rows;
+    for (int i = 0; i < f->n; i++) {
+        const GalleryItem *it = &f->items[i];
+        int r = i / f->cols, c = i % f->cols;
+        double x0 = 0.01 + c * cw, y1 = top - r * ch;
+        /* the image as a square in the lower part of the cell, its captions above it */
+        plvpas(x0 + cw * 0.06, x0 + cw * 0.94, y1 - ch * 0.97, y1 - ch * 0.24, 1.0);
+        plwind(0, 28, 0, 28);
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++) img[x][27 - y] = it->pixels[y * 28 + x] / 255.0;
+        /* pixel x over [x, x + 1]: see draw_confusion on plimage's cells */
+        plimage((PLFLT_MATRIX)cols, 28, 28, 0, 27, 0, 27, 0, 1, 0, 27, 0, 27);
+        plcol0(C_GRID);
+        plbox("bc", 0, 0, "bc", 0, 0);
+        char s[64];
+        plcol0(C_FG);
+        plschr(0, 0.8);
+        snprintf(s, sizeof s, "%d \u2192 %d", it->truth, it->pred);
+        plmtex("t", 2.0, 0.5, 0.5, s);
+        plcol0(C_MUTED);
+        plschr(0, 0.55);
+        snprintf(s, sizeof s, "p %.3f  #%d", it->prob, it->index);
+        plmtex("t", 0.9, 0.5, 0.5, s);
+    }
+    if (f->title) {
+        plvpor(0, 1, top, 1);
+        plwind(0, 1, 0, 1);
+        plcol0(C_FG);
+        plschr(0, 0.8);
+        plptex(0.5, 0.4, 1, 0, 0.5, f->title);
+    }
+    plschr(0, 1);
+}
+
+int plot_gallery(const GalleryItem *items, int n, int cols, const char *title, const char *png_path,
+                 char *err, size_t errlen)
+{
+    if (n <= 0) return fail(err, errlen, "%s: no images to draw", png_path);
+    if (cols <= 0) cols = 8;
+    if (cols > n) cols = n;
+    int rows = (n + cols - 1) / cols;
+    GalleryFig fig = {items, n, cols, rows, title};
+    int w = 40 + cols * 170, h = (title ? 60 : 20) + rows * 230;
+    return render("pngcairo", png_path, w, h, draw_gallery, &fig, err, errlen);
+}
+
+#endif
