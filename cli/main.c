@@ -16,6 +16,7 @@ static const struct {
     {"eval", cmd_eval, "test accuracy, per-class accuracy and confusion matrix of a checkpoint"},
     {"predict", cmd_predict, "read digits from PNG/PGM images or an IDX file"},
     {"info", cmd_info, "what a checkpoint holds"},
+    {"plot", cmd_plot, "training graphs (loss and accuracy over epochs) as PNG and SVG"},
 };
 
 static void usage(FILE *f)

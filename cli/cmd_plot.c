@@ -1,0 +1,103 @@
+/* mnist-cnn plot: the training graphs of a run (loss and accuracy over epochs) as PNG and SVG,
+ * from the metric log in its checkpoint. */
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "io/plot.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: mnist-cnn plot RUN.h5 [OPTIONS]\n"
+        "Draw a run's loss and accuracy over epochs (train and test) from the metric log in its\n"
+        "checkpoint, as a PNG and an SVG picture with the same base name.\n\n"
+        "  -o, --out FILE    FILE.png and FILE.svg (a .png or .svg ending is dropped first;\n"
+        "                    default: RUN-training.png/.svg next to the checkpoint)\n"
+        "  --width N         picture width (default %d; pixels in the PNG, points in the SVG)\n"
+        "  --height N        picture height (default %d)\n"
+        "  --no-steps        leave out the recorded batch losses\n"
+        "  -h, --help        this help\n",
+        PLOT_TRAINING_W, PLOT_TRAINING_H);
+}
+
+/* out without a trailing .png/.svg, into buf. */
+static int strip_picture_ext(const char *out, char *buf, size_t n)
+{
+    size_t len = strlen(out);
+    if (len > 4 && (!strcmp(out + len - 4, ".png") || !strcmp(out + len - 4, ".svg"))) len -= 4;
+    int w = snprintf(buf, n, "%.*s", (int)len, out);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'},   {"width", required_argument, 0, 'W'},
+        {"height", required_argument, 0, 'H'}, {"no-steps", no_argument, 0, 'S'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+    const char *out = NULL;
+    long width = PLOT_TRAINING_W, height = PLOT_TRAINING_H;
+    int steps = 1, c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'W': bad = parse_long("plot", "--width", optarg, 200, 10000, &width); break;
+        case 'H': bad = parse_long("plot", "--height", optarg, 150, 10000, &height); break;
+        case 'S': steps = 0; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: return usage_error("plot");
+        }
+        if (bad) return usage_error("plot");
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "mnist-cnn plot: expected exactly one checkpoint file\n");
+        return usage_error("plot");
+    }
+    const char *path = argv[optind];
+    char why[256];
+    if (!plot_available(why, sizeof why)) {
+        fprintf(stderr, "mnist-cnn plot: %s\n", why);
+        return EXIT_RUNTIME;
+    }
+
+    char base[4096];
+    if ((out ? strip_picture_ext(out, base, sizeof base)
+             : plot_training_base(path, base, sizeof base))) {
+        fprintf(stderr, "mnist-cnn plot: output path too long\n");
+        return EXIT_RUNTIME;
+    }
+    Model m;
+    CheckpointMeta meta;
+    MetricLog log = {0};
+    if (load_checkpoint_or_report(path, &m, &meta, &log)) return EXIT_RUNTIME;
+    model_free(&m);
+    if (log.n_epochs == 0) {
+        fprintf(stderr,
+                "mnist-cnn plot: %s: no training metrics to plot (/metrics/epochs is missing or "
+                "empty; the checkpoint was not written by `mnist-cnn train`, or before its first "
+                "epoch ended)\n",
+                path);
+        metrics_free(&log);
+        return EXIT_RUNTIME;
+    }
+    double steps_per_epoch = steps && meta.epoch > 0 && meta.step > 0
+                                 ? (double)meta.step / meta.epoch : 0;
+    char png[4100], svg[4100], err[512];
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(svg, sizeof svg, "%s.svg", base);
+    int rc = plot_training(&log, steps_per_epoch, png, svg, (int)width, (int)height, err,
+                           sizeof err);
+    if (rc)
+        fprintf(stderr, "mnist-cnn plot: %s\n", err);
+    else
+        printf("%s: %zu epoch%s -> %s, %s\n", path, log.n_epochs, log.n_epochs == 1 ? "" : "s",
+               png, svg);
+    metrics_free(&log);
+    return rc ? EXIT_RUNTIME : EXIT_OK;
+}
