@@ -1,0 +1,95 @@
+/* mnist-cnn draw: the drawing window (gui/). Parses the options, checks for a display first (so
+ * "no display" is a clear usage error, exit 2), loads the checkpoint and hands over to the GUI.
+ * Built without X11, it says so. */
+#include "cli/commands.h"
+#include "cli/common.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifdef MNIST_HAVE_GUI
+#include "gui/gui.h"
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: mnist-cnn draw [FILE.h5] [OPTIONS]\n"
+        "Open a window to draw a digit with the mouse and watch the network read it: the\n"
+        "predicted digit and the 10 probabilities update while you draw. Default checkpoint: "
+        DEFAULT_CHECKPOINT ".\n\n"
+        "Mouse: left button draws, right button erases. Keys: c or Backspace clear, p or Enter\n"
+        "predict, d debug view (network input, conv1/conv2 feature maps, training curves),\n"
+        "s save the canvas as digit-DATE.png, q or Esc quit.\n\n"
+        "  --replay STROKES      replay a stroke file as if drawn with the mouse: one stroke per\n"
+        "                        line, 'x,y x,y ...' in canvas pixels (0..280); '# comments',\n"
+        "                        'erase x,y ...' (right button) and 'clear' lines too. With\n"
+        "                        --print or --screenshot the program exits after the replay\n"
+        "  --print               print each finished stroke's prediction as JSON on stdout:\n"
+        "                        {\"stroke\": N, \"digit\": D, \"probs\": [10]} (digit null: blank)\n"
+        "  --screenshot FILE.png after the replay (if any), save the window as PNG and exit\n"
+        "  --debug               start in the debug view\n"
+        "  --pen PX              pen width in canvas pixels (default 22, like MNIST's strokes)\n"
+        "  --timing              per-event cost (preprocess + forward + maps + redraw) on stderr\n"
+        "  -h, --help            this help\n"
+        "Needs an X display: without one, use Xvfb (xvfb-run mnist-cnn draw ...) or ssh -X.\n");
+}
+
+int cmd_draw(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"replay", required_argument, 0, 'r'}, {"print", no_argument, 0, 'p'},
+        {"screenshot", required_argument, 0, 's'}, {"debug", no_argument, 0, 'd'},
+        {"pen", required_argument, 0, 'w'}, {"timing", no_argument, 0, 't'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *replay = NULL, *shot = NULL;
+    int print = 0, debug = 0, timing = 0, c;
+    float pen = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': replay = optarg; break;
+        case 'p': print = 1; break;
+        case 's': shot = optarg; break;
+        case 'd': debug = 1; break;
+        case 'w':
+            if (parse_float("draw", "--pen", optarg, 1, 100, &pen)) return usage_error("draw");
+            break;
+        case 't': timing = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: return usage_error("draw");
+        }
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "mnist-cnn draw: expected at most one checkpoint\n");
+        return usage_error("draw");
+    }
+    const char *path = optind < argc ? argv[optind] : DEFAULT_CHECKPOINT;
+#ifdef MNIST_HAVE_GUI
+    GuiOptions o = {.replay = replay, .screenshot = shot, .print = print, .debug = debug,
+                    .timing = timing, .pen_width = pen};
+    char err[512];
+    Gui *g = gui_open(&o, err, sizeof err);
+    if (!g) {
+        fprintf(stderr, "mnist-cnn draw: %s\n", err);
+        return EXIT_USAGE;
+    }
+    Model m;
+    MetricLog log = {0};
+    if (load_checkpoint_or_report(path, &m, NULL, &log)) {
+        gui_close(g);
+        return EXIT_RUNTIME;
+    }
+    int rc = gui_run(g, &m, &log, path) ? EXIT_RUNTIME : EXIT_OK;
+    gui_close(g);
+    metrics_free(&log);
+    model_free(&m);
+    return rc;
+#else
+    (void)replay; (void)shot; (void)print; (void)debug; (void)timing; (void)path; (void)pen;
+    fprintf(stderr, "mnist-cnn draw: built without X11 support (install libx11-dev and "
+                    "rebuild with -Dgui=enabled)\n");
+    return EXIT_RUNTIME;
+#endif
+}

@@ -1,0 +1,80 @@
+/* The window's state, shared by gui/window.c (event loop and handlers) and gui/panel.c (drawing).
+ * Internal to gui/. */
+#ifndef MNIST_GUI_APP_H
+#define MNIST_GUI_APP_H
+
+#include <X11/Xlib.h>
+#include <stdint.h>
+
+#include "engine/infer.h"
+#include "engine/metrics.h"
+#include "gui/canvas.h"
+#include "gui/gui.h"
+#include "gui/layout.h"
+#include "gui/text.h"
+
+typedef struct {
+    double n, sum, max;       /* per-event cost statistics, seconds */
+    double pre, fwd, draw;    /* sums of the parts */
+    float sample[4096];       /* the first events' costs, for the median */
+} Timing;
+
+struct Gui {
+    /* X */
+    Display *dpy;
+    int screen;
+    Window win;
+    Pixmap pix;               /* everything is drawn here, then copied to win */
+    GC gc;
+    Text *text;
+    XImage *scratch;          /* client-side image for canvas and maps, L_SCRATCH_W x L_SCRATCH_H */
+    uint32_t *scratch_px;
+    Atom wm_delete;
+    int w, h;                 /* window size */
+    int mapped, focused;
+
+    /* model */
+    const Model *model;
+    const MetricLog *log;
+    const char *model_name;
+    Infer *inf;
+
+    /* state */
+    GuiOptions opt;
+    Canvas canvas;
+    int debug;                /* debug view shown */
+    int pen;                  /* button held: 0 none, 1 draw, 3 erase */
+    float last_x, last_y;     /* last pen position, canvas pixels */
+    int strokes;              /* strokes finished since start */
+    int need_predict;         /* canvas changed since the last prediction */
+    int need_full;            /* everything must be redrawn */
+    int need_redraw;          /* buttons or status changed */
+    int pressed_button;       /* -1 or the button under a held click (drawn pressed) */
+    int has_pred;             /* ink on the canvas, so digit/probs are meaningful */
+    int digit;
+    float input[784], probs[10];
+    float maps1[32 * 784], maps2[64 * 196];
+    int maps_valid;           /* maps1/maps2 belong to the current input */
+    double last_cost;         /* seconds, last event */
+    Timing timing;
+    char status[160];
+    int running;
+};
+
+enum { L_SCRATCH_W = 8 * L_MAP1_CELL, L_SCRATCH_H = CANVAS_SIZE };
+
+/* gui/panel.c: drawing into g->pix. */
+unsigned long gui_rgb(unsigned rgb);
+void panel_background(Gui *g);
+void panel_canvas(Gui *g, int x, int y, int w, int h);
+void panel_buttons(Gui *g);
+void panel_prediction(Gui *g);
+void panel_debug(Gui *g);        /* input, feature maps, curves */
+void panel_status(Gui *g);
+
+/* The button under window point (x, y), or -1. */
+int panel_button_at(int x, int y);
+/* Button labels, in drawing order: Clear, Predict, Debug, Save. */
+enum { BTN_CLEAR, BTN_PREDICT, BTN_DEBUG, BTN_SAVE };
+
+#endif

@@ -1,0 +1,186 @@
+# Tests of `mnist-cnn draw` under Xvfb; prints TAP.
+#
+#   bash tests/gui/draw.sh MNIST_CNN PNG_PROBE WM_CLOSE STROKES_DIR XVFB_RUN XDOTOOL
+#
+# XVFB_RUN / XDOTOOL may be empty (not installed): their cases are skipped. Cases that need a
+# trained model train a small one (6000 images, 2 epochs) from $MNIST_DATA, and are skipped when
+# it is unset or incomplete.
+set -u
+BIN=${1:?usage: $0 MNIST_CNN PNG_PROBE WM_CLOSE STROKES_DIR XVFB_RUN XDOTOOL}
+PROBE=${2:?}
+WMCLOSE=${3:?}
+STROKES=${4:?}
+XVFB=${5:-}
+XDO=${6:-}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mnist-gui-test.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT
+unset MNIST_CNN_ISA OMP_NUM_THREADS
+
+tap_n=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
+not_ok() { tap_n=$((tap_n + 1)); echo "not ok $tap_n - $1"; }
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
+diag() { sed 's/^/# /'; }
+# Report a case: pass when $2 (the reasons it failed) is empty.
+verdict() {
+    if [ -z "$2" ]; then ok "$1"; else not_ok "$1"; printf '%s\n' "$2" | diag; fi
+}
+# Run a command on a fresh virtual screen (24-bit, as the window needs).
+on_xvfb() { timeout 120 "$XVFB" -a -s "-screen 0 1280x1024x24 -nolisten tcp" "$@"; }
+# The "digit" of the last JSON line of a --print output file ("null" for a blank canvas).
+last_digit() { tail -n 1 "$1" | sed -n 's/.*"digit": \([0-9a-z]*\).*/\1/p'; }
+
+# ---- without a display ----
+out=$(env -u DISPLAY "$BIN" draw "$WORK/none.h5" 2>&1); rc=$?
+why=""
+[ "$rc" = 2 ] || why="exit code $rc, expected 2"
+printf '%s' "$out" | grep -q 'Xvfb' || why="$why; no mention of Xvfb"
+printf '%s' "$out" | grep -q 'ssh -X' || why="$why; no mention of ssh -X"
+verdict "no display: exit 2 and a message naming Xvfb and ssh -X" "${why#; }${why:+
+$out}"
+
+out=$("$BIN" draw --help 2>&1); rc=$?
+why=""
+[ "$rc" = 0 ] || why="--help: exit $rc"
+printf '%s' "$out" | grep -q -- '--replay' || why="$why; --help does not describe --replay"
+"$BIN" draw --no-such-option >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || why="$why; unknown option: exit $rc, expected 2"
+env -u DISPLAY "$BIN" draw a.h5 b.h5 >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || why="$why; two checkpoints: exit $rc, expected 2"
+env -u DISPLAY "$BIN" draw --pen 0 >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || why="$why; --pen 0: exit $rc, expected 2"
+verdict "usage: --help, bad options exit 2" "${why#; }"
+
+# ---- with a display and a model ----
+digits=$(ls "$STROKES"/digit-*.txt)
+n_model_cases=$(( $(printf '%s\n' "$digits" | wc -l) + 8 ))
+data=${MNIST_DATA:-}
+reason=""
+[ -n "$XVFB" ] || reason="xvfb-run not found"
+if [ -z "$reason" ]; then
+    if [ -z "$data" ] || [ ! -f "$data/train-images-idx3-ubyte" ] || [ ! -f "$data/train-labels-idx1-ubyte" ]; then
+        reason="no MNIST data (set MNIST_DATA)"
+    fi
+fi
+if [ -z "$reason" ]; then
+    M=$WORK/m.h5
+    if "$BIN" train --data "$data" --limit 6000 --test-limit 1000 --epochs 2 --out "$M" --quiet \
+        >"$WORK/train.out" 2>&1; then
+        ok "train a small model (6000 images, 2 epochs)"
+    else
+        not_ok "train a small model (6000 images, 2 epochs)"
+        diag <"$WORK/train.out"
+        reason="training failed"
+    fi
+else
+    skip "train a small model" "$reason"
+fi
+if [ -n "$reason" ]; then
+    for i in $(seq 2 "$n_model_cases"); do skip "needs a display and a model" "$reason"; done
+    echo "1..$tap_n"
+    exit 0
+fi
+
+# (a) each recorded digit is read correctly; one JSON line per stroke
+for f in $digits; do
+    name=$(basename "$f" .txt)
+    want=${name#digit-}
+    want=${want%%-*}
+    on_xvfb "$BIN" draw "$M" --replay "$f" --print >"$WORK/out" 2>"$WORK/err"; rc=$?
+    strokes=$(grep -c '^[ ]*[0-9e]' "$f")
+    got=$(last_digit "$WORK/out")
+    why=""
+    [ "$rc" = 0 ] || why="exit $rc: $(cat "$WORK/err")"
+    [ "$(wc -l <"$WORK/out")" = "$strokes" ] || why="$why; $(wc -l <"$WORK/out") JSON lines for $strokes strokes"
+    [ "$got" = "$want" ] || why="$why; read as '$got', expected $want: $(tail -n 1 "$WORK/out")"
+    verdict "replay $name: read as $want" "${why#; }"
+done
+
+# clear and erase lines of the stroke format
+line7=$(grep -v '^#' "$STROKES/digit-7.txt" | head -n 1)
+line1=$(grep -v '^#' "$STROKES/digit-1.txt" | head -n 1)
+printf '# a 7, cleared, then a 1\n%s\nclear\n%s\n' "$line7" "$line1" >"$WORK/clear.txt"
+on_xvfb "$BIN" draw "$M" --replay "$WORK/clear.txt" --print >"$WORK/out" 2>"$WORK/err"; rc=$?
+first=$(head -n 1 "$WORK/out" | sed -n 's/.*"digit": \([0-9a-z]*\).*/\1/p')
+why=""
+[ "$rc" = 0 ] || why="exit $rc: $(cat "$WORK/err")"
+[ "$first" = 7 ] && [ "$(last_digit "$WORK/out")" = 1 ] || why="$why; got $(cat "$WORK/out")"
+verdict "replay: 'clear' starts a new digit" "${why#; }"
+
+printf '%s\nerase 140,20 140,60 140,100 140,140 140,180 140,220 140,260\n' "$line1" >"$WORK/erase.txt"
+on_xvfb "$BIN" draw "$M" --replay "$WORK/erase.txt" --print >"$WORK/out" 2>"$WORK/err"; rc=$?
+why=""
+[ "$rc" = 0 ] || why="exit $rc: $(cat "$WORK/err")"
+[ "$(head -n 1 "$WORK/out" | sed -n 's/.*"digit": \([0-9a-z]*\).*/\1/p')" = 1 ] &&
+    [ "$(last_digit "$WORK/out")" = null ] || why="$why; got $(cat "$WORK/out")"
+verdict "replay: an 'erase' stroke over the whole digit leaves a blank canvas" "${why#; }"
+
+printf '10,10 20,20\n30,30 40;40\n' >"$WORK/bad.txt"
+on_xvfb "$BIN" draw "$M" --replay "$WORK/bad.txt" --print >"$WORK/out" 2>"$WORK/err"; rc=$?
+why=""
+[ "$rc" = 1 ] || why="exit $rc, expected 1"
+grep -q 'bad.txt:2:' "$WORK/err" || why="$why; no 'bad.txt:2:' in: $(cat "$WORK/err")"
+verdict "replay: a malformed stroke file is an error naming file and line" "${why#; }"
+
+# (c) screenshots: not blank, bars drawn, the debug view's maps drawn
+on_xvfb "$BIN" draw "$M" --replay "$STROKES/digit-3.txt" --screenshot "$WORK/shot.png" --timing \
+    >"$WORK/out" 2>"$WORK/err"; rc=$?
+why=""
+[ "$rc" = 0 ] || why="exit $rc: $(cat "$WORK/err")"
+"$PROBE" "$WORK/shot.png" normal 3 >"$WORK/probe" 2>&1 || why="$why; $(cat "$WORK/probe")"
+cat "$WORK/probe"
+grep -q 'per-event cost' "$WORK/err" || why="$why; --timing printed nothing"
+diag <"$WORK/err"
+verdict "screenshot: canvas has the digit, bars show the probabilities" "${why#; }"
+
+on_xvfb "$BIN" draw "$M" --debug --replay "$STROKES/digit-0.txt" --screenshot "$WORK/debug.png" \
+    --timing >"$WORK/out" 2>"$WORK/err"; rc=$?
+why=""
+[ "$rc" = 0 ] || why="exit $rc: $(cat "$WORK/err")"
+"$PROBE" "$WORK/debug.png" debug 0 >"$WORK/probe" 2>&1 || why="$why; $(cat "$WORK/probe")"
+cat "$WORK/probe"
+diag <"$WORK/err"
+verdict "screenshot of the debug view: input and feature maps drawn" "${why#; }"
+
+# (b) a real pointer drag through XTest onto the canvas, then close with the window's close button
+if [ -z "$XDO" ]; then
+    skip "pointer drag with xdotool" "xdotool not found"
+    skip "window close button" "xdotool not found"
+else
+    # the 7 of the stroke file, every third point, in window coordinates (canvas at 16,16)
+    moves=""
+    i=0
+    for p in $line7; do
+        if [ $((i % 3)) = 0 ]; then
+            moves="$moves mousemove --window \$wid $((${p%,*} + 16)) $((${p#*,} + 16)) sleep 0.01"
+        fi
+        i=$((i + 1))
+    done
+    cat >"$WORK/drag.sh" <<EOS
+set -u
+"$BIN" draw "$M" --print >"$WORK/drag.out" 2>"$WORK/drag.err" &
+pid=\$!
+wid=\$(timeout 20 "$XDO" search --sync --onlyvisible --name '^mnist-cnn draw\$' | head -n 1)
+[ -n "\$wid" ] || { echo "no window"; kill \$pid; exit 1; }
+first=\$(printf '%s' "$line7" | cut -d' ' -f1)
+"$XDO" mousemove --window \$wid \$((\${first%,*} + 16)) \$((\${first#*,} + 16)) sleep 0.05 mousedown 1 $moves mouseup 1
+for i in \$(seq 50); do grep -q digit "$WORK/drag.out" && break; sleep 0.1; done
+# then the close button: WM_DELETE_WINDOW
+"$WMCLOSE" \$wid
+for i in \$(seq 50); do kill -0 \$pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 \$pid 2>/dev/null; then echo "still running after WM_DELETE_WINDOW"; kill \$pid; exit 1; fi
+wait \$pid
+echo "exit \$?"
+EOS
+    on_xvfb bash "$WORK/drag.sh" >"$WORK/drag.log" 2>&1
+    why=""
+    got=$(last_digit "$WORK/drag.out")
+    [ "$(wc -l <"$WORK/drag.out")" = 1 ] || why="expected one JSON line, got: $(cat "$WORK/drag.out")"
+    [ "$got" = 7 ] || why="$why; read as '$got', expected 7"
+    verdict "pointer drag with xdotool: one stroke, read as 7" "${why#; }${why:+
+$(cat "$WORK/drag.log" "$WORK/drag.err")}"
+    why=""
+    grep -qx 'exit 0' "$WORK/drag.log" || why="$(cat "$WORK/drag.log" "$WORK/drag.err")"
+    verdict "window close button (WM_DELETE_WINDOW): exit 0" "$why"
+fi
+echo "1..$tap_n"
