@@ -30,6 +30,16 @@ typedef struct {
     float mean_dy[C2], mean_dy_xhat[C2];               /* backward sums / N */
 } BnState;
 
+/* Which model tensors one BatchNorm layer uses. */
+typedef struct {
+    ParamId gamma, beta;
+    BufferId running_mean, running_var;
+    int counter, C, HW;
+} BnLayer;
+
+static const BnLayer BN1 = {P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, 0, C1, HW1};
+static const BnLayer BN2 = {P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, 1, C2, HW2};
+
 struct Net {
     int max_batch, max_chunks, threads;
     float *x;                       /* [B][784] */
@@ -125,17 +135,16 @@ static void fill_rows(float *out, const float *bias, int rows, size_t n)
 
 /* Merge the chunks' statistics in chunk order into batch mean/rstd and the scale/shift to apply;
  * update the running statistics like PyTorch (unbiased variance, momentum 0.1). */
-static void bn_finish_stats(Net *net, BnState *bn, Model *m, ParamId gamma, ParamId beta,
-                            BufferId rmean, BufferId rvar, int counter, int C, int B, int HW)
+static void bn_finish_stats(Net *net, BnState *bn, Model *m, const BnLayer *L, int B)
 {
     int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
-    const float *g = model_param(m, gamma), *b = model_param(m, beta);
-    float *rm = model_buffer(m, rmean), *rv = model_buffer(m, rvar);
-    double total = (double)B * HW;
-    for (int c = 0; c < C; c++) {
+    const float *g = model_param(m, L->gamma), *b = model_param(m, L->beta);
+    float *rm = model_buffer(m, L->running_mean), *rv = model_buffer(m, L->running_var);
+    double total = (double)B * L->HW;
+    for (int c = 0; c < L->C; c++) {
         double cnt = 0, mean = 0, m2 = 0;
         for (int k = 0; k < chunks; k++)
-            bn_merge_stats(&cnt, &mean, &m2, (double)chunk_size(B, k) * HW,
+            bn_merge_stats(&cnt, &mean, &m2, (double)chunk_size(B, k) * L->HW,
                            net->st_mean[k * C2 + c], net->st_m2[k * C2 + c]);
         double var = m2 / total;
         bn->mean[c] = (float)mean;
@@ -146,20 +155,39 @@ static void bn_finish_stats(Net *net, BnState *bn, Model *m, ParamId gamma, Para
         rm[c] = (1.0f - BN_MOMENTUM) * rm[c] + BN_MOMENTUM * bn->mean[c];
         rv[c] = (1.0f - BN_MOMENTUM) * rv[c] + BN_MOMENTUM * unbiased;
     }
-    m->counters[counter]++;
+    m->counters[L->counter]++;
 }
 
 /* Eval mode: the affine from the running statistics. */
-static void bn_eval_affine(BnState *bn, const Model *m, ParamId gamma, ParamId beta,
-                           BufferId rmean, BufferId rvar, int C)
+static void bn_eval_affine(BnState *bn, const Model *m, const BnLayer *L)
 {
-    const float *g = model_param(m, gamma), *b = model_param(m, beta);
-    const float *rm = model_buffer(m, rmean), *rv = model_buffer(m, rvar);
-    for (int c = 0; c < C; c++) {
+    const float *g = model_param(m, L->gamma), *b = model_param(m, L->beta);
+    const float *rm = model_buffer(m, L->running_mean), *rv = model_buffer(m, L->running_var);
+    for (int c = 0; c < L->C; c++) {
         float r = 1.0f / sqrtf(rv[c] + BN_EPS);
         bn->scale[c] = g[c] * r;
         bn->shift[c] = b[c] - rm[c] * bn->scale[c];
     }
+}
+
+/* The affine BatchNorm applies in this pass: batch statistics in training, running ones in eval. */
+static void bn_prepare(Net *net, BnState *bn, Model *m, const BnLayer *L, int train, int B)
+{
+    if (train) bn_finish_stats(net, bn, m, L, B);
+    else bn_eval_affine(bn, m, L);
+}
+
+/* One chunk of a 3x3 convolution: patches into col, out = W x col + bias; with mean/m2 given,
+ * the chunk's BatchNorm statistics of out as well. */
+static void conv_chunk_forward(float *out, float *col, const float *in, const float *w,
+                               const float *bias, int Cin, int Cout, int S, int H, int W,
+                               double *mean, double *m2)
+{
+    int N = S * H * W, K = Cin * 9;
+    im2col3x3(col, in, Cin, S, H, W);
+    fill_rows(out, bias, Cout, (size_t)N);
+    sgemm(false, false, Cout, N, K, 1.0f, w, K, col, N, 1.0f, out, N);
+    if (mean) bn_chunk_stats(mean, m2, out, Cout, (size_t)N);
 }
 
 /* Forward through everything up to the logits (net->logits). train: batch statistics, running
@@ -175,16 +203,11 @@ static void forward(Net *net, Model *m, int B, int train, uint64_t seed, uint64_
 #pragma omp parallel for schedule(static) num_threads(net->threads)
     for (int k = 0; k < chunks; k++) {
         int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-        float *col = net->col1 + (size_t)s0 * K1 * HW1, *c1 = net->c1 + (size_t)s0 * C1 * HW1;
-        im2col3x3(col, net->x + (size_t)s0 * HW1, 1, S, IMG_H, IMG_W);
-        fill_rows(c1, b1, C1, (size_t)S * HW1);
-        sgemm(false, false, C1, S * HW1, K1, 1.0f, w1, K1, col, S * HW1, 1.0f, c1, S * HW1);
-        if (train) bn_chunk_stats(net->st_mean + k * C2, net->st_m2 + k * C2, c1, C1, (size_t)S * HW1);
+        conv_chunk_forward(net->c1 + (size_t)s0 * C1 * HW1, net->col1 + (size_t)s0 * K1 * HW1,
+                           net->x + (size_t)s0 * HW1, w1, b1, 1, C1, S, IMG_H, IMG_W,
+                           train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2);
     }
-    if (train)
-        bn_finish_stats(net, &net->bn1, m, P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, 0, C1, B, HW1);
-    else
-        bn_eval_affine(&net->bn1, m, P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, C1);
+    bn_prepare(net, &net->bn1, m, &BN1, train, B);
 
     /* bn1 + ReLU + pool, conv2 per chunk (+ statistics) */
 #pragma omp parallel for schedule(static) num_threads(net->threads)
@@ -195,15 +218,10 @@ static void forward(Net *net, Model *m, int B, int train, uint64_t seed, uint64_
         bn_relu_pool_forward(p1, net->arg1 + (size_t)s0 * C1 * HW2, net->c1 + (size_t)s0 * C1 * HW1,
                              net->bn1.scale, net->bn1.shift, C1, S, IMG_H, IMG_W,
                              (Strides){(size_t)S * HW1, HW1}, (Strides){(size_t)S * HW2, HW2});
-        im2col3x3(col, p1, C1, S, P1_H, P1_W);
-        fill_rows(c2, b2, C2, (size_t)S * HW2);
-        sgemm(false, false, C2, S * HW2, K2, 1.0f, w2, K2, col, S * HW2, 1.0f, c2, S * HW2);
-        if (train) bn_chunk_stats(net->st_mean + k * C2, net->st_m2 + k * C2, c2, C2, (size_t)S * HW2);
+        conv_chunk_forward(c2, col, p1, w2, b2, C1, C2, S, P1_H, P1_W,
+                           train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2);
     }
-    if (train)
-        bn_finish_stats(net, &net->bn2, m, P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, 1, C2, B, HW2);
-    else
-        bn_eval_affine(&net->bn2, m, P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, C2);
+    bn_prepare(net, &net->bn2, m, &BN2, train, B);
 
     /* bn2 + ReLU + pool straight into fc1's sample-major input */
 #pragma omp parallel for schedule(static) num_threads(net->threads)
@@ -239,13 +257,13 @@ static void forward(Net *net, Model *m, int B, int train, uint64_t seed, uint64_
 
 /* Sum chunk partial sums in chunk order and turn them into the BatchNorm backward means plus the
  * gamma/beta gradients. */
-static void bn_finish_sums(Net *net, BnState *bn, ParamId gamma, ParamId beta, int C, int B, int HW)
+static void bn_finish_sums(Net *net, BnState *bn, const BnLayer *L, int B)
 {
     int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
     Model g = {.params = net->grad};
-    float *dg = model_param(&g, gamma), *db = model_param(&g, beta);
-    double total = (double)B * HW;
-    for (int c = 0; c < C; c++) {
+    float *dg = model_param(&g, L->gamma), *db = model_param(&g, L->beta);
+    double total = (double)B * L->HW;
+    for (int c = 0; c < L->C; c++) {
         double s1 = 0, s2 = 0;
         for (int k = 0; k < chunks; k++) {
             s1 += net->st_dy[k * C2 + c];
@@ -309,7 +327,7 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
                          net->c2 + (size_t)s0 * C2 * HW2, net->bn2.mean, net->bn2.rstd, C2,
                          (size_t)S * HW2);
     }
-    bn_finish_sums(net, &net->bn2, P_BN2_W, P_BN2_B, C2, B, HW2);
+    bn_finish_sums(net, &net->bn2, &BN2, B);
 
     /* bn2 backward, conv2 weight and input gradients, pool1 + ReLU backward, bn1 partial sums */
     const float *w2 = model_param(m, P_CONV2_W);
@@ -334,7 +352,7 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
                          net->c1 + (size_t)s0 * C1 * HW1, net->bn1.mean, net->bn1.rstd, C1,
                          (size_t)S * HW1);
     }
-    bn_finish_sums(net, &net->bn1, P_BN1_W, P_BN1_B, C1, B, HW1);
+    bn_finish_sums(net, &net->bn1, &BN1, B);
 
     /* bn1 backward, conv1 weight gradient */
 #pragma omp parallel for schedule(static) num_threads(net->threads)
