@@ -1,0 +1,608 @@
+// Engine-level benchmarks, per supported ISA (isa_set; ISAs the CPU lacks are not registered):
+//   layer/<name>/<isa>          each layer's GEMMs over a batch of 64 exactly as engine/net.c issues
+//                               them (per 4-sample chunk or per column block), one thread, plus the
+//                               memory-bound passes around them (im2col, col2im, BN+ReLU+pool);
+//   train_step/<isa>/threads:T  net_train_step + adam_update at batch 64 (T = 1 and all cores;
+//                               "/augment" adds building the batch with the random affine);
+//   eval_batch64/<isa>/threads:T  net_forward_eval on 64 images;
+//   infer/<isa>                 infer_run on one image: median/p90/mean microseconds per call;
+//   eval10k/<isa>/threads:T     evaluate() over 10,000 images: real MNIST t10k from $MNIST_DATA or
+//                               data/mnist when present, else synthetic 28x28 images (label says).
+// Counters (all from the wall time of the timed loop): images/s, GFLOP/s and pct_peak = GFLOP/s
+// over peak_gflops(isa) (benchmarks/peak.c, one core, measured in this process) x threads used.
+// peak_fma_mt/<isa>/threads:T runs peak.c's FMA chains on T threads at once, for comparison: on a
+// shared or SMT machine T cores do not always give T x the one-core peak.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <omp.h>
+#include <sys/stat.h>
+
+#include "benchmarks/peak.h"
+#include "simd/gemm.h"
+#include "simd/isa.h"
+
+// The engine and io headers have no extern "C" guards of their own.
+extern "C" {
+#include "engine/adam.h"
+#include "engine/augment.h"
+#include "engine/conv_ops.h"
+#include "engine/infer.h"
+#include "engine/model.h"
+#include "engine/net.h"
+#include "engine/train.h"
+#include "io/idx.h"
+}
+
+#ifndef MNIST_SOURCE_DIR
+#define MNIST_SOURCE_DIR "."
+#endif
+
+namespace {
+
+// Arithmetic cost of the model per sample, counting a multiply-add as 2 FLOP (GEMM convention):
+//   conv1  2 * 32 * 784 * 9       =  0.45 MFLOP      conv2  2 * 64 * 196 * 288  =  7.23 MFLOP
+//   fc1    2 * 128 * 3136         =  0.80 MFLOP      fc2    2 * 10 * 128        =  0.003 MFLOP
+//   forward total ~8.5 MFLOP. Backward: weight gradients of every layer (same cost as forward,
+//   ~8.5) plus input gradients of conv2, fc1 and fc2 (conv1 needs none, ~8.0): ~16.5 MFLOP.
+//   One training sample: ~25 MFLOP. BatchNorm, ReLU, pooling, dropout, loss and Adam are
+//   O(activations) and not counted (as in /work/shared/reference-figures.md).
+constexpr double kFwdFlopsPerSample = 8.5e6;
+constexpr double kTrainFlopsPerSample = 25.0e6;
+constexpr int kBatch = 64;
+
+int all_cores()
+{
+    const int n = omp_get_num_procs();
+    return n > 0 ? n : 1;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::vector<float> random_vec(size_t n, uint32_t seed)
+{
+    std::vector<float> v(n);
+    for (auto &x : v) {
+        seed = seed * 1664525u + 1013904223u;
+        x = (float)(seed >> 8) / (float)(1u << 24) - 0.5f;
+    }
+    return v;
+}
+
+// RAII wrappers for C-allocated aligned buffers and engine objects.
+struct AlignedBuf {
+    float *p;
+    explicit AlignedBuf(size_t n) : p(static_cast<float *>(aligned_calloc(n, sizeof(float)))) {}
+    ~AlignedBuf() { aligned_free(p); }
+    AlignedBuf(const AlignedBuf &) = delete;
+    AlignedBuf &operator=(const AlignedBuf &) = delete;
+};
+
+struct ModelHolder {
+    Model m{};
+    bool ok;
+    ModelHolder() : ok(model_alloc(&m) == 0) { if (ok) model_init(&m, 1); }
+    ~ModelHolder() { if (ok) model_free(&m); }
+    ModelHolder(const ModelHolder &) = delete;
+    ModelHolder &operator=(const ModelHolder &) = delete;
+};
+
+// ---- image data: real MNIST when present, else synthetic --------------------------------------
+
+struct Images {
+    std::vector<uint8_t> pixels, labels;
+    int n = 0;
+    std::string source;
+};
+
+bool dir_has(const std::string &dir, const char *file)
+{
+    struct stat st;
+    return stat((dir + "/" + file).c_str(), &st) == 0;
+}
+
+// The data folder the CLI would use ($MNIST_DATA, else data/mnist relative to the current folder,
+// else the source tree's data/mnist), or "" if none holds the files.
+std::string data_dir(const char *prefix)
+{
+    const std::string img = std::string(prefix) + "-images-idx3-ubyte";
+    std::vector<std::string> cands;
+    if (const char *e = std::getenv("MNIST_DATA"); e && *e) cands.push_back(e);
+    cands.push_back("data/mnist");
+    cands.push_back(std::string(MNIST_SOURCE_DIR) + "/data/mnist");
+    for (const auto &d : cands)
+        if (dir_has(d, img.c_str())) return d;
+    return "";
+}
+
+// n images of the named set; synthetic blobs with random labels when the files are missing.
+const Images &load_images(const char *prefix, int n)
+{
+    static Images cache[2];
+    Images &im = cache[std::string(prefix) == "train" ? 0 : 1];
+    if (im.n) return im;
+    const std::string dir = data_dir(prefix);
+    if (!dir.empty()) {
+        Dataset ds{};
+        char err[512];
+        if (dataset_load(dir.c_str(), prefix, &ds, err, sizeof err) == 0 && ds.rows == IMG_H &&
+            ds.cols == IMG_W) {
+            const int take = std::min(n, ds.n);
+            im.pixels.assign(ds.images.data, ds.images.data + (size_t)take * IMG_PIXELS);
+            im.labels.assign(ds.labels.data, ds.labels.data + take);
+            im.n = take;
+            im.source = "real MNIST " + std::string(prefix);
+            dataset_free(&ds);
+            return im;
+        }
+        dataset_free(&ds);
+    }
+    im.pixels.resize((size_t)n * IMG_PIXELS);
+    im.labels.resize(n);
+    uint32_t s = 12345;
+    for (int i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        const int cx = 8 + (int)(s >> 28), cy = 8 + (int)((s >> 24) & 15);
+        im.labels[i] = (uint8_t)((s >> 8) % 10);
+        for (int y = 0; y < IMG_H; y++)
+            for (int x = 0; x < IMG_W; x++) {
+                const int d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+                im.pixels[(size_t)i * IMG_PIXELS + y * IMG_W + x] =
+                    (uint8_t)(d2 < 30 ? 255 - 8 * d2 : 0);
+            }
+    }
+    im.n = n;
+    im.source = "synthetic";
+    return im;
+}
+
+bool select_isa(benchmark::State &state, Isa isa)
+{
+    if (isa_set(isa) != 0) {
+        state.SkipWithError("ISA not supported");
+        return false;
+    }
+    return true;
+}
+
+void set_rate_counters(benchmark::State &state, double images, double flops, double secs,
+                       Isa isa, int threads)
+{
+    const double peak = peak_gflops(isa) * threads;
+    const double gflops = flops / secs / 1e9;
+    state.counters["images/s"] = images / secs;
+    state.counters["GFLOP/s"] = gflops;
+    state.counters["pct_peak"] = peak > 0 ? 100.0 * gflops / peak : 0.0;
+    state.counters["peak_GFLOP/s"] = peak;
+    state.counters["threads"] = threads;
+    state.SetItemsProcessed((int64_t)images);
+}
+
+// ---- per-layer: the GEMMs as engine/net.c issues them over a batch of 64 ----------------------
+
+struct GemmCall {
+    bool ta, tb;
+    int M, N, K, lda, ldb, ldc;
+    size_t a_step, b_step, c_step;   // pointer advance between successive calls (in floats)
+};
+
+struct Layer {
+    const char *name;
+    GemmCall g;
+    int calls;   // calls per batch of 64
+};
+
+enum { HW1 = 784, HW2 = 196, CH = NET_CHUNK, CHUNKS = kBatch / NET_CHUNK };
+
+// engine/net.c at batch 64: conv layers per chunk of NET_CHUNK = 4 samples (16 calls), fc1 forward
+// in 4 blocks of 32 output columns, fc1 backward in 14 blocks of 224 input columns. fc2 (128->10)
+// runs on the reference layers and is too small to matter.
+const Layer kLayers[] = {
+    {"conv1_fwd", {false, false, C1, CH * HW1, 9, 9, CH * HW1, CH * HW1, 0, 9 * CH * HW1,
+                   (size_t)C1 * CH * HW1}, CHUNKS},
+    {"conv1_wgrad", {false, true, C1, 9, CH * HW1, CH * HW1, CH * HW1, 9, (size_t)C1 * CH * HW1,
+                     9 * CH * HW1, 0}, CHUNKS},
+    {"conv2_fwd", {false, false, C2, CH * HW2, 288, 288, CH * HW2, CH * HW2, 0,
+                   (size_t)288 * CH * HW2, (size_t)C2 * CH * HW2}, CHUNKS},
+    {"conv2_wgrad", {false, true, C2, 288, CH * HW2, CH * HW2, CH * HW2, 288,
+                     (size_t)C2 * CH * HW2, (size_t)288 * CH * HW2, 0}, CHUNKS},
+    {"conv2_igrad", {true, false, 288, CH * HW2, C2, 288, CH * HW2, CH * HW2, 0,
+                     (size_t)C2 * CH * HW2, 0}, CHUNKS},
+    {"fc1_fwd", {false, true, kBatch, 32, FC1_IN, FC1_IN, FC1_IN, FC1_OUT, 0, (size_t)32 * FC1_IN,
+                 32}, FC1_OUT / 32},
+    {"fc1_wgrad", {true, false, FC1_OUT, 224, kBatch, FC1_OUT, FC1_IN, FC1_IN, 0, 224, 224},
+     FC1_IN / 224},
+    {"fc1_igrad", {false, false, kBatch, 224, FC1_OUT, FC1_OUT, FC1_IN, FC1_IN, 0, 224, 224},
+     FC1_IN / 224},
+};
+
+size_t span(size_t step, int calls, size_t one) { return step * (calls - 1) + one; }
+
+void BM_layer_gemm(benchmark::State &state, Isa isa, Layer L)
+{
+    if (!select_isa(state, isa)) return;
+    const GemmCall &g = L.g;
+    const size_t a_one = (size_t)(g.ta ? g.K : g.M) * g.lda;
+    const size_t b_one = (size_t)(g.tb ? g.N : g.K) * g.ldb;
+    const size_t c_one = (size_t)g.M * g.ldc;
+    std::vector<float> A = random_vec(span(g.a_step, L.calls, a_one), 1);
+    std::vector<float> B = random_vec(span(g.b_step, L.calls, b_one), 2);
+    std::vector<float> C(span(g.c_step, L.calls, c_one));
+    auto run = [&] {
+        for (int i = 0; i < L.calls; i++)
+            sgemm(g.ta, g.tb, g.M, g.N, g.K, 1.0f, A.data() + i * g.a_step, g.lda,
+                  B.data() + i * g.b_step, g.ldb, 0.0f, C.data() + i * g.c_step, g.ldc);
+    };
+    run();
+    (void)peak_gflops(isa);   // measure the peak outside the timed loop
+    int64_t batches = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        run();
+        benchmark::ClobberMemory();
+        batches++;
+    }
+    const double secs = seconds_since(t0);
+    const double flops = 2.0 * g.M * g.N * g.K * L.calls * (double)batches;
+    set_rate_counters(state, (double)batches * kBatch, flops, secs, isa, 1);
+    state.SetLabel(std::string(isa_name(isa)) + ", " + std::to_string(L.calls) + " calls of " +
+                   std::to_string(g.M) + "x" + std::to_string(g.N) + "x" + std::to_string(g.K) +
+                   (g.ta ? " T" : " N") + (g.tb ? "T" : "N") + " per batch of 64");
+}
+
+// The memory-bound passes of one batch of 64, per chunk as in net.c, one thread.
+enum PassKind { IM2COL1, IM2COL2, COL2IM2, BNPOOL1_FWD, BNPOOL2_FWD, POOL1_BWD, POOL2_BWD };
+
+void BM_layer_pass(benchmark::State &state, Isa isa, PassKind kind)
+{
+    if (!select_isa(state, isa)) return;
+    AlignedBuf x(kBatch * HW1), col1((size_t)kBatch * 9 * HW1), c1((size_t)kBatch * C1 * HW1),
+        p1((size_t)kBatch * C1 * HW2), arg1((size_t)kBatch * C1 * HW2),
+        col2((size_t)kBatch * 288 * HW2), c2((size_t)kBatch * C2 * HW2),
+        flat((size_t)kBatch * FC1_IN), arg2((size_t)kBatch * FC1_IN), dflat((size_t)kBatch * FC1_IN);
+    std::vector<float> r = random_vec((size_t)kBatch * 288 * HW2, 3), scale(C2, 1.1f),
+                       shift(C2, 0.05f);
+    std::copy(r.begin(), r.begin() + (long)kBatch * C1 * HW1, c1.p);
+    std::copy(r.begin(), r.begin() + (long)kBatch * C2 * HW2, c2.p);
+    std::copy(r.begin(), r.begin() + (long)kBatch * HW1, x.p);
+    std::copy(r.begin(), r.begin() + (long)kBatch * 288 * HW2, col2.p);
+    std::copy(r.begin(), r.begin() + (long)kBatch * FC1_IN, dflat.p);
+    const size_t S = CH;
+    auto run = [&] {
+        for (int k = 0; k < CHUNKS; k++) {
+            const size_t s0 = (size_t)k * CH;
+            switch (kind) {
+            case IM2COL1:
+                im2col3x3(col1.p + s0 * 9 * HW1, x.p + s0 * HW1, 1, CH, IMG_H, IMG_W);
+                break;
+            case IM2COL2:
+                im2col3x3(col2.p + s0 * 288 * HW2, p1.p + s0 * C1 * HW2, C1, CH, P1_H, P1_W);
+                break;
+            case COL2IM2:
+                col2im3x3(p1.p + s0 * C1 * HW2, col2.p + s0 * 288 * HW2, C1, CH, P1_H, P1_W);
+                break;
+            case BNPOOL1_FWD:
+            case POOL1_BWD:
+                if (kind == BNPOOL1_FWD)
+                    bn_relu_pool_forward(p1.p + s0 * C1 * HW2, arg1.p + s0 * C1 * HW2,
+                                         c1.p + s0 * C1 * HW1, scale.data(), shift.data(), C1, CH,
+                                         IMG_H, IMG_W, Strides{S * HW1, HW1}, Strides{S * HW2, HW2});
+                else
+                    relu_pool_backward(c1.p + s0 * C1 * HW1, p1.p + s0 * C1 * HW2,
+                                       p1.p + s0 * C1 * HW2, arg1.p + s0 * C1 * HW2, C1, CH, IMG_H,
+                                       IMG_W, Strides{S * HW1, HW1}, Strides{S * HW2, HW2});
+                break;
+            case BNPOOL2_FWD:
+                bn_relu_pool_forward(flat.p + s0 * FC1_IN, arg2.p + s0 * FC1_IN,
+                                     c2.p + s0 * C2 * HW2, scale.data(), shift.data(), C2, CH, P1_H,
+                                     P1_W, Strides{S * HW2, HW2}, Strides{P2_H * P2_W, FC1_IN});
+                break;
+            case POOL2_BWD:
+                relu_pool_backward(c2.p + s0 * C2 * HW2, dflat.p + s0 * FC1_IN, flat.p + s0 * FC1_IN,
+                                   arg2.p + s0 * FC1_IN, C2, CH, P1_H, P1_W,
+                                   Strides{S * HW2, HW2}, Strides{P2_H * P2_W, FC1_IN});
+                break;
+            }
+        }
+    };
+    // the backward passes read the forward's winners: run both forwards once first
+    for (int k = 0; k < CHUNKS; k++) {
+        const size_t s0 = (size_t)k * CH;
+        bn_relu_pool_forward(p1.p + s0 * C1 * HW2, arg1.p + s0 * C1 * HW2, c1.p + s0 * C1 * HW1,
+                             scale.data(), shift.data(), C1, CH, IMG_H, IMG_W,
+                             Strides{S * HW1, HW1}, Strides{S * HW2, HW2});
+        bn_relu_pool_forward(flat.p + s0 * FC1_IN, arg2.p + s0 * FC1_IN, c2.p + s0 * C2 * HW2,
+                             scale.data(), shift.data(), C2, CH, P1_H, P1_W,
+                             Strides{S * HW2, HW2}, Strides{P2_H * P2_W, FC1_IN});
+    }
+    run();
+    int64_t batches = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        run();
+        benchmark::ClobberMemory();
+        batches++;
+    }
+    const double secs = seconds_since(t0);
+    state.counters["images/s"] = (double)batches * kBatch / secs;
+    state.counters["us/batch"] = 1e6 * secs / (double)batches;
+    state.SetLabel(std::string(isa_name(isa)) + ", memory-bound, 16 chunks of 4");
+}
+
+// ---- whole training step, eval batch, single image, 10k evaluation ----------------------------
+
+// Normalised training batches (real MNIST train images when present) to cycle through.
+struct Batches {
+    std::vector<float> x;
+    std::vector<uint8_t> y;
+    int count;
+    std::string source;
+};
+
+const Batches &train_batches()
+{
+    static Batches b;
+    if (b.count) return b;
+    const int nb = 8;
+    const Images &im = load_images("train", nb * kBatch);
+    b.count = nb;
+    b.source = im.source;
+    b.x.resize((size_t)nb * kBatch * IMG_PIXELS);
+    b.y.resize((size_t)nb * kBatch);
+    for (int i = 0; i < nb * kBatch; i++) {
+        const int j = i % im.n;
+        normalize_image(&b.x[(size_t)i * IMG_PIXELS], &im.pixels[(size_t)j * IMG_PIXELS]);
+        b.y[i] = im.labels[j];
+    }
+    return b;
+}
+
+void BM_train_step(benchmark::State &state, Isa isa, int threads, bool augment)
+{
+    if (!select_isa(state, isa)) return;
+    omp_set_num_threads(threads);   // adam_update uses the OpenMP default team
+    ModelHolder mh;
+    Adam opt{};
+    Net *net = net_create(kBatch, threads);
+    const Batches &bt = train_batches();
+    const Images &im = load_images("train", bt.count * kBatch);
+    AlignedBuf xa((size_t)kBatch * IMG_PIXELS);
+    if (!mh.ok || !net || adam_alloc(&opt, 1e-3f)) {
+        net_free(net);
+        state.SkipWithError("out of memory");
+        return;
+    }
+    (void)peak_gflops(isa);
+    int64_t steps = 0;
+    auto step = [&] {
+        const int b = (int)(steps % bt.count);
+        const float *x = &bt.x[(size_t)b * kBatch * IMG_PIXELS];
+        if (augment) {
+            // what engine/train.c's build_batch does with augmentation on
+#pragma omp parallel for schedule(static) num_threads(threads)
+            for (int i = 0; i < kBatch; i++) {
+                const int idx = (b * kBatch + i) % im.n;
+                affine_apply(xa.p + (size_t)i * IMG_PIXELS, &im.pixels[(size_t)idx * IMG_PIXELS],
+                             affine_draw(1, 1, (uint64_t)(steps * kBatch + i)));
+            }
+            x = xa.p;
+        }
+        net_train_step(net, &mh.m, x, &bt.y[(size_t)b * kBatch], kBatch, 1,
+                       (uint64_t)opt.step + 1, nullptr);
+        adam_update(&opt, mh.m.params, net_grad(net), MODEL_N_PARAMS);
+        steps++;
+    };
+    for (int i = 0; i < 3; i++) step();   // warm-up: page in every buffer
+    steps = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) step();
+    const double secs = seconds_since(t0);
+    set_rate_counters(state, (double)steps * kBatch, (double)steps * kBatch * kTrainFlopsPerSample,
+                      secs, isa, threads);
+    state.counters["ms/step"] = 1e3 * secs / (double)steps;
+    state.SetLabel(std::string(isa_name(isa)) + ", batch 64, " + bt.source +
+                   (augment ? ", + random affine batch build" : ", pre-normalised batches") +
+                   "; 25 MFLOP/sample");
+    adam_free(&opt);
+    net_free(net);
+    omp_set_num_threads(all_cores());
+}
+
+void BM_eval_batch(benchmark::State &state, Isa isa, int threads)
+{
+    if (!select_isa(state, isa)) return;
+    ModelHolder mh;
+    Net *net = net_create(kBatch, threads);
+    if (!mh.ok || !net) {
+        net_free(net);
+        state.SkipWithError("out of memory");
+        return;
+    }
+    const Batches &bt = train_batches();
+    float logits[kBatch * N_CLASSES];
+    (void)peak_gflops(isa);
+    net_forward_eval(net, &mh.m, bt.x.data(), kBatch, logits);
+    int64_t n = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        net_forward_eval(net, &mh.m, &bt.x[(size_t)(n % bt.count) * kBatch * IMG_PIXELS], kBatch,
+                         logits);
+        benchmark::DoNotOptimize(logits);
+        n++;
+    }
+    const double secs = seconds_since(t0);
+    set_rate_counters(state, (double)n * kBatch, (double)n * kBatch * kFwdFlopsPerSample, secs, isa,
+                      threads);
+    state.SetLabel(std::string(isa_name(isa)) + ", net_forward_eval, batch 64; 8.5 MFLOP/sample");
+    net_free(net);
+}
+
+void BM_infer(benchmark::State &state, Isa isa)
+{
+    if (!select_isa(state, isa)) return;
+    ModelHolder mh;
+    Infer *inf = infer_create();
+    if (!mh.ok || !inf) {
+        infer_free(inf);
+        state.SkipWithError("out of memory");
+        return;
+    }
+    const Images &im = load_images("t10k", 10000);
+    std::vector<float> imgs((size_t)16 * IMG_PIXELS);
+    for (size_t i = 0; i < imgs.size(); i++) imgs[i] = im.pixels[i % im.pixels.size()] / 255.0f;
+    float probs[N_CLASSES];
+    for (int i = 0; i < 20; i++) infer_run(inf, &mh.m, imgs.data(), nullptr, probs, nullptr, nullptr);
+    std::vector<double> us;
+    us.reserve(1 << 16);
+    int64_t n = 0;
+    for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const int d = infer_run(inf, &mh.m, &imgs[(size_t)(n & 15) * IMG_PIXELS], nullptr, probs,
+                                nullptr, nullptr);
+        benchmark::DoNotOptimize(d);
+        if (us.size() < us.capacity()) us.push_back(1e6 * seconds_since(t0));
+        n++;
+    }
+    std::sort(us.begin(), us.end());
+    const size_t c = us.size();
+    double sum = 0;
+    for (double v : us) sum += v;
+    state.counters["median_us"] = c ? us[c / 2] : 0.0;
+    state.counters["p90_us"] = c ? us[c * 9 / 10] : 0.0;
+    state.counters["min_us"] = c ? us[0] : 0.0;
+    state.counters["mean_us"] = c ? sum / (double)c : 0.0;
+    state.counters["calls"] = (double)c;
+    state.SetLabel(std::string(isa_name(isa)) + ", infer_run on one 28x28 image (1 thread, " +
+                   (im.source == "synthetic" ? std::string("synthetic") : im.source) +
+                   " images), probabilities out");
+    infer_free(inf);
+}
+
+void BM_eval10k(benchmark::State &state, Isa isa, int threads)
+{
+    if (!select_isa(state, isa)) return;
+    ModelHolder mh;
+    const Images &im = load_images("t10k", 10000);
+    // Always 10,000 images: repeat the available ones if a set is shorter.
+    std::vector<uint8_t> px((size_t)10000 * IMG_PIXELS), lab(10000);
+    for (int i = 0; i < 10000; i++) {
+        std::copy_n(&im.pixels[(size_t)(i % im.n) * IMG_PIXELS], IMG_PIXELS,
+                    &px[(size_t)i * IMG_PIXELS]);
+        lab[i] = im.labels[i % im.n];
+    }
+    const ImageSet set{px.data(), lab.data(), 10000};
+    float loss = 0, acc = 0;
+    if (!mh.ok || evaluate(&mh.m, &set, threads, &loss, &acc, nullptr)) {
+        state.SkipWithError("out of memory");
+        return;
+    }
+    (void)peak_gflops(isa);
+    int64_t n = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        evaluate(&mh.m, &set, threads, &loss, &acc, nullptr);
+        benchmark::DoNotOptimize(acc);
+        n++;
+    }
+    const double secs = seconds_since(t0);
+    set_rate_counters(state, (double)n * 10000, (double)n * 10000 * kFwdFlopsPerSample, secs, isa,
+                      threads);
+    state.counters["ms/10k"] = 1e3 * secs / (double)n;
+    state.SetLabel(std::string(isa_name(isa)) + ", evaluate() on 10,000 " +
+                   (im.source == "synthetic" ? std::string("synthetic 28x28 images (no MNIST found)")
+                                             : im.source + " images (" + data_dir("t10k") + ")") +
+                   ", untrained weights");
+}
+
+// peak.c's FMA chains on T threads at once: the measured multi-core peak.
+void BM_peak_mt(benchmark::State &state, Isa isa, int threads)
+{
+    if (!select_isa(state, isa)) return;
+    const long iters = 1 << 18;
+    double flops = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        std::vector<std::thread> ts;
+        std::vector<double> f(threads);
+        for (int t = 0; t < threads; t++)
+            ts.emplace_back([&f, t, isa] { f[t] = peak_run(isa, iters); });
+        for (auto &t : ts) t.join();
+        for (double v : f) flops += v;
+    }
+    const double secs = seconds_since(t0);
+    const double one = peak_gflops(isa);
+    state.counters["GFLOP/s"] = flops / secs / 1e9;
+    state.counters["one_core_x_threads"] = one * threads;
+    state.SetLabel(isa_name(isa));
+}
+
+int register_engine_benchmarks()
+{
+    const int cores = all_cores();
+    std::vector<int> tcounts{1};
+    if (cores > 1) tcounts.push_back(cores);
+    struct Pass { const char *name; PassKind kind; };
+    const Pass passes[] = {
+        {"conv1_im2col", IM2COL1},         {"conv2_im2col", IM2COL2},
+        {"conv2_col2im", COL2IM2},         {"bn1_relu_pool1_fwd", BNPOOL1_FWD},
+        {"bn2_relu_pool2_fwd", BNPOOL2_FWD}, {"relu_pool1_bwd", POOL1_BWD},
+        {"relu_pool2_bwd", POOL2_BWD},
+    };
+    for (int i = 0; i < ISA_COUNT; i++) {
+        const Isa isa = (Isa)i;
+        if (!isa_supported(isa)) continue;
+        const std::string is = isa_name(isa);
+        for (int t : tcounts)
+            if (t > 1)
+                benchmark::RegisterBenchmark(
+                    ("peak_fma_mt/" + is + "/threads:" + std::to_string(t)).c_str(), BM_peak_mt, isa,
+                    t)->UseRealTime();
+        for (const Layer &L : kLayers)
+            benchmark::RegisterBenchmark(("layer/" + std::string(L.name) + "/" + is).c_str(),
+                                         BM_layer_gemm, isa, L)
+                ->Unit(benchmark::kMicrosecond)
+                ->UseRealTime();
+        for (const Pass &p : passes)
+            benchmark::RegisterBenchmark(("layer/" + std::string(p.name) + "/" + is).c_str(),
+                                         BM_layer_pass, isa, p.kind)
+                ->Unit(benchmark::kMicrosecond)
+                ->UseRealTime();
+        for (int t : tcounts) {
+            const std::string ts = "/threads:" + std::to_string(t);
+            benchmark::RegisterBenchmark(("train_step/" + is + ts).c_str(), BM_train_step, isa, t,
+                                         false)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+            benchmark::RegisterBenchmark(("train_step/" + is + ts + "/augment").c_str(),
+                                         BM_train_step, isa, t, true)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+            benchmark::RegisterBenchmark(("eval_batch64/" + is + ts).c_str(), BM_eval_batch, isa, t)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+        }
+        benchmark::RegisterBenchmark(("infer/" + is).c_str(), BM_infer, isa)
+            ->Unit(benchmark::kMicrosecond)
+            ->UseRealTime();
+        for (int t : tcounts)
+            benchmark::RegisterBenchmark(("eval10k/" + is + "/threads:" + std::to_string(t)).c_str(),
+                                         BM_eval10k, isa, t)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+    }
+    return 0;
+}
+
+const int registered = register_engine_benchmarks();
+
+} // namespace
