@@ -16,6 +16,7 @@
 typedef struct {
     double n, sum, max;       /* per-event cost statistics, seconds */
     double pre, fwd, draw;    /* sums of the parts */
+    double cpu;               /* sum of this process's CPU time */
     float sample[4096];       /* the first events' costs, for the median */
 } Timing;
 
@@ -29,6 +30,9 @@ struct Gui {
     Text *text;
     XImage *scratch;          /* client-side image for canvas and maps, L_SCRATCH_W x L_SCRATCH_H */
     uint32_t *scratch_px;
+    int shm;                  /* scratch is in MIT-SHM shared memory (no copy through the socket) */
+    int shm_pending;          /* a shared-memory put may still be read by the server */
+    void *shm_info;           /* XShmSegmentInfo when shm */
     Atom wm_delete;
     int w, h;                 /* window size */
     int mapped, focused;
@@ -56,12 +60,19 @@ struct Gui {
     float maps1[32 * 784], maps2[64 * 196];
     int maps_valid;           /* maps1/maps2 belong to the current input */
     double last_cost;         /* seconds, last event */
+    double status_time;       /* when the status line was last drawn */
     Timing timing;
     char status[160];
     int running;
 };
 
-enum { L_SCRATCH_W = 8 * L_MAP1_CELL, L_SCRATCH_H = CANVAS_SIZE };
+/* The scratch image holds one band of rows per part, so that the parts drawn in one update
+ * never overwrite each other's pixels before the X server has read them. */
+enum {
+    L_SCRATCH_W = 8 * L_MAP1_CELL,
+    R_CANVAS = 0, R_INPUT = R_CANVAS + CANVAS_SIZE, R_MAP1 = R_INPUT + 28 * L_INPUT_ZOOM,
+    R_MAP2 = R_MAP1 + 4 * L_MAP1_CELL, L_SCRATCH_H = R_MAP2 + 8 * L_MAP2_CELL,
+};
 
 /* gui/panel.c: drawing into g->pix. */
 unsigned long gui_rgb(unsigned rgb);

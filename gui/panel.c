@@ -3,6 +3,9 @@
  * touches the window itself; gui/window.c copies the pixmap over. */
 #include "gui/app.h"
 
+#ifdef MNIST_HAVE_XSHM
+#include <X11/extensions/XShm.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,20 +50,31 @@ static uint32_t gray_px(float v)
     return (uint32_t)(b << 16 | b << 8 | b);
 }
 
-/* Copies the top-left w x h of the scratch image to (x, y) of the pixmap. */
-static void put_scratch(Gui *g, int x, int y, int w, int h)
+/* The first pixel of a band of the scratch image. */
+static uint32_t *band(Gui *g, int row) { return g->scratch_px + (size_t)row * L_SCRATCH_W; }
+
+/* Copies the top-left w x h of a band of the scratch image to (x, y) of the pixmap. */
+static void put_scratch(Gui *g, int row, int x, int y, int w, int h)
 {
-    XPutImage(g->dpy, g->pix, g->gc, g->scratch, 0, 0, x, y, (unsigned)w, (unsigned)h);
+#ifdef MNIST_HAVE_XSHM
+    if (g->shm) {
+        XShmPutImage(g->dpy, g->pix, g->gc, g->scratch, 0, row, x, y, (unsigned)w, (unsigned)h,
+                     False);
+        g->shm_pending = 1;
+        return;
+    }
+#endif
+    XPutImage(g->dpy, g->pix, g->gc, g->scratch, 0, row, x, y, (unsigned)w, (unsigned)h);
 }
 
 void panel_canvas(Gui *g, int x, int y, int w, int h)
 {
     for (int r = 0; r < h; r++) {
         const float *src = g->canvas.pix + (size_t)(y + r) * CANVAS_SIZE + x;
-        uint32_t *dst = g->scratch_px + (size_t)r * L_SCRATCH_W;
+        uint32_t *dst = band(g, R_CANVAS) + (size_t)r * L_SCRATCH_W;
         for (int c = 0; c < w; c++) dst[c] = gray_px(src[c]);
     }
-    put_scratch(g, L_CANVAS_X + x, L_CANVAS_Y + y, w, h);
+    put_scratch(g, R_CANVAS, L_CANVAS_X + x, L_CANVAS_Y + y, w, h);
 }
 
 int panel_button_at(int x, int y)
@@ -147,22 +161,23 @@ static uint32_t viridis(float t)
 
 /* n maps of side x side in a grid of cols columns, cell pixels apart, each pixel zoom times,
  * coloured on the shared scale 0..vmax; the grid goes to (x0, y0). */
-static void map_grid(Gui *g, const float *maps, int n, int side, int cols, int zoom, int cell,
-                     float vmax, int x0, int y0)
+static void map_grid(Gui *g, int row, const float *maps, int n, int side, int cols, int zoom,
+                     int cell, float vmax, int x0, int y0)
 {
+    uint32_t *px = band(g, row);
     static uint32_t lut[256];
     if (!lut[255])
         for (int i = 0; i < 256; i++) lut[i] = viridis((float)i / 255.0f);
     int rows = n / cols, gw = cols * cell, gh = rows * cell;
     uint32_t bg = COL_BG;
     for (int r = 0; r < gh; r++)
-        for (int c = 0; c < gw; c++) g->scratch_px[(size_t)r * L_SCRATCH_W + c] = bg;
+        for (int c = 0; c < gw; c++) px[(size_t)r * L_SCRATCH_W + c] = bg;
     float scale = vmax > 0 ? 255.0f / vmax : 0.0f;
     for (int k = 0; k < n; k++) {
         int cx = (k % cols) * cell, cy = (k / cols) * cell;
         const float *m = maps + (size_t)k * side * side;
         for (int yy = 0; yy < side * zoom; yy++) {
-            uint32_t *dst = g->scratch_px + (size_t)(cy + yy) * L_SCRATCH_W + cx;
+            uint32_t *dst = px + (size_t)(cy + yy) * L_SCRATCH_W + cx;
             const float *src = m + (size_t)(yy / zoom) * side;
             for (int xx = 0; xx < side * zoom; xx++) {
                 int v = (int)(src[xx / zoom] * scale + 0.5f);   /* activations are >= 0 */
@@ -170,7 +185,7 @@ static void map_grid(Gui *g, const float *maps, int n, int side, int cols, int z
             }
         }
     }
-    put_scratch(g, x0, y0, gw, gh);
+    put_scratch(g, row, x0, y0, gw, gh);
 }
 
 static float max_of(const float *v, int n)
@@ -245,9 +260,9 @@ void panel_debug(Gui *g)
     label(g, FONT_BOLD, L_CANVAS_X, L_INPUT_Y - 8, COL_TEXT, "network input 28x28");
     for (int r = 0; r < 28 * L_INPUT_ZOOM; r++)
         for (int c = 0; c < 28 * L_INPUT_ZOOM; c++)
-            g->scratch_px[(size_t)r * L_SCRATCH_W + c] =
+            band(g, R_INPUT)[(size_t)r * L_SCRATCH_W + c] =
                 gray_px(g->input[(r / L_INPUT_ZOOM) * 28 + c / L_INPUT_ZOOM]);
-    put_scratch(g, L_INPUT_X, L_INPUT_Y, 28 * L_INPUT_ZOOM, 28 * L_INPUT_ZOOM);
+    put_scratch(g, R_INPUT, L_INPUT_X, L_INPUT_Y, 28 * L_INPUT_ZOOM, 28 * L_INPUT_ZOOM);
     frame(g, COL_FRAME, L_INPUT_X - 1, L_INPUT_Y - 1, 28 * L_INPUT_ZOOM + 2, 28 * L_INPUT_ZOOM + 2);
 
     /* feature maps, each layer on one colour scale shared by its maps */
@@ -256,10 +271,10 @@ void panel_debug(Gui *g)
     fill(g, COL_BG, L_MAPS_X, 0, g->w - L_MAPS_X, L_DEBUG_H - 24);
     snprintf(s, sizeof s, "conv1: 32 maps 28x28 after BN + ReLU   (scale 0 .. %.2f)", (double)m1);
     label(g, FONT_BOLD, L_MAPS_X, L_MAP1_Y - 10, COL_TEXT, s);
-    map_grid(g, g->maps1, 32, 28, 8, L_MAP1_ZOOM, L_MAP1_CELL, m1, L_MAPS_X, L_MAP1_Y);
+    map_grid(g, R_MAP1, g->maps1, 32, 28, 8, L_MAP1_ZOOM, L_MAP1_CELL, m1, L_MAPS_X, L_MAP1_Y);
     snprintf(s, sizeof s, "conv2: 64 maps 14x14 after BN + ReLU   (scale 0 .. %.2f)", (double)m2);
     label(g, FONT_BOLD, L_MAPS_X, L_MAP2_Y - 10, COL_TEXT, s);
-    map_grid(g, g->maps2, 64, 14, 8, L_MAP2_ZOOM, L_MAP2_CELL, m2, L_MAPS_X, L_MAP2_Y);
+    map_grid(g, R_MAP2, g->maps2, 64, 14, 8, L_MAP2_ZOOM, L_MAP2_CELL, m2, L_MAPS_X, L_MAP2_Y);
 
     /* the colour scale */
     int lx = L_MAPS_X + 8 * L_MAP2_CELL + 28, ly = L_MAP2_Y, lh = 8 * L_MAP2_CELL - 3;

@@ -6,6 +6,11 @@
 #include "engine/preprocess.h"
 #include "io/image.h"
 
+#ifdef MNIST_HAVE_XSHM
+#include <X11/extensions/XShm.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#endif
 #include <X11/Xatom.h>
 #include <X11/Xutil.h>
 #include <X11/keysym.h>
@@ -61,6 +66,17 @@ void gui_close(Gui *g)
     if (!g) return;
     if (g->inf) infer_free(g->inf);
     if (g->text) text_close(g->text);
+#ifdef MNIST_HAVE_XSHM
+    if (g->shm) {
+        XShmSegmentInfo *si = g->shm_info;
+        XShmDetach(g->dpy, si);
+        XSync(g->dpy, False);
+        XDestroyImage(g->scratch);
+        shmdt(si->shmaddr);
+        free(si);
+        g->scratch = NULL;
+    }
+#endif
     if (g->scratch) XDestroyImage(g->scratch);   /* frees scratch_px too */
     if (g->pix) XFreePixmap(g->dpy, g->pix);
     if (g->gc) XFreeGC(g->dpy, g->gc);
@@ -82,12 +98,30 @@ static void new_pixmap(Gui *g, int w, int h)
     g->need_full = 1;
 }
 
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Copies a rectangle of the pixmap to the window. */
+static void show(Gui *g, int x, int y, int w, int h)
+{
+    XCopyArea(g->dpy, g->pix, g->win, g->gc, x, y, (unsigned)w, (unsigned)h, x, y);
+}
+
 /* One step of the window's work after events changed something: preprocess + forward (+ feature
- * maps in the debug view) when the canvas changed, then redraw what changed and copy it over. */
+ * maps in the debug view) when the canvas changed, then redraw what changed into the pixmap and
+ * copy just those parts to the window. */
 static void update(Gui *g)
 {
-    double t0 = now(), t1 = t0, t2 = t0;
+    double t0 = now(), c0 = cpu_now(), t1 = t0, t2 = t0;
     int predicted = 0;
+    if (g->shm_pending) {   /* the server must have read the shared scratch before we redraw it */
+        XSync(g->dpy, False);
+        g->shm_pending = 0;
+    }
     if (g->need_predict) {
         g->has_pred = preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input) == 0;
         t1 = now();
@@ -100,22 +134,42 @@ static void update(Gui *g)
         predicted = 1;
     }
     int x, y, w, h;
+    /* the status line shows the cost of the last event; a few times a second is enough */
+    int status = g->need_full || g->need_redraw || t0 - g->status_time > 0.25;
     if (g->need_full) {
         canvas_take_dirty(&g->canvas, &x, &y, &w, &h);
         panel_background(g);
         panel_canvas(g, 0, 0, CANVAS_SIZE, CANVAS_SIZE);
         panel_prediction(g);
         if (g->debug) panel_debug(g);
+        panel_buttons(g);
+        panel_status(g);
+        show(g, 0, 0, g->w, g->h);
+        g->status_time = t0;
     } else {
-        if (canvas_take_dirty(&g->canvas, &x, &y, &w, &h)) panel_canvas(g, x, y, w, h);
+        if (canvas_take_dirty(&g->canvas, &x, &y, &w, &h)) {
+            panel_canvas(g, x, y, w, h);
+            show(g, L_CANVAS_X + x, L_CANVAS_Y + y, w, h);
+        }
         if (predicted) {
             panel_prediction(g);
-            if (g->debug) panel_debug(g);
+            show(g, L_PANEL_X, 0, L_PANEL_W, L_BARS_Y + 10 * L_BAR_ROW);
+            if (g->debug) {
+                panel_debug(g);
+                show(g, 0, L_INPUT_Y - 22, L_PANEL_X, 28 * L_INPUT_ZOOM + 24);
+                show(g, L_MAPS_X, 0, g->w - L_MAPS_X, L_DEBUG_H - 24);
+            }
+        }
+        if (g->need_redraw) {
+            panel_buttons(g);
+            show(g, 0, L_BUTTON_Y, L_PANEL_X, L_BUTTON_H);
+        }
+        if (status) {
+            panel_status(g);
+            show(g, 0, g->h - 22, g->w, 22);
+            g->status_time = t0;
         }
     }
-    panel_buttons(g);
-    panel_status(g);
-    XCopyArea(g->dpy, g->pix, g->win, g->gc, 0, 0, (unsigned)g->w, (unsigned)g->h, 0, 0);
     g->need_full = g->need_redraw = 0;
     if (g->opt.timing) XSync(g->dpy, False);   /* count the X server's share of the work */
     else XFlush(g->dpy);
@@ -127,6 +181,7 @@ static void update(Gui *g)
             t->sample[(int)t->n] = (float)(t3 - t0);
         t->n++;
         t->sum += t3 - t0;
+        t->cpu += cpu_now() - c0;
         if (t3 - t0 > t->max) t->max = t3 - t0;
         t->pre += t1 - t0;
         t->fwd += t2 - t1;
@@ -147,9 +202,10 @@ static void print_timing(Gui *g)
     qsort(t->sample, (size_t)ns, sizeof t->sample[0], cmp_float);
     fprintf(stderr,
             "mnist-cnn draw: per-event cost over %.0f events (%s view): median %.3f ms, mean %.3f "
-            "ms, max %.3f ms; mean parts: preprocess %.3f + forward%s %.3f + redraw %.3f ms\n",
+            "ms, max %.3f ms (this process's CPU: %.3f ms); mean parts: preprocess %.3f + "
+            "forward%s %.3f + redraw and X server %.3f ms\n",
             t->n, g->debug ? "debug" : "normal", 1e3 * t->sample[ns / 2], 1e3 * t->sum / t->n,
-            1e3 * t->max, 1e3 * t->pre / t->n, g->debug ? " with maps" : "", 1e3 * t->fwd / t->n,
+            1e3 * t->max, 1e3 * t->cpu / t->n, 1e3 * t->pre / t->n, g->debug ? " with maps" : "", 1e3 * t->fwd / t->n,
             1e3 * t->draw / t->n);
 }
 
@@ -428,6 +484,64 @@ static int screenshot(Gui *g, const char *path)
 
 /* ---- set-up and the loop ---- */
 
+#ifdef MNIST_HAVE_XSHM
+static int shm_failed;
+static int on_shm_error(Display *dpy, XErrorEvent *e)
+{
+    shm_failed = 1;
+    return 0;
+}
+#endif
+
+/* The scratch image in MIT-SHM shared memory when the server offers it (a local display):
+ * the canvas and the feature maps then reach the server without going through the socket.
+ * Returns 1 when done, 0 to fall back to a plain XImage. */
+static int create_shm_scratch(Gui *g)
+{
+#ifdef MNIST_HAVE_XSHM
+    if (!XShmQueryExtension(g->dpy) || getenv("MNIST_CNN_NO_SHM")) return 0;
+    XShmSegmentInfo *si = calloc(1, sizeof *si);
+    if (!si) return 0;
+    XImage *im = XShmCreateImage(g->dpy, DefaultVisual(g->dpy, g->screen),
+                                 (unsigned)DefaultDepth(g->dpy, g->screen), ZPixmap, NULL, si,
+                                 L_SCRATCH_W, L_SCRATCH_H);
+    if (!im || im->bits_per_pixel != 32 || im->bytes_per_line != L_SCRATCH_W * 4) goto fail;
+    si->shmid = shmget(IPC_PRIVATE, (size_t)im->bytes_per_line * (size_t)im->height,
+                       IPC_CREAT | 0600);
+    if (si->shmid < 0) goto fail;
+    si->shmaddr = im->data = shmat(si->shmid, NULL, 0);
+    if (si->shmaddr == (char *)-1) {
+        shmctl(si->shmid, IPC_RMID, NULL);
+        goto fail;
+    }
+    si->readOnly = True;
+    /* XShmAttach fails asynchronously (e.g. a remote display): catch the error */
+    shm_failed = 0;
+    XSync(g->dpy, False);
+    int (*old)(Display *, XErrorEvent *) = XSetErrorHandler(on_shm_error);
+    XShmAttach(g->dpy, si);
+    XSync(g->dpy, False);
+    XSetErrorHandler(old);
+    shmctl(si->shmid, IPC_RMID, NULL);   /* freed once both sides detach */
+    if (shm_failed) {
+        shmdt(si->shmaddr);
+        goto fail;
+    }
+    memset(im->data, 0, (size_t)im->bytes_per_line * (size_t)im->height);
+    g->scratch = im;
+    g->shm = 1;
+    g->shm_info = si;
+    return 1;
+fail:
+    if (im) {
+        im->data = NULL;
+        XDestroyImage(im);
+    }
+    free(si);
+#endif
+    return 0;
+}
+
 static int create_window(Gui *g)
 {
     Display *dpy = g->dpy;
@@ -451,17 +565,19 @@ static int create_window(Gui *g)
         fprintf(stderr, "mnist-cnn draw: no usable font on this X display\n");
         return -1;
     }
-    uint32_t *px = calloc((size_t)L_SCRATCH_W * L_SCRATCH_H, sizeof *px);
-    if (!px) return -1;
-    g->scratch = XCreateImage(dpy, DefaultVisual(dpy, g->screen),
-                              (unsigned)DefaultDepth(dpy, g->screen), ZPixmap, 0, (char *)px,
-                              L_SCRATCH_W, L_SCRATCH_H, 32, L_SCRATCH_W * 4);
+    if (!create_shm_scratch(g)) {
+        uint32_t *px = calloc((size_t)L_SCRATCH_W * L_SCRATCH_H, sizeof *px);
+        if (!px) return -1;
+        g->scratch = XCreateImage(dpy, DefaultVisual(dpy, g->screen),
+                                  (unsigned)DefaultDepth(dpy, g->screen), ZPixmap, 0, (char *)px,
+                                  L_SCRATCH_W, L_SCRATCH_H, 32, L_SCRATCH_W * 4);
+        if (!g->scratch) free(px);
+    }
     if (!g->scratch || g->scratch->bits_per_pixel != 32) {
         fprintf(stderr, "mnist-cnn draw: the X display does not use 32-bit pixels\n");
-        if (!g->scratch) free(px);
         return -1;
     }
-    g->scratch_px = px;
+    g->scratch_px = (uint32_t *)g->scratch->data;
     set_view(g, g->opt.debug);
     return 0;
 }

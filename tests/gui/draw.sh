@@ -14,7 +14,8 @@ XVFB=${5:-}
 XDO=${6:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mnist-gui-test.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
-unset MNIST_CNN_ISA OMP_NUM_THREADS
+unset MNIST_CNN_ISA OMP_NUM_THREADS MNIST_CNN_NO_SHM
+L_DEBUG_SIZE=1092x620   # gui/layout.h: L_DEBUG_W x L_DEBUG_H
 
 tap_n=0
 ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
@@ -53,7 +54,7 @@ verdict "usage: --help, bad options exit 2" "${why#; }"
 
 # ---- with a display and a model ----
 digits=$(ls "$STROKES"/digit-*.txt)
-n_model_cases=$(( $(printf '%s\n' "$digits" | wc -l) + 8 ))
+n_model_cases=$(( $(printf '%s\n' "$digits" | wc -l) + 9 ))
 data=${MNIST_DATA:-}
 reason=""
 [ -n "$XVFB" ] || reason="xvfb-run not found"
@@ -145,6 +146,7 @@ verdict "screenshot of the debug view: input and feature maps drawn" "${why#; }"
 # (b) a real pointer drag through XTest onto the canvas, then close with the window's close button
 if [ -z "$XDO" ]; then
     skip "pointer drag with xdotool" "xdotool not found"
+    skip "keys" "xdotool not found"
     skip "window close button" "xdotool not found"
 else
     # the 7 of the stroke file, every third point, in window coordinates (canvas at 16,16)
@@ -165,6 +167,12 @@ wid=\$(timeout 20 "$XDO" search --sync --onlyvisible --name '^mnist-cnn draw\$' 
 first=\$(printf '%s' "$line7" | cut -d' ' -f1)
 "$XDO" mousemove --window \$wid \$((\${first%,*} + 16)) \$((\${first#*,} + 16)) sleep 0.05 mousedown 1 $moves mouseup 1
 for i in \$(seq 50); do grep -q digit "$WORK/drag.out" && break; sleep 0.1; done
+# keys: d (debug view: the window grows), c (clear), p (predict: prints the blank canvas)
+"$XDO" key d
+sleep 0.3
+"$XDO" getwindowgeometry \$wid | sed -n 's/.*Geometry: /geometry /p'
+"$XDO" key c p
+for i in \$(seq 50); do [ "\$(wc -l <"$WORK/drag.out")" -ge 2 ] && break; sleep 0.1; done
 # then the close button: WM_DELETE_WINDOW
 "$WMCLOSE" \$wid
 for i in \$(seq 50); do kill -0 \$pid 2>/dev/null || break; sleep 0.1; done
@@ -174,11 +182,18 @@ echo "exit \$?"
 EOS
     on_xvfb bash "$WORK/drag.sh" >"$WORK/drag.log" 2>&1
     why=""
-    got=$(last_digit "$WORK/drag.out")
-    [ "$(wc -l <"$WORK/drag.out")" = 1 ] || why="expected one JSON line, got: $(cat "$WORK/drag.out")"
+    first=$(head -n 1 "$WORK/drag.out")
+    got=$(printf '%s\n' "$first" | sed -n 's/.*"digit": \([0-9a-z]*\).*/\1/p')
+    printf '%s\n' "$first" | grep -q '"stroke": 1,' || why="not the first stroke: $first"
     [ "$got" = 7 ] || why="$why; read as '$got', expected 7"
     verdict "pointer drag with xdotool: one stroke, read as 7" "${why#; }${why:+
 $(cat "$WORK/drag.log" "$WORK/drag.err")}"
+    why=""
+    grep -qx "geometry ${L_DEBUG_SIZE}" "$WORK/drag.log" || why="d: window not resized to $L_DEBUG_SIZE"
+    [ "$(sed -n 2p "$WORK/drag.out")" = '{"stroke": 1, "digit": null, "probs": null}' ] ||
+        why="$why; c then p: expected a blank-canvas line, got: $(sed -n '2,$p' "$WORK/drag.out")"
+    verdict "keys: d shows the debug view, c clears, p predicts" "${why#; }${why:+
+$(cat "$WORK/drag.log")}"
     why=""
     grep -qx 'exit 0' "$WORK/drag.log" || why="$(cat "$WORK/drag.log" "$WORK/drag.err")"
     verdict "window close button (WM_DELETE_WINDOW): exit 0" "$why"
