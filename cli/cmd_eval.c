@@ -270,6 +270,11 @@ int cmd_eval(int argc, char **argv)
         return usage_error("eval");
     }
     const char *path = argv[optind];
+    if (report && make_dirs(report)) {
+        fprintf(stderr, "mnist-cnn eval: %s: cannot create the report folder: %s\n", report,
+                strerror(errno));
+        return EXIT_RUNTIME;
+    }
     int nthreads = set_threads(threads);
 
     Model m;
