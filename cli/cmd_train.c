@@ -91,7 +91,7 @@ static void write_training_graphs(const char *out, const MetricLog *log, double 
 {
     char base[4096], png[4100], svg[4100], err[512];
     if (!plot_available(err, sizeof err)) {
-        if (!silent) fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
+        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
         return;
     }
     if (plot_training_base(out, base, sizeof base)) {
