@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Same seed, data and options -> the same checkpoint, bit for bit, whatever the thread count; a
+# different seed -> different weights. Short runs with augmentation and dropout on (the default),
+# so every random stream is exercised.
+#
+# The files are compared object by object (cli_helper digest: a hash of every dataset, field of a
+# compound table and attribute) rather than with cmp, because two things in a checkpoint
+# legitimately differ between identical runs: the wall-clock fields of /metrics/epochs (seconds,
+# samples_per_s) and, across thread counts, the /threads attribute that records the option.
+# Everything else (every tensor, Adam's moments, the step log, every other attribute) must match.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if ! have_data; then
+    for c in "train seed 7 (2 threads)" "train seed 7 again" "two runs identical" \
+             "train seed 7 (1 thread)" "1 thread identical" "whole files identical but for timings" \
+             "train seed 8" "seed 8 differs"; do
+        skip "$c"
+    done
+    finish
+    exit
+fi
+
+small_data "$WORK/data" 1000 1000
+train() {   # train NAME SEED THREADS
+    run "$BIN" train --data "$WORK/data" --limit 1000 --test-limit 1000 --epochs 1 --seed "$2" \
+        --threads "$3" --log-every 4 --json --out "$WORK/$1.h5"
+    cp "$WORK/out" "$WORK/$1.json"
+    local why=""
+    [ "$rc" -eq 0 ] && [ -s "$WORK/$1.h5" ] || why="exit status $rc: $(head -c 2000 "$WORK/err")"
+    why=${why:-$("$HELPER" digest "$WORK/$1.h5" 2>&1 >"$WORK/$1.digest")}
+    verdict "train --seed $2 --threads $3 --limit 1000 --epochs 1 ($1)" "$why"
+    echo "# $(cut -c1-160 "$WORK/$1.json")"
+}
+# same A B [EXTRA_EXCLUDED_LINE_PATTERN]: the digests of A and B agree but for the timing fields.
+same() {
+    local ex='^/metrics/epochs\.(seconds|samples_per_s) '
+    [ -n "${3:-}" ] && ex="$ex|$3"
+    local d
+    d=$(diff <(grep -Ev "$ex" "$WORK/$1.digest") <(grep -Ev "$ex" "$WORK/$2.digest"))
+    # The comparison must have covered the whole state: 18 model tensors, 24 Adam moments, the
+    # step log (--log-every 4 over 16 steps gives rows).
+    local n
+    n=$(grep -Ec '^/(model|optimizer/exp_avg|optimizer/exp_avg_sq)/[a-z0-9_.]+ (float32|int64) ' \
+        "$WORK/$1.digest")
+    [ "$n" -eq 42 ] || d="$d
+digest of $1 lists $n tensors, expected 18 + 2 x 12 = 42"
+    grep -Eq '^/metrics/steps.loss float32 [1-9]' "$WORK/$1.digest" || d="$d
+$1 has no /metrics/steps rows"
+    # And the JSON lines (losses, accuracies) agree once the timings are blanked.
+    local ja jb
+    ja=$(sed -E 's/"(seconds|samples_per_s|checkpoint)": [^,}]*//g' "$WORK/$1.json")
+    jb=$(sed -E 's/"(seconds|samples_per_s|checkpoint)": [^,}]*//g' "$WORK/$2.json")
+    [ "$ja" = "$jb" ] || d="$d
+JSON output differs:
+$ja
+$jb"
+    printf '%s' "$d"
+}
+
+train a 7 2
+train b 7 2
+verdict "same seed, data, options: identical tensors, optimizer state, logs and attributes" \
+    "$(same a b)"
+train c 7 1
+verdict "--threads 1 gives the same checkpoint as --threads 2 (all but the threads attribute)" \
+    "$(same a c '^/@threads ')"
+
+# Whole files: they differ only where the digests said (timings; threads). Say so, and check that
+# the bytes that differ are few (the two timing floats and their neighbourhood), so a change that
+# made the files differ elsewhere would show here too.
+ndiff=$(cmp -l "$WORK/a.h5" "$WORK/b.h5" 2>/dev/null | wc -l)
+size_a=$(stat -c %s "$WORK/a.h5")
+size_b=$(stat -c %s "$WORK/b.h5")
+echo "# whole files a.h5/b.h5: $size_a/$size_b bytes, $ndiff bytes differ" \
+     "(the wall-clock seconds and samples_per_s in /metrics/epochs)"
+[ "$size_a" -eq "$size_b" ] && [ "$ndiff" -le 8 ] \
+    && ok "same-seed files are byte-identical except for at most the 8 bytes of 2 timing floats" \
+    || not_ok "same-seed files are byte-identical except for at most the 8 bytes of 2 timing floats"
+
+train d 8 2
+# Every float tensor of the model must differ for another seed (the int64 counters may not).
+d=$(join <(grep -E '^/model/.* float32 ' "$WORK/a.digest" | awk '{print $1, $4}' | sort) \
+         <(grep -E '^/model/.* float32 ' "$WORK/d.digest" | awk '{print $1, $4}' | sort) |
+    awk '$2 == $3 {print $1 " is the same for seeds 7 and 8"} END {if (NR != 16) print NR " float tensors compared, expected 16"}')
+verdict "a different seed gives different weights in every float tensor" "$d"
+
+finish
