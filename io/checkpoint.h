@@ -21,7 +21,7 @@
  *                              test_loss, test_acc, seconds, samples_per_s, lr (float32);
  *                              accuracies are fractions 0..1, test_* NaN when not evaluated.
  *                              h5py: e = f["metrics/epochs"][:]; e["test_acc"]
- *   /metrics/steps             1-D compound table, one row per optimizer step (same chunking):
+ *   /metrics/steps             1-D compound table, one row every --log-every steps (same chunking):
  *                              step (int64), loss, acc (float32)
  *
  * Compound tables rather than one dataset per field: h5py hands them back as one numpy
