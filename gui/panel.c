@@ -123,6 +123,8 @@ void panel_prediction(Gui *g)
         int tw = text_width(g->text, FONT_BIG, "?");
         label(g, FONT_BIG, L_PANEL_X + (96 - tw) / 2, base, 0x3a3c42, "?");
         label(g, FONT_BOLD, L_PANEL_X + 112, L_DIGIT_Y + 62, COL_DIM, "draw a digit");
+        label(g, FONT_SMALL, L_PANEL_X + 112, L_DIGIT_Y + 80, COL_DIM, "left button draws,");
+        label(g, FONT_SMALL, L_PANEL_X + 112, L_DIGIT_Y + 96, COL_DIM, "right button erases");
     }
     for (int j = 0; j < 10; j++) {
         int y = L_BARS_Y + j * L_BAR_ROW;
@@ -312,8 +314,7 @@ void panel_status(Gui *g)
     char s[256];
     if (g->status[0]) snprintf(s, sizeof s, "%s", g->status);
     else
-        snprintf(s, sizeof s, "%s   |   c clear   d debug   s save png   q quit   |   right button erases",
-                 g->model_name);
+        snprintf(s, sizeof s, "%s   |   c clear   d debug   s save   q quit", g->model_name);
     label(g, FONT_SMALL, L_CANVAS_X, g->h - 7, COL_DIM, s);
     if (g->timing.n > 0) {
         snprintf(s, sizeof s, "%.2f ms/event", g->last_cost * 1e3);

@@ -65,8 +65,10 @@ int replay_load(const char *path, Replay *r, char *err, size_t errlen)
     size_t linecap = 0;
     while (getline(&line, &linecap, f) != -1) {
         lineno++;
+        char *hash = strchr(line, '#');   /* a comment runs to the end of the line */
+        if (hash) *hash = 0;
         const char *s = skip_blank(line);
-        if (!*s || *s == '#') continue;
+        if (!*s) continue;
         if (r->n == cap) {
             cap = cap ? 2 * cap : 16;
             ReplayStroke *p = realloc(r->strokes, (size_t)cap * sizeof *p);

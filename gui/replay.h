@@ -1,7 +1,7 @@
 /* Stroke files for `mnist-cnn draw --replay`: recorded strokes replayed as if drawn with the
  * mouse. Text, one item per line:
  *
- *   # a comment (blank lines are ignored too)
+ *   # a comment, to the end of the line (blank lines are ignored too)
  *   x,y x,y x,y ...        a stroke drawn with the left button, from the first point to the last
  *   erase x,y x,y ...      a stroke with the right button (the eraser)
  *   clear                  clear the canvas (the c key)
