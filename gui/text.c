@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <X11/Xutil.h>
 #ifdef MNIST_HAVE_XFT
 #include <X11/Xft/Xft.h>
 #endif
@@ -24,7 +25,9 @@ struct Text {
 static const char *const font_names[N_FONTS] = {
     "-misc-fixed-medium-r-normal--13-*-*-*-*-*-iso8859-1",
     "-misc-fixed-bold-r-normal--13-*-*-*-*-*-iso8859-1",
-    "-*-*-bold-r-normal--24-*-*-*-*-*-iso8859-1"};
+    "-misc-fixed-bold-r-normal--18-*-*-*-*-*-iso8859-1"};
+/* Core fonts have no large sizes: FONT_BIG is the 18 px one drawn BIG_SCALE times larger. */
+enum { BIG_SCALE = 7 };
 struct Text {
     Display *dpy;
     XFontStruct *font[N_FONTS];
@@ -116,9 +119,35 @@ void text_draw(Text *t, FontId f, int x, int y, unsigned rgb, const char *s)
     XftDrawStringUtf8(t->draw, colour(t, rgb), t->font[f], x, y, (const FcChar8 *)s,
                       (int)strlen(s));
 #else
-    XSetFont(t->dpy, t->gc, t->font[f]->fid);
+    XFontStruct *fs = t->font[f];
+    int len = (int)strlen(s);
     XSetForeground(t->dpy, t->gc, rgb);
-    XDrawString(t->dpy, t->target, t->gc, x, y, s, (int)strlen(s));
+    if (f != FONT_BIG) {
+        XSetFont(t->dpy, t->gc, fs->fid);
+        XDrawString(t->dpy, t->target, t->gc, x, y, s, len);
+        return;
+    }
+    /* draw the text into a bitmap, then each of its pixels as a BIG_SCALE square */
+    int w = XTextWidth(fs, s, len), h = fs->ascent + fs->descent;
+    if (w <= 0 || h <= 0) return;
+    Pixmap bm = XCreatePixmap(t->dpy, t->target, (unsigned)w, (unsigned)h, 1);
+    GC bgc = XCreateGC(t->dpy, bm, 0, NULL);
+    XSetForeground(t->dpy, bgc, 0);
+    XFillRectangle(t->dpy, bm, bgc, 0, 0, (unsigned)w, (unsigned)h);
+    XSetForeground(t->dpy, bgc, 1);
+    XSetFont(t->dpy, bgc, fs->fid);
+    XDrawString(t->dpy, bm, bgc, 0, fs->ascent, s, len);
+    XImage *im = XGetImage(t->dpy, bm, 0, 0, (unsigned)w, (unsigned)h, 1, XYPixmap);
+    if (im) {
+        for (int r = 0; r < h; r++)
+            for (int c = 0; c < w; c++)
+                if (XGetPixel(im, c, r))
+                    XFillRectangle(t->dpy, t->target, t->gc, x + c * BIG_SCALE,
+                                   y + (r - fs->ascent) * BIG_SCALE, BIG_SCALE, BIG_SCALE);
+        XDestroyImage(im);
+    }
+    XFreeGC(t->dpy, bgc);
+    XFreePixmap(t->dpy, bm);
 #endif
 }
 
@@ -129,11 +158,15 @@ int text_width(Text *t, FontId f, const char *s)
     XftTextExtentsUtf8(t->dpy, t->font[f], (const FcChar8 *)s, (int)strlen(s), &g);
     return g.xOff;
 #else
-    return XTextWidth(t->font[f], s, (int)strlen(s));
+    return XTextWidth(t->font[f], s, (int)strlen(s)) * (f == FONT_BIG ? BIG_SCALE : 1);
 #endif
 }
 
 int text_ascent(Text *t, FontId f)
 {
+#ifdef MNIST_HAVE_XFT
     return t->font[f]->ascent;
+#else
+    return t->font[f]->ascent * (f == FONT_BIG ? BIG_SCALE : 1);
+#endif
 }
