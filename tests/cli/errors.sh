@@ -72,7 +72,7 @@ done
 expect "predict with a text file as checkpoint: exit 1" 1 "$WORK/notes.h5" "not an HDF5 file" -- \
     "$BIN" predict "$WORK/notes.h5" "$WORK/notes.h5"
 : >"$WORK/empty.h5"
-expect "eval on an empty file: exit 1" 1 "$WORK/empty.h5" -- "$BIN" eval "$WORK/empty.h5"
+expect "eval on an empty file: exit 1" 1 "$WORK/empty.h5: not an HDF5 file" -- "$BIN" eval "$WORK/empty.h5"
 
 cp "$CK" "$WORK/nofc2.h5" && "$HELPER" drop "$WORK/nofc2.h5" /model/fc2.bias
 expect "predict, checkpoint without /model/fc2.bias: exit 1, names file and dataset" 1 \
@@ -92,6 +92,10 @@ expect "eval, fc2.weight transposed (128x10): exit 1" 1 "$WORK/fc2t.h5" \
 cp "$CK" "$WORK/nbt.h5" && "$HELPER" reshape "$WORK/nbt.h5" /model/bn1.num_batches_tracked 1
 expect "predict, bn1.num_batches_tracked as float32[1]: exit 1, names it" 1 "$WORK/nbt.h5" \
     "/model/bn1.num_batches_tracked" -- "$BIN" predict "$WORK/nbt.h5" "$WORK/x.png"
+for f in nofc2 conv5; do
+    expect "info on $f.h5: exit 1, names the problem" 1 "mnist-cnn info: $WORK/$f.h5: /model/" -- \
+        "$BIN" info "$WORK/$f.h5"
+done
 cp "$CK" "$WORK/extra.h5" && "$HELPER" reshape "$WORK/extra.h5" /model/fc3.weight 10 10
 expect "predict, checkpoint with an extra /model/fc3.weight: exit 1" 1 "$WORK/extra.h5" "fc3.weight" -- \
     "$BIN" predict "$WORK/extra.h5" "$WORK/x.png"
@@ -99,10 +103,38 @@ expect "predict, checkpoint with an extra /model/fc3.weight: exit 1" 1 "$WORK/ex
 # ---- predict: files that are not images ----
 printf 'P5\n28 28\n255\n' >"$WORK/short.pgm"                    # header, no pixels
 head -c 300 /dev/urandom >"$WORK/noise.png"
-for f in notes.h5 short.pgm noise.png missing.png; do
-    expect "predict on $f (not an image): exit 1, names it" 1 "$WORK/$f" -- \
-        "$BIN" predict "$CK" "$WORK/$f"
-done
+printf 'P5\n100000 100000\n255\n\x80' >"$WORK/huge.pgm"         # absurd size, one byte of data
+printf 'P5\n0 0\n255\n' >"$WORK/zero.pgm"
+printf 'P2\n2 2\n255\n0 255 300 1\n' >"$WORK/over.pgm"            # sample above maxval
+mkdir "$WORK/folder.png"
+while read -r f problem; do
+    expect "predict on $f (not an image): exit 1, names it and the problem" 1 "$WORK/$f: $problem" \
+        -- "$BIN" predict "$CK" "$WORK/$f"
+done <<'EOF'
+notes.h5 not a PNG or PGM/PPM image
+short.pgm truncated: 28x28 P5 needs 784 bytes of pixel data, file has 0
+noise.png not a PNG or PGM/PPM image
+missing.png cannot open: No such file or directory
+huge.pgm unsupported image size 100000x100000
+zero.pgm unsupported image size 0x0
+over.pgm sample 2 is 300, above maxval 255
+folder.png not a regular file
+EOF
+{ printf 'P5\n28 28\n255\n'; head -c 784 /dev/zero | tr '\0' '\377'; } >"$WORK/blank.pgm"
+expect "predict on a blank (all white) image: warns 'no ink found' naming it" 0 \
+    "$WORK/blank.pgm: no ink found" -o "$WORK/blank.pgm: " -- "$BIN" predict "$CK" "$WORK/blank.pgm"
+
+# ---- a data folder of 20x20 images (made up: no real data needed) ----
+mkdir "$WORK/d20"
+{ printf '\x00\x00\x08\x03'; be32 100; be32 20; be32 20; head -c 40000 /dev/zero; } \
+    >"$WORK/d20/t10k-images-idx3-ubyte"
+{ printf '\x00\x00\x08\x01'; be32 100; head -c 100 /dev/zero; } >"$WORK/d20/t10k-labels-idx1-ubyte"
+cp "$WORK/d20/t10k-images-idx3-ubyte" "$WORK/d20/train-images-idx3-ubyte"
+cp "$WORK/d20/t10k-labels-idx1-ubyte" "$WORK/d20/train-labels-idx1-ubyte"
+expect "train on 20x20 images: exit 1, says the model needs 28x28" 1 "20x20, the model needs 28x28" -- \
+    "$BIN" train --data "$WORK/d20" --epochs 1 --threads 1 --out "$WORK/t.h5"
+expect "eval on 20x20 images: exit 1, says the model needs 28x28" 1 "20x20, the model needs 28x28" -- \
+    "$BIN" eval "$CK" --data "$WORK/d20" --threads 1
 
 # ---- data folders: missing, truncated, wrong magic, wrong counts ----
 if ! have_data; then
@@ -113,7 +145,9 @@ if ! have_data; then
              "label/image count mismatch (test set)" "label value 11" "extra bytes" \
              "failed trainings write no checkpoint" "predict --idx on labels" \
              "predict --idx out of range" "predict --idx on a missing file" \
-             "predict: good image and bad file"; do
+             "predict: good image and bad file" "train --out under a file" \
+             "train --out is a folder" "a failed save leaves no temporary file" \
+             "train --out two missing folders"; do
         skip "$c"
     done
     finish
@@ -199,6 +233,20 @@ expect "predict --idx --index 200 of 200: exit 2, out of range" 2 \
     "$BIN" predict "$CK" --idx "$SMALL/t10k-images-idx3-ubyte" --index 200
 expect "predict --idx on a missing file: exit 1" 1 "$WORK/nothing-idx: cannot open" -- \
     "$BIN" predict "$CK" --idx "$WORK/nothing-idx" --index 0
+
+# Unwritable --out. (A training of 200 images; these currently fail only when the first epoch's
+# checkpoint is written.)
+expect "train --out under a regular file: exit 1, names the path" 1 "$CK/x.h5" "Not a directory" -- \
+    "$BIN" train --data "$SMALL" --epochs 1 --threads 1 --quiet --out "$CK/x.h5"
+mkdir "$WORK/outdir"
+expect "train --out is a folder: exit 1, names it" 1 "$WORK/outdir: " "Is a directory" -- \
+    "$BIN" train --data "$SMALL" --epochs 1 --threads 1 --quiet --out "$WORK/outdir"
+left=$(ls -A "$WORK" | grep -e '\.tmp-' -e '^outdir-training')
+[ -z "$left" ] && ok "a failed save leaves no temporary file" \
+    || { not_ok "a failed save leaves no temporary file"; echo "$left" | diag; }
+expect "train --out in two missing folders: exit 1, names the folder" 1 \
+    "cannot create folder $WORK/n1/n2" -- \
+    "$BIN" train --data "$SMALL" --epochs 1 --threads 1 --quiet --out "$WORK/n1/n2/x.h5"
 
 "$HELPER" export "$SMALL/t10k-images-idx3-ubyte" 0 "$WORK/seven.png"
 expect "predict: good image and bad file: exit 1, good one still predicted" 1 "$WORK/noise.png" \
