@@ -10,7 +10,15 @@ expect "no command: usage on stderr, exit 2" 2 "Usage: mnist-cnn COMMAND" -- "$B
 expect "unknown command: exit 2, names it" 2 "unknown command 'frobnicate'" -- "$BIN" frobnicate
 expect "mnist-cnn --help: exit 0, usage on stdout" 0 -o "Usage: mnist-cnn COMMAND" -o train \
     -o predict -- "$BIN" --help
-for cmd in train eval predict info; do
+# Every command the top-level help lists (so commands added later are covered too); at least
+# the four of the foundation.
+run "$BIN" --help
+commands=$(awk '/^Commands:/ {f = 1; next} f && /^  [a-z]/ {print $1} f && /^$/ && NR > 3 {f = 0}' "$WORK/out")
+echo "# commands listed by --help:" $commands
+missing=""
+for cmd in train eval predict info; do grep -qx "$cmd" <<<"$commands" || missing="$missing $cmd"; done
+verdict "--help lists train, eval, predict, info" "${missing:+missing:$missing}"
+for cmd in $commands; do
     expect "$cmd --help: exit 0, usage on stdout" 0 -o "Usage: mnist-cnn $cmd" -- "$BIN" "$cmd" --help
     expect "$cmd -h: exit 0" 0 -o "Usage: mnist-cnn $cmd" -- "$BIN" "$cmd" -h
     expect "$cmd --bogus: exit 2, names the option, points to --help" 2 "--bogus" \

@@ -14,7 +14,7 @@ if ! have_data; then
              "eval matches training's own test figures" "eval --json fields" "eval text output" \
              "eval stable across runs and thread counts" "info tensor list" "info stable" \
              "predict png" "predict pgm" "predict inverted" "predict 3x" "predict rgb" \
-             "predict inverted agrees" "predict json fields" "predict --idx" \
+             "predict inverted agrees" "predict odd file name" "predict --idx" \
              "predict --idx text" "predict --index out of range"; do
         skip "$c"
     done
@@ -188,6 +188,17 @@ bad = [i for i, (x, y) in enumerate(zip(a, b)) if x["digit"] != y["digit"]
 print(f"differ at {bad}" if bad or len(a) != len(b) or not a else "")
 EOF
 verdict "predict: an inverted (black-on-white) digit gives the same probabilities" "$(cat "$WORK/agree")"
+
+# A file name with a quote, a backslash, a newline and a tab comes back intact from the JSON.
+odd=$WORK/img/$'a "quoted"\\ name\n\twith.png'
+cp "$WORK/img/png0.png" "$odd"
+run "$BIN" predict "$CK" "$odd" --json
+why=$(python3 -c '
+import json, sys
+j = json.loads(open(sys.argv[1]).read())
+if j["file"] != sys.argv[2]: print("file came back as %r" % j["file"])' "$WORK/out" "$odd" 2>&1)
+[ "$rc" -eq 0 ] || why="exit status $rc $why"
+verdict "predict --json escapes an odd file name (quote, backslash, newline, tab)" "$why"
 
 # ---- predict --idx ----
 why=""
