@@ -77,7 +77,7 @@ int cmd_draw(int argc, char **argv)
     }
     Model m;
     MetricLog log = {0};
-    if (load_checkpoint_or_report(path, &m, NULL, &log)) {
+    if (load_checkpoint_or_report("draw", path, &m, NULL, &log)) {
         gui_close(g);
         return EXIT_RUNTIME;
     }

@@ -25,10 +25,10 @@ int cmd_info(int argc, char **argv)
         return usage_error("info");
     }
     char err[512];
-    printf("kernels in use here: %s\n", isa_name(isa_current()));
     if (checkpoint_info(argv[optind], stdout, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn info: %s\n", err);
         return EXIT_RUNTIME;
     }
+    printf("kernels in use here: %s\n", isa_name(isa_current()));
     return EXIT_OK;
 }

@@ -75,7 +75,7 @@ int cmd_plot(int argc, char **argv)
     Model m;
     CheckpointMeta meta;
     MetricLog log = {0};
-    if (load_checkpoint_or_report(path, &m, &meta, &log)) return EXIT_RUNTIME;
+    if (load_checkpoint_or_report("plot", path, &m, &meta, &log)) return EXIT_RUNTIME;
     model_free(&m);
     if (log.n_epochs == 0) {
         fprintf(stderr,

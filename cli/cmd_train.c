@@ -7,6 +7,7 @@
 #include "io/plot.h"
 #include "simd/isa.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -106,18 +107,29 @@ static void write_training_graphs(const char *out, const MetricLog *log, double 
         printf("training graphs %s, %s\n", png, svg);
 }
 
-/* Create the checkpoint's folder if it is missing (one level, like runs/). */
-static int ensure_parent_dir(const char *path)
+/* Check the checkpoint path before training rather than after the first epoch: not a folder,
+ * and its folder exists (created if missing, one level like runs/) and is writable. */
+static int check_output_path(const char *path)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "mnist-cnn train: --out %s is a folder, expected a file name\n", path);
+        return -1;
+    }
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir) return 0;
-    *slash = 0;
-    struct stat st;
-    if (stat(dir, &st) == 0) return 0;
-    if (mkdir(dir, 0777) && stat(dir, &st)) {
-        fprintf(stderr, "mnist-cnn train: cannot create folder %s for %s\n", dir, path);
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) slash[1] = 0;
+    else *slash = 0;
+    if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
+        fprintf(stderr, "mnist-cnn train: cannot create folder %s for --out %s: %s\n", dir, path,
+                strerror(errno));
+        return -1;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "mnist-cnn train: cannot write --out %s: %s is not a writable folder\n",
+                path, dir);
         return -1;
     }
     return 0;
@@ -180,7 +192,11 @@ int cmd_train(int argc, char **argv)
         dataset_free(&test);
         return EXIT_RUNTIME;
     }
-    if (ensure_parent_dir(out)) return EXIT_RUNTIME;
+    if (check_output_path(out)) {
+        dataset_free(&train);
+        dataset_free(&test);
+        return EXIT_RUNTIME;
+    }
     int nthreads = set_threads(threads);
 
     Model m;

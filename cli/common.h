@@ -21,9 +21,10 @@ const char *default_data_dir(void);
 /* The checkpoint the main job writes, used when a command is given none. */
 #define DEFAULT_CHECKPOINT "runs/model.h5"
 
-/* Allocate m and load a checkpoint into it (meta and log optional). Prints the error and returns
- * -1 on failure. */
-int load_checkpoint_or_report(const char *path, Model *m, CheckpointMeta *meta, MetricLog *log);
+/* Allocate m and load a checkpoint into it (meta and log optional). Prints the error as
+ * "mnist-cnn CMD: ..." and returns -1 on failure. */
+int load_checkpoint_or_report(const char *cmd, const char *path, Model *m, CheckpointMeta *meta,
+                              MetricLog *log);
 
 /* OpenMP thread count to use: n if > 0, else all cores. Sets it for the whole process. */
 int set_threads(long n);
