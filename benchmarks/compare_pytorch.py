@@ -12,7 +12,7 @@ Each side runs as its own child process, one after the other, so their peak resi
   * PyTorch: this script with --child-torch. Trains --warmup + --batches batches, timing only the
     last --batches; then the single-image latency: model.eval() forward of one 1x1x28x28 tensor
     under torch.no_grad(), median of --latency-calls calls.
-  * ours: `mnist-cnn train --limit (warmup + batches) * 64 --epochs 1 --test-limit 1 --threads N
+  * ours: `<build>/mnist-cnn train --limit (warmup + batches) * 64 --epochs 1 --test-limit 1 --threads N
     --json`; samples_per_s from its JSON (the whole epoch, warm-up batches included, which counts
     against us); then `mnist-cnn-bench --benchmark_filter=^infer/<isa>` for the single-image
     latency (median of per-call times, the median_us counter).
@@ -222,11 +222,20 @@ def run_child(cmd, env=None, mark=None):
                 ru.ru_maxrss / 1024.0, wall, marked[0])
 
 
+def cli_in(build):
+    """The mnist-cnn executable of a build folder (build/mnist-cnn, or cli/ in older trees)."""
+    for rel in ("mnist-cnn", os.path.join("cli", "mnist-cnn")):
+        p = os.path.join(build, rel)
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            return p
+    return None
+
+
 def find_build(arg):
     cands = [arg] if arg else [os.environ.get("MNIST_BUILD"), "build", os.path.join(ROOT, "build"),
                                "build-bench", os.path.join(ROOT, "build-bench")]
     for b in cands:
-        if b and os.access(os.path.join(b, "cli", "mnist-cnn"), os.X_OK):
+        if b and cli_in(b):
             return b
     return None
 
@@ -250,7 +259,7 @@ def main():
                     help="no random affine augmentation (default: on)")
     ap.add_argument("--data", help="folder with the MNIST IDX files (default $MNIST_DATA or "
                                    "data/mnist)")
-    ap.add_argument("--build", help="meson build folder with cli/mnist-cnn and "
+    ap.add_argument("--build", help="meson build folder with mnist-cnn and "
                                     "benchmarks/mnist-cnn-bench (default: build, else build-bench)")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     ap.add_argument("--child-torch", action="store_true", help=argparse.SUPPRESS)
@@ -276,7 +285,7 @@ def main():
             return 1
     build = find_build(args.build)
     if not build:
-        print("compare_pytorch: no cli/mnist-cnn in build/ or build-bench/ (build first, or "
+        print("compare_pytorch: no mnist-cnn in build/ or build-bench/ (build first, or "
               "--build DIR)", file=sys.stderr)
         return 1
 
@@ -305,7 +314,7 @@ def main():
     try:
         env = dict(os.environ, MNIST_DATA=args.data)
         n = (args.warmup + args.batches) * BATCH
-        cmd = [os.path.join(build, "cli", "mnist-cnn"), "train", "--data", args.data,
+        cmd = [cli_in(build), "train", "--data", args.data,
                "--limit", str(n), "--epochs", "1", "--test-limit", "1",
                "--threads", str(args.threads), "--json", "--out", os.path.join(tmp, "m.h5")]
         if not args.augment:
@@ -325,7 +334,7 @@ def main():
     # --- ours: single-image latency (the first build folder whose bench binary has infer/) ---
     isa = os.environ.get("MNIST_CNN_ISA")
     if not isa:
-        rc, out, _, _, _, _ = run_child([os.path.join(build, "cli", "mnist-cnn"), "--version"])
+        rc, out, _, _, _, _ = run_child([cli_in(build), "--version"])
         isa = next((w for w in ("avx512", "avx2", "scalar") if w in out), "")
     flt = f"^infer/{isa}/" if isa else "^infer/"
     for bdir in [build] + [b for b in ("build", "build-bench") if b != build]:
