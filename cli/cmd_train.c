@@ -238,11 +238,14 @@ int cmd_train(int argc, char **argv)
                "%.0f samples/s; checkpoint %s\n",
                100 * last->test_acc, last->test_loss, epochs, secs, tr.n * epochs / secs, out);
     }
-    if (rc == 0) write_training_graphs(out, &log, (double)opt.step / (double)epochs, quiet || json);
-    metrics_free(&log);
+    double steps_per_epoch = (double)opt.step / (double)epochs;
+    /* the data and optimizer state are done with: free them before PLplot loads its fonts and
+     * cairo, so the graphs do not add to the run's peak memory */
     adam_free(&opt);
     model_free(&m);
     dataset_free(&train);
     dataset_free(&test);
+    if (rc == 0) write_training_graphs(out, &log, steps_per_epoch, quiet || json);
+    metrics_free(&log);
     return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
