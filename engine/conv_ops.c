@@ -172,33 +172,27 @@ void bn_relu_forward(float *out, const float *in, const float *scale, const floa
         }
 }
 
-/* One row of windows: route the gradient to the winning position if ReLU let it through. */
-static void relu_pool_backward_row(float *restrict d0, float *restrict d1, const float *restrict g,
-                                   const float *restrict o, const float *restrict k, int OW)
-{
-    for (int ox = 0; ox < OW; ox++) {
-        float v = o[ox] > 0.0f ? g[ox] : 0.0f, kv = k[ox];
-        float z0 = kv == 0.0f ? v : 0.0f, z1 = kv == 1.0f ? v : 0.0f;
-        float z2 = kv == 2.0f ? v : 0.0f, z3 = kv == 3.0f ? v : 0.0f;
-        d0[2 * ox] = z0;
-        d0[2 * ox + 1] = z1;
-        d1[2 * ox] = z2;
-        d1[2 * ox + 1] = z3;
-    }
-}
-
 void relu_pool_backward(float *dy, const float *dout, const float *out, const float *arg, int C,
                         int S, int H, int W, Strides is, Strides os)
 {
     int OH = H / 2, OW = W / 2;
+    /* where each winner code (0..3) sits inside its window */
+    const size_t at[4] = {0, 1, (size_t)W, (size_t)W + 1};
     for (int c = 0; c < C; c++)
         for (int s = 0; s < S; s++) {
             float *d = dy + c * is.cs + s * is.ss;
             size_t o = c * os.cs + s * os.ss;
+            const float *g = dout + o, *po = out + o, *k = arg + o;
+            /* Branch-free: clear the window, then store the gradient at the winner (zero if
+             * ReLU stopped it). Windows are only 14 or 7 to a row, too few to vectorise. */
             for (int oy = 0; oy < OH; oy++)
-                relu_pool_backward_row(d + (size_t)(2 * oy) * W, d + (size_t)(2 * oy + 1) * W,
-                                       dout + o + (size_t)oy * OW, out + o + (size_t)oy * OW,
-                                       arg + o + (size_t)oy * OW, OW);
+                for (int ox = 0; ox < OW; ox++) {
+                    int j = oy * OW + ox;
+                    float *w = d + (size_t)(2 * oy) * W + 2 * ox;
+                    float v = po[j] > 0.0f ? g[j] : 0.0f;
+                    w[0] = w[1] = w[W] = w[W + 1] = 0.0f;
+                    w[at[(int)k[j]]] = v;
+                }
         }
 }
 
