@@ -271,7 +271,8 @@ void BM_layer_pass(benchmark::State &state, Isa isa, PassKind kind)
         col2((size_t)kBatch * 288 * HW2), c2((size_t)kBatch * C2 * HW2),
         flat((size_t)kBatch * FC1_IN), arg2((size_t)kBatch * FC1_IN), dflat((size_t)kBatch * FC1_IN);
     std::vector<float> r = random_vec((size_t)kBatch * 288 * HW2, 3), scale(C2, 1.1f),
-                       shift(C2, 0.05f);
+                       shift(C2, 0.05f), mean(C2, 0.01f), rstd(C2, 0.9f);
+    std::vector<double> sum_dy(C2), sum_dyx(C2);  // BatchNorm sums gathered by the pool backward
     std::copy(r.begin(), r.begin() + (long)kBatch * C1 * HW1, c1.p);
     std::copy(r.begin(), r.begin() + (long)kBatch * C2 * HW2, c2.p);
     std::copy(r.begin(), r.begin() + (long)kBatch * HW1, x.p);
@@ -298,9 +299,11 @@ void BM_layer_pass(benchmark::State &state, Isa isa, PassKind kind)
                                          c1.p + s0 * C1 * HW1, scale.data(), shift.data(), C1, CH,
                                          IMG_H, IMG_W, Strides{S * HW1, HW1}, Strides{S * HW2, HW2});
                 else
-                    relu_pool_backward(c1.p + s0 * C1 * HW1, p1.p + s0 * C1 * HW2,
-                                       p1.p + s0 * C1 * HW2, arg1.p + s0 * C1 * HW2, C1, CH, IMG_H,
-                                       IMG_W, Strides{S * HW1, HW1}, Strides{S * HW2, HW2});
+                    relu_pool_backward(c1.p + s0 * C1 * HW1, sum_dy.data(), sum_dyx.data(),
+                                       p1.p + s0 * C1 * HW2, p1.p + s0 * C1 * HW2,
+                                       arg1.p + s0 * C1 * HW2, c1.p + s0 * C1 * HW1, mean.data(),
+                                       rstd.data(), C1, CH, IMG_H, IMG_W, Strides{S * HW1, HW1},
+                                       Strides{S * HW2, HW2});
                 break;
             case BNPOOL2_FWD:
                 bn_relu_pool_forward(flat.p + s0 * FC1_IN, arg2.p + s0 * FC1_IN,
@@ -308,9 +311,11 @@ void BM_layer_pass(benchmark::State &state, Isa isa, PassKind kind)
                                      P1_W, Strides{S * HW2, HW2}, Strides{P2_H * P2_W, FC1_IN});
                 break;
             case POOL2_BWD:
-                relu_pool_backward(c2.p + s0 * C2 * HW2, dflat.p + s0 * FC1_IN, flat.p + s0 * FC1_IN,
-                                   arg2.p + s0 * FC1_IN, C2, CH, P1_H, P1_W,
-                                   Strides{S * HW2, HW2}, Strides{P2_H * P2_W, FC1_IN});
+                relu_pool_backward(c2.p + s0 * C2 * HW2, sum_dy.data(), sum_dyx.data(),
+                                   dflat.p + s0 * FC1_IN, flat.p + s0 * FC1_IN,
+                                   arg2.p + s0 * FC1_IN, c2.p + s0 * C2 * HW2, mean.data(),
+                                   rstd.data(), C2, CH, P1_H, P1_W, Strides{S * HW2, HW2},
+                                   Strides{P2_H * P2_W, FC1_IN});
                 break;
             }
         }

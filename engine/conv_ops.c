@@ -172,75 +172,76 @@ void bn_relu_forward(float *out, const float *in, const float *scale, const floa
         }
 }
 
-void relu_pool_backward(float *dy, const float *dout, const float *out, const float *arg, int C,
-                        int S, int H, int W, Strides is, Strides os)
+void relu_pool_backward(float *dy, double *sum_dy, double *sum_dy_xhat, const float *dout,
+                        const float *out, const float *arg, const float *x, const float *mean,
+                        const float *rstd, int C, int S, int H, int W, Strides is, Strides os)
 {
     int OH = H / 2, OW = W / 2;
     /* where each winner code (0..3) sits inside its window */
     const size_t at[4] = {0, 1, (size_t)W, (size_t)W + 1};
-    for (int c = 0; c < C; c++)
+    for (int c = 0; c < C; c++) {
+        double s1 = 0, s2 = 0;
         for (int s = 0; s < S; s++) {
             float *d = dy + c * is.cs + s * is.ss;
+            const float *xp = x + c * is.cs + s * is.ss;
             size_t o = c * os.cs + s * os.ss;
             const float *g = dout + o, *po = out + o, *k = arg + o;
-            /* Branch-free: clear the window, then store the gradient at the winner (zero if
-             * ReLU stopped it). Windows are only 14 or 7 to a row, too few to vectorise. */
-            for (int oy = 0; oy < OH; oy++)
+            /* Branch-free: clear the window, then store the gradient at the winner (zero if ReLU
+             * stopped it). dy is non-zero only at winners, so BatchNorm's two backward sums are
+             * sums over winners: gathered here, one float partial per row. x is read before dy
+             * is written, window by window, so dy may be x itself. */
+            for (int oy = 0; oy < OH; oy++) {
+                float r1 = 0.0f, r2 = 0.0f;
                 for (int ox = 0; ox < OW; ox++) {
                     int j = oy * OW + ox;
-                    float *w = d + (size_t)(2 * oy) * W + 2 * ox;
+                    size_t base = (size_t)(2 * oy) * W + 2 * ox, win = base + at[(int)k[j]];
                     float v = po[j] > 0.0f ? g[j] : 0.0f;
+                    float xhat = (xp[win] - mean[c]) * rstd[c];
+                    r1 += v;
+                    r2 += v * xhat;
+                    float *w = d + base;
                     w[0] = w[1] = w[W] = w[W + 1] = 0.0f;
-                    w[at[(int)k[j]]] = v;
+                    d[win] = v;
                 }
-        }
-}
-
-void bn_backward_sums(double *sum_dy, double *sum_dy_xhat, const float *dy, const float *x,
-                      const float *mean, const float *rstd, int C, size_t n)
-{
-    for (int c = 0; c < C; c++) {
-        const float *d = dy + (size_t)c * n, *p = x + (size_t)c * n;
-        float mu = mean[c], r = rstd[c];
-        double s1 = 0, s2 = 0;
-        size_t i = 0;
-        /* blocked like sum_blocked: float lanes within a block, double across blocks */
-        for (; i + BLOCK <= n; i += BLOCK) {
-            float a1[LANES] = {0}, a2[LANES] = {0};
-            for (size_t j = 0; j < BLOCK; j += LANES)
-                for (int l = 0; l < LANES; l++) {
-                    float dv = d[i + j + l];
-                    a1[l] += dv;
-                    a2[l] += dv * ((p[i + j + l] - mu) * r);
-                }
-            float t1 = 0, t2 = 0;
-            for (int l = 0; l < LANES; l++) {
-                t1 += a1[l];
-                t2 += a2[l];
+                s1 += r1;
+                s2 += r2;
             }
-            s1 += t1;
-            s2 += t2;
-        }
-        for (; i < n; i++) {
-            s1 += d[i];
-            s2 += d[i] * ((p[i] - mu) * r);
         }
         sum_dy[c] = s1;
         sum_dy_xhat[c] = s2;
     }
 }
 
-void bn_backward_apply(float *dy, const float *x, const float *mean, const float *rstd,
-                       const float *gamma, const float *mean_dy, const float *mean_dy_xhat, int C,
-                       size_t n)
+void bn_backward_apply(float *dy, double *sum_dx, const float *x, const float *mean,
+                       const float *rstd, const float *gamma, const float *mean_dy,
+                       const float *mean_dy_xhat, int C, size_t n)
 {
     for (int c = 0; c < C; c++) {
         float *d = dy + (size_t)c * n;
         const float *p = x + (size_t)c * n;
-        float k = gamma[c] * rstd[c], m1 = mean_dy[c], m2 = mean_dy_xhat[c];
-        for (size_t i = 0; i < n; i++) {
-            float xhat = (p[i] - mean[c]) * rstd[c];
-            d[i] = k * (d[i] - m1 - xhat * m2);
+        float k = gamma[c] * rstd[c], m1 = mean_dy[c], m2 = mean_dy_xhat[c], mu = mean[c], r = rstd[c];
+        double total = 0;
+        size_t i = 0;
+        /* blocked like sum_blocked: the sum of dx is the conv bias gradient, gathered here
+         * rather than in another pass over dx */
+        for (; i + BLOCK <= n; i += BLOCK) {
+            float acc[LANES] = {0};
+            for (size_t j = 0; j < BLOCK; j += LANES)
+                for (int l = 0; l < LANES; l++) {
+                    float xhat = (p[i + j + l] - mu) * r;
+                    float v = k * (d[i + j + l] - m1 - xhat * m2);
+                    d[i + j + l] = v;
+                    acc[l] += v;
+                }
+            float t = 0;
+            for (int l = 0; l < LANES; l++) t += acc[l];
+            total += t;
         }
+        for (; i < n; i++) {
+            float xhat = (p[i] - mu) * r;
+            d[i] = k * (d[i] - m1 - xhat * m2);
+            total += d[i];
+        }
+        sum_dx[c] = total;
     }
 }

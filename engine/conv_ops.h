@@ -35,20 +35,22 @@ void bn_relu_pool_forward(float *out, float *arg, const float *in, const float *
 void bn_relu_forward(float *out, const float *in, const float *scale, const float *shift, int C,
                      size_t n);
 
-/* Backward of the above up to BatchNorm's output: dy(c,s,i) = dout(c,s,o) at the winning position
- * if the pooled value was positive (ReLU passed), else 0. dy has layout `is` (full planes,
- * overwritten); dout, out and arg have layout `os`. */
-void relu_pool_backward(float *dy, const float *dout, const float *out, const float *arg, int C,
-                        int S, int H, int W, Strides is, Strides os);
+/* Backward of the above up to BatchNorm's output, with the first half of BatchNorm's backward:
+ *   dy(c,s,i) = dout(c,s,o) at the window's winning position if the pooled value was positive
+ *               (ReLU passed), else 0;
+ *   sum_dy[c] = sum of dy, sum_dy_xhat[c] = sum of dy * xhat, xhat = (x - mean) * rstd
+ * (this chunk's part, in double; merged by adding in chunk order). dy and x (BatchNorm's input)
+ * have layout `is` (full planes; dy overwritten, and it may be x itself); dout, out and arg have
+ * layout `os`. */
+void relu_pool_backward(float *dy, double *sum_dy, double *sum_dy_xhat, const float *dout,
+                        const float *out, const float *arg, const float *x, const float *mean,
+                        const float *rstd, int C, int S, int H, int W, Strides is, Strides os);
 
-/* BatchNorm backward, first half: per channel sum(dy) and sum(dy * xhat), xhat = (x-mean)*rstd,
- * over x, dy [C][n] (double; merged by adding in chunk order). */
-void bn_backward_sums(double *sum_dy, double *sum_dy_xhat, const float *dy, const float *x,
-                      const float *mean, const float *rstd, int C, size_t n);
-/* Second half: dx = gamma*rstd*(dy - sum_dy/N - xhat*sum_dy_xhat/N), in place over dy [C][n];
- * N is the batch-wide count per channel. */
-void bn_backward_apply(float *dy, const float *x, const float *mean, const float *rstd,
-                       const float *gamma, const float *mean_dy, const float *mean_dy_xhat, int C,
-                       size_t n);
+/* Second half: dx = gamma*rstd*(dy - mean_dy - xhat*mean_dy_xhat), in place over dy [C][n]
+ * (mean_* are the batch-wide sums divided by the batch-wide count); sum_dx[c] gets the sum of
+ * the channel's dx, which is the gradient of a bias added before BatchNorm. */
+void bn_backward_apply(float *dy, double *sum_dx, const float *x, const float *mean,
+                       const float *rstd, const float *gamma, const float *mean_dy,
+                       const float *mean_dy_xhat, int C, size_t n);
 
 #endif

@@ -276,13 +276,14 @@ static void bn_finish_sums(Net *net, BnState *bn, const BnLayer *L, int B)
     }
 }
 
-static void row_sums(float *out, const float *x, int rows, size_t n)
+/* BatchNorm backward's second half for one chunk, leaving the gradient of the bias added before
+ * BatchNorm (the sum of dx; ~0 in exact arithmetic) in bias_grad. */
+static void bn_backward_chunk(float *dx, float *bias_grad, const float *x, const BnState *bn,
+                              const float *gamma, int C, size_t n)
 {
-    for (int r = 0; r < rows; r++) {
-        float s = 0.0f;
-        for (size_t i = 0; i < n; i++) s += x[r * n + i];
-        out[r] = s;
-    }
+    double sums[C2];
+    bn_backward_apply(dx, sums, x, bn->mean, bn->rstd, gamma, bn->mean_dy, bn->mean_dy_xhat, C, n);
+    for (int c = 0; c < C; c++) bias_grad[c] = (float)sums[c];
 }
 
 static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
@@ -315,17 +316,15 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
               0.0f, net->dflat + i0, FC1_IN);
     }
 
-    /* pool2 + ReLU backward, bn2 partial sums */
+    /* pool2 + ReLU backward with bn2's partial sums */
 #pragma omp parallel for schedule(static) num_threads(net->threads)
     for (int k = 0; k < chunks; k++) {
         int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-        float *dc2 = net->dc2 + (size_t)s0 * C2 * HW2;
-        relu_pool_backward(dc2, net->dflat + (size_t)s0 * FC1_IN, net->flat + (size_t)s0 * FC1_IN,
-                           net->arg2 + (size_t)s0 * FC1_IN, C2, S, P1_H, P1_W,
-                           (Strides){(size_t)S * HW2, HW2}, (Strides){HW3, FC1_IN});
-        bn_backward_sums(net->st_dy + k * C2, net->st_dyx + k * C2, dc2,
-                         net->c2 + (size_t)s0 * C2 * HW2, net->bn2.mean, net->bn2.rstd, C2,
-                         (size_t)S * HW2);
+        relu_pool_backward(net->dc2 + (size_t)s0 * C2 * HW2, net->st_dy + k * C2,
+                           net->st_dyx + k * C2, net->dflat + (size_t)s0 * FC1_IN,
+                           net->flat + (size_t)s0 * FC1_IN, net->arg2 + (size_t)s0 * FC1_IN,
+                           net->c2 + (size_t)s0 * C2 * HW2, net->bn2.mean, net->bn2.rstd, C2, S,
+                           P1_H, P1_W, (Strides){(size_t)S * HW2, HW2}, (Strides){HW3, FC1_IN});
     }
     bn_finish_sums(net, &net->bn2, &BN2, B);
 
@@ -339,18 +338,16 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
         float *dcol = net->dcol2 + (size_t)t * K2 * NET_CHUNK * HW2;
         float *dp1 = net->dp1 + (size_t)t * C1 * NET_CHUNK * HW2;
         float *dc1 = net->dc1 + (size_t)s0 * C1 * HW1;
-        bn_backward_apply(dc2, c2, net->bn2.mean, net->bn2.rstd, model_param(m, P_BN2_W),
-                          net->bn2.mean_dy, net->bn2.mean_dy_xhat, C2, (size_t)S * HW2);
+        bn_backward_chunk(dc2, cg + CG_B2, c2, &net->bn2, model_param(m, P_BN2_W), C2,
+                          (size_t)S * HW2);
         sgemm(false, true, C2, K2, S * HW2, 1.0f, dc2, S * HW2, col, S * HW2, 0.0f, cg + CG_W2, K2);
-        row_sums(cg + CG_B2, dc2, C2, (size_t)S * HW2);
         sgemm(true, false, K2, S * HW2, C2, 1.0f, w2, K2, dc2, S * HW2, 0.0f, dcol, S * HW2);
         col2im3x3(dp1, dcol, C1, S, P1_H, P1_W);
-        relu_pool_backward(dc1, dp1, net->p1 + (size_t)s0 * C1 * HW2,
-                           net->arg1 + (size_t)s0 * C1 * HW2, C1, S, IMG_H, IMG_W,
-                           (Strides){(size_t)S * HW1, HW1}, (Strides){(size_t)S * HW2, HW2});
-        bn_backward_sums(net->st_dy + k * C2, net->st_dyx + k * C2, dc1,
-                         net->c1 + (size_t)s0 * C1 * HW1, net->bn1.mean, net->bn1.rstd, C1,
-                         (size_t)S * HW1);
+        relu_pool_backward(dc1, net->st_dy + k * C2, net->st_dyx + k * C2, dp1,
+                           net->p1 + (size_t)s0 * C1 * HW2, net->arg1 + (size_t)s0 * C1 * HW2,
+                           net->c1 + (size_t)s0 * C1 * HW1, net->bn1.mean, net->bn1.rstd, C1, S,
+                           IMG_H, IMG_W, (Strides){(size_t)S * HW1, HW1},
+                           (Strides){(size_t)S * HW2, HW2});
     }
     bn_finish_sums(net, &net->bn1, &BN1, B);
 
@@ -359,12 +356,10 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
     for (int k = 0; k < chunks; k++) {
         int s0 = k * NET_CHUNK, S = chunk_size(B, k);
         float *dc1 = net->dc1 + (size_t)s0 * C1 * HW1, *cg = net->cgrad + (size_t)k * CG_SIZE;
-        bn_backward_apply(dc1, net->c1 + (size_t)s0 * C1 * HW1, net->bn1.mean, net->bn1.rstd,
-                          model_param(m, P_BN1_W), net->bn1.mean_dy, net->bn1.mean_dy_xhat, C1,
-                          (size_t)S * HW1);
+        bn_backward_chunk(dc1, cg + CG_B1, net->c1 + (size_t)s0 * C1 * HW1, &net->bn1,
+                          model_param(m, P_BN1_W), C1, (size_t)S * HW1);
         sgemm(false, true, C1, K1, S * HW1, 1.0f, dc1, S * HW1, net->col1 + (size_t)s0 * K1 * HW1,
               S * HW1, 0.0f, cg + CG_W1, K1);
-        row_sums(cg + CG_B1, dc1, C1, (size_t)S * HW1);
     }
 
     /* conv gradients: sum the chunks in chunk order */
