@@ -151,14 +151,17 @@ void bn_relu_pool_forward(float *out, float *arg, const float *in, const float *
                           const float *shift, int C, int S, int H, int W, Strides is, Strides os)
 {
     int OH = H / 2, OW = W / 2;
+    float scratch[OW > 0 ? OW : 1]; /* without arg (inference) the codes go here, in L1 */
     for (int c = 0; c < C; c++)
         for (int s = 0; s < S; s++) {
             const float *p = in + c * is.cs + s * is.ss;
             size_t o = c * os.cs + s * os.ss;
-            for (int oy = 0; oy < OH; oy++)
-                bn_relu_pool_row(out + o + (size_t)oy * OW, arg + o + (size_t)oy * OW,
+            for (int oy = 0; oy < OH; oy++) {
+                bn_relu_pool_row(out + o + (size_t)oy * OW,
+                                 arg ? arg + o + (size_t)oy * OW : scratch,
                                  p + (size_t)(2 * oy) * W, p + (size_t)(2 * oy + 1) * W, scale[c],
                                  shift[c], OW);
+            }
         }
 }
 

@@ -28,7 +28,8 @@ typedef struct { size_t cs, ss; } Strides;
  *   out(c,s,o) = max over the window of relu(in(c,s,i) * scale[c] + shift[c])
  * arg(c,s,o) records which of the 4 window positions won, as 0.0f..3.0f (first maximum, as
  * PyTorch; float so the pass vectorises as one all-float loop). out and arg
- * share the layout `os`; in has layout `is` with H*W planes. */
+ * share the layout `os`; in has layout `is` with H*W planes. arg may be NULL (inference: no
+ * backward to come). */
 void bn_relu_pool_forward(float *out, float *arg, const float *in, const float *scale,
                           const float *shift, int C, int S, int H, int W, Strides is, Strides os);
 /* Same without pooling, for feature maps: out = relu(in * scale + shift), both [C][n]. */

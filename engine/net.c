@@ -215,7 +215,8 @@ static void forward(Net *net, Model *m, int B, int train, uint64_t seed, uint64_
         int s0 = k * NET_CHUNK, S = chunk_size(B, k);
         float *p1 = net->p1 + (size_t)s0 * C1 * HW2, *col = net->col2 + (size_t)s0 * K2 * HW2;
         float *c2 = net->c2 + (size_t)s0 * C2 * HW2;
-        bn_relu_pool_forward(p1, net->arg1 + (size_t)s0 * C1 * HW2, net->c1 + (size_t)s0 * C1 * HW1,
+        bn_relu_pool_forward(p1, train ? net->arg1 + (size_t)s0 * C1 * HW2 : NULL,
+                             net->c1 + (size_t)s0 * C1 * HW1,
                              net->bn1.scale, net->bn1.shift, C1, S, IMG_H, IMG_W,
                              (Strides){(size_t)S * HW1, HW1}, (Strides){(size_t)S * HW2, HW2});
         conv_chunk_forward(c2, col, p1, w2, b2, C1, C2, S, P1_H, P1_W,
@@ -227,7 +228,8 @@ static void forward(Net *net, Model *m, int B, int train, uint64_t seed, uint64_
 #pragma omp parallel for schedule(static) num_threads(net->threads)
     for (int k = 0; k < chunks; k++) {
         int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-        bn_relu_pool_forward(net->flat + (size_t)s0 * FC1_IN, net->arg2 + (size_t)s0 * FC1_IN,
+        bn_relu_pool_forward(net->flat + (size_t)s0 * FC1_IN,
+                             train ? net->arg2 + (size_t)s0 * FC1_IN : NULL,
                              net->c2 + (size_t)s0 * C2 * HW2, net->bn2.scale, net->bn2.shift, C2, S,
                              P1_H, P1_W, (Strides){(size_t)S * HW2, HW2}, (Strides){HW3, FC1_IN});
     }
