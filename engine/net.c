@@ -360,8 +360,13 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
         float *dc1 = net->dc1 + (size_t)s0 * C1 * HW1, *cg = net->cgrad + (size_t)k * CG_SIZE;
         bn_backward_chunk(dc1, cg + CG_B1, net->c1 + (size_t)s0 * C1 * HW1, &net->bn1,
                           model_param(m, P_BN1_W), C1, (size_t)S * HW1);
-        sgemm(false, true, C1, K1, S * HW1, 1.0f, dc1, S * HW1, net->col1 + (size_t)s0 * K1 * HW1,
-              S * HW1, 0.0f, cg + CG_W1, K1);
+        /* dW1 = dc1 x col1^T is 32x9: computed as its transpose 9x32 = col1 x dc1^T, because a
+         * 9-column product would fill a 32-column register tile only a quarter full */
+        float dwt[K1 * C1];
+        sgemm(false, true, K1, C1, S * HW1, 1.0f, net->col1 + (size_t)s0 * K1 * HW1, S * HW1, dc1,
+              S * HW1, 0.0f, dwt, C1);
+        for (int o = 0; o < C1; o++)
+            for (int i = 0; i < K1; i++) cg[CG_W1 + o * K1 + i] = dwt[i * C1 + o];
     }
 
     /* conv gradients: sum the chunks in chunk order */
