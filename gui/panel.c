@@ -213,8 +213,9 @@ static void plot(Gui *g, int x, int y, int w, int h, const char *title, int acc)
     if (!(lo <= hi)) { lo = 0; hi = 1; }
     float pad = (hi - lo) * 0.08f;
     if (pad < (acc ? 0.25f : 0.005f)) pad = acc ? 0.25f : 0.005f;
-    lo -= pad;
-    hi += pad;
+    /* pad the range, but never past what the metric can be (loss >= 0, accuracy <= 100 %) */
+    lo = fmaxf(lo - pad, 0.0f);
+    hi = acc ? fminf(hi + pad, 100.0f) : hi + pad;
     int px = x + 44, py = y + 20, pw = w - 52, ph = h - 40;
     label(g, FONT_BOLD, x, y + 12, COL_TEXT, title);
     label(g, FONT_SMALL, x + w - 110, y + 12, COL_BAR, "train");
