@@ -210,8 +210,9 @@ enum { HW1 = 784, HW2 = 196, CH = NET_CHUNK, CHUNKS = kBatch / NET_CHUNK };
 const Layer kLayers[] = {
     {"conv1_fwd", {false, false, C1, CH * HW1, 9, 9, CH * HW1, CH * HW1, 0, 9 * CH * HW1,
                    (size_t)C1 * CH * HW1}, CHUNKS},
-    {"conv1_wgrad", {false, true, C1, 9, CH * HW1, CH * HW1, CH * HW1, 9, (size_t)C1 * CH * HW1,
-                     9 * CH * HW1, 0}, CHUNKS},
+    // computed as its transpose (9x32 = col1 x dc1^T) so the 32-wide register tile is full
+    {"conv1_wgrad", {false, true, 9, C1, CH * HW1, CH * HW1, CH * HW1, C1, 9 * CH * HW1,
+                     (size_t)C1 * CH * HW1, 0}, CHUNKS},
     {"conv2_fwd", {false, false, C2, CH * HW2, 288, 288, CH * HW2, CH * HW2, 0,
                    (size_t)288 * CH * HW2, (size_t)C2 * CH * HW2}, CHUNKS},
     {"conv2_wgrad", {false, true, C2, 288, CH * HW2, CH * HW2, CH * HW2, 288,
