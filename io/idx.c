@@ -1,6 +1,7 @@
 /* IDX reader: validates the header against the file size before allocating, so a corrupt or
  * truncated file gives a message instead of a huge allocation or a short read. */
 #include "io/idx.h"
+#include "io/error.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -9,17 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* Describes dims as "60000x28x28" for messages. */
 static void dims_str(const int *dims, int ndim, char *buf, size_t len)
@@ -37,41 +27,41 @@ int idx_load(const char *path, IdxArray *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return io_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);
-        return fail(err, errlen, "%s: not a regular file", path);
+        return io_fail(err, errlen, "%s: not a regular file", path);
     }
     unsigned long long fsize = (unsigned long long)st.st_size;
 
     uint8_t magic[4];
     if (fread(magic, 1, 4, f) != 4) {
         fclose(f);
-        return fail(err, errlen, "%s: truncated header: file holds only %llu bytes", path, fsize);
+        return io_fail(err, errlen, "%s: truncated header: file holds only %llu bytes", path, fsize);
     }
     if (magic[0] != 0 || magic[1] != 0) {
         fclose(f);
-        return fail(err, errlen,
+        return io_fail(err, errlen,
                     "%s: not an IDX file (magic bytes %02x %02x %02x %02x; expected 00 00 08 0n)",
                     path, magic[0], magic[1], magic[2], magic[3]);
     }
     if (magic[2] != 0x08) {
         fclose(f);
-        return fail(err, errlen, "%s: IDX data type 0x%02x is not supported (only 0x08, unsigned byte)",
+        return io_fail(err, errlen, "%s: IDX data type 0x%02x is not supported (only 0x08, unsigned byte)",
                     path, magic[2]);
     }
     int ndim = magic[3];
     if (ndim < 1 || ndim > 4) {
         fclose(f);
-        return fail(err, errlen, "%s: IDX header has %d dimensions (supported: 1 to 4)", path, ndim);
+        return io_fail(err, errlen, "%s: IDX header has %d dimensions (supported: 1 to 4)", path, ndim);
     }
 
     uint8_t raw[16];
     if (fread(raw, 4, (size_t)ndim, f) != (size_t)ndim) {
         fclose(f);
-        return fail(err, errlen, "%s: truncated header: %d dimensions need %d bytes but the file holds only %llu",
+        return io_fail(err, errlen, "%s: truncated header: %d dimensions need %d bytes but the file holds only %llu",
                     path, ndim, 4 + 4 * ndim, fsize);
     }
     unsigned long long header = 4 + 4 * (unsigned long long)ndim;
@@ -84,12 +74,12 @@ int idx_load(const char *path, IdxArray *out, char *err, size_t errlen)
         if (d == 0) {
             fclose(f);
             memset(out, 0, sizeof *out);
-            return fail(err, errlen, "%s: dimension %d of the IDX header is 0", path, i);
+            return io_fail(err, errlen, "%s: dimension %d of the IDX header is 0", path, i);
         }
         if (d > INT_MAX) {
             fclose(f);
             memset(out, 0, sizeof *out);
-            return fail(err, errlen, "%s: dimension %d of the IDX header is absurd (%lu)", path, i,
+            return io_fail(err, errlen, "%s: dimension %d of the IDX header is absurd (%lu)", path, i,
                         (unsigned long)d);
         }
         out->dims[i] = (int)d;
@@ -110,15 +100,15 @@ int idx_load(const char *path, IdxArray *out, char *err, size_t errlen)
         fclose(f);
         memset(out, 0, sizeof *out);
         if (overflow)
-            return fail(err, errlen, "%s: header claims %s, an absurd size", path, what);
-        return fail(err, errlen,
+            return io_fail(err, errlen, "%s: header claims %s, an absurd size", path, what);
+        return io_fail(err, errlen,
                     "%s: header claims %s (%llu bytes) but the file holds only %llu bytes of data",
                     path, what, total, payload);
     }
     if (total < payload) {
         fclose(f);
         memset(out, 0, sizeof *out);
-        return fail(err, errlen,
+        return io_fail(err, errlen,
                     "%s: header claims %s (%llu bytes) but the file has %llu extra bytes after them",
                     path, what, total, payload - total);
     }
@@ -127,13 +117,13 @@ int idx_load(const char *path, IdxArray *out, char *err, size_t errlen)
     if (!out->data) {
         fclose(f);
         memset(out, 0, sizeof *out);
-        return fail(err, errlen, "%s: out of memory for %llu bytes", path, total);
+        return io_fail(err, errlen, "%s: out of memory for %llu bytes", path, total);
     }
     if (fread(out->data, 1, (size_t)total, f) != (size_t)total) {
         int e = ferror(f) ? errno : 0;
         fclose(f);
         idx_free(out);
-        return fail(err, errlen, "%s: read error%s%s", path, e ? ": " : "", e ? strerror(e) : "");
+        return io_fail(err, errlen, "%s: read error%s%s", path, e ? ": " : "", e ? strerror(e) : "");
     }
     fclose(f);
     out->count = (size_t)out->dims[0];
@@ -155,14 +145,14 @@ int dataset_load(const char *dir, const char *prefix, Dataset *out, char *err, s
     int a = snprintf(ipath, sizeof ipath, "%s/%s-images-idx3-ubyte", dir, prefix);
     int b = snprintf(lpath, sizeof lpath, "%s/%s-labels-idx1-ubyte", dir, prefix);
     if (a < 0 || b < 0 || (size_t)a >= sizeof ipath || (size_t)b >= sizeof lpath)
-        return fail(err, errlen, "%s: data directory path too long", dir);
+        return io_fail(err, errlen, "%s: data directory path too long", dir);
 
     if (idx_load(ipath, &out->images, err, errlen)) return -1;
     if (out->images.ndim != 3) {
         char shape[64];
         dims_str(out->images.dims, out->images.ndim, shape, sizeof shape);
         dataset_free(out);
-        return fail(err, errlen, "%s: images must be 3-D (count x rows x cols) but the file is %s",
+        return io_fail(err, errlen, "%s: images must be 3-D (count x rows x cols) but the file is %s",
                     ipath, shape);
     }
     if (idx_load(lpath, &out->labels, err, errlen)) {
@@ -173,18 +163,18 @@ int dataset_load(const char *dir, const char *prefix, Dataset *out, char *err, s
         char shape[64];
         dims_str(out->labels.dims, out->labels.ndim, shape, sizeof shape);
         dataset_free(out);
-        return fail(err, errlen, "%s: labels must be 1-D but the file is %s", lpath, shape);
+        return io_fail(err, errlen, "%s: labels must be 1-D but the file is %s", lpath, shape);
     }
     if (out->labels.count != out->images.count) {
         size_t ni = out->images.count, nl = out->labels.count;
         dataset_free(out);
-        return fail(err, errlen, "%s holds %zu labels but %s holds %zu images", lpath, nl, ipath, ni);
+        return io_fail(err, errlen, "%s holds %zu labels but %s holds %zu images", lpath, nl, ipath, ni);
     }
     for (size_t i = 0; i < out->labels.count; i++) {
         if (out->labels.data[i] >= 10) {
             int v = out->labels.data[i];
             dataset_free(out);
-            return fail(err, errlen, "%s: label %zu is %d (labels must be 0..9)", lpath, i, v);
+            return io_fail(err, errlen, "%s: label %zu is %d (labels must be 0..9)", lpath, i, v);
         }
     }
     out->n = out->images.dims[0];

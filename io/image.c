@@ -1,5 +1,6 @@
 /* image_load: sniff the magic bytes and hand over to the PNG or PNM reader. */
 #include "io/image.h"
+#include "io/error.h"
 #include "io/image_formats.h"
 
 #include <errno.h>
@@ -9,30 +10,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* The whole file in memory (PNM files are small; the header parser wants random access). */
 static int slurp(FILE *f, const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
 {
     struct stat st;
-    if (fstat(fileno(f), &st) != 0) return fail(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+    if (fstat(fileno(f), &st) != 0) return io_fail(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
     if (st.st_size > (off_t)IMAGE_MAX_PIXELS * 6 * 4 + 4096)
-        return fail(err, errlen, "%s: file too large for an image (%lld bytes)", path, (long long)st.st_size);
+        return io_fail(err, errlen, "%s: file too large for an image (%lld bytes)", path, (long long)st.st_size);
     *len = (size_t)st.st_size;
     *data = malloc(*len ? *len : 1);
-    if (!*data) return fail(err, errlen, "%s: out of memory", path);
+    if (!*data) return io_fail(err, errlen, "%s: out of memory", path);
     rewind(f);
     if (fread(*data, 1, *len, f) != *len) {
         free(*data);
         *data = NULL;
-        return fail(err, errlen, "%s: read error", path);
+        return io_fail(err, errlen, "%s: read error", path);
     }
     return 0;
 }
@@ -41,11 +33,11 @@ int image_load(const char *path, GrayImage *img, char *err, size_t errlen)
 {
     memset(img, 0, sizeof *img);
     FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return io_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);
-        return fail(err, errlen, "%s: not a regular file", path);
+        return io_fail(err, errlen, "%s: not a regular file", path);
     }
     uint8_t magic[8] = {0};
     size_t got = fread(magic, 1, sizeof magic, f);
@@ -61,9 +53,9 @@ int image_load(const char *path, GrayImage *img, char *err, size_t errlen)
         if (rc == 0) rc = pnm_read_gray(data, len, path, img, err, errlen);
         free(data);
     } else if (got >= 2 && magic[0] == 'P' && (magic[1] == '1' || magic[1] == '4')) {
-        rc = fail(err, errlen, "%s: PBM bitmaps (P1/P4) are not supported; use PGM, PPM or PNG", path);
+        rc = io_fail(err, errlen, "%s: PBM bitmaps (P1/P4) are not supported; use PGM, PPM or PNG", path);
     } else {
-        rc = fail(err, errlen, "%s: not a PNG or PGM/PPM image", path);
+        rc = io_fail(err, errlen, "%s: not a PNG or PGM/PPM image", path);
     }
     fclose(f);
     if (rc) image_free(img);

@@ -2,6 +2,7 @@
  * which longjmps back here; warnings are dropped (library code never prints). Everything that
  * must be freed after a longjmp is kept in volatile locals or the context struct. */
 #include "io/image_formats.h"
+#include "io/error.h"
 
 #include <errno.h>
 #include <png.h>
@@ -26,15 +27,6 @@ static void on_error(png_structp png, png_const_charp msg)
 
 static void on_warning(png_structp png, png_const_charp msg) { (void)png, (void)msg; }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* One pixel of a row (8- or 16-bit samples, 1..4 channels after png_set_expand) as gray 0..1. */
 static float pixel_gray(const png_byte *row, size_t x, int ch, int depth)
 {
@@ -56,7 +48,7 @@ int png_read_gray(FILE *f, const char *path, GrayImage *img, char *err, size_t e
 {
     PngCtx ctx = {""};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
-    if (!png) return fail(err, errlen, "%s: out of memory", path);
+    if (!png) return io_fail(err, errlen, "%s: out of memory", path);
     png_infop info = png_create_info_struct(png);
     png_byte *volatile raw = NULL;
     png_bytep *volatile rows = NULL;
@@ -66,7 +58,7 @@ int png_read_gray(FILE *f, const char *path, GrayImage *img, char *err, size_t e
         free(raw);
         free(rows);
         free(pix);
-        return fail(err, errlen, "%s: corrupt or truncated PNG: %s", path, ctx.msg[0] ? ctx.msg : "out of memory");
+        return io_fail(err, errlen, "%s: corrupt or truncated PNG: %s", path, ctx.msg[0] ? ctx.msg : "out of memory");
     }
     png_init_io(png, f);
     png_set_user_limits(png, IMAGE_MAX_SIDE, IMAGE_MAX_SIDE);
@@ -127,16 +119,16 @@ int image_save_png(const char *path, const uint8_t *pixels, int w, int h, int ch
 {
     if (!pixels || w <= 0 || h <= 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE ||
         (channels != 1 && channels != 3))
-        return fail(err, errlen, "%s: cannot write a %dx%d image with %d channels (need 1 or 3)", path,
+        return io_fail(err, errlen, "%s: cannot write a %dx%d image with %d channels (need 1 or 3)", path,
                     w, h, channels);
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
-    if (!tmp) return fail(err, errlen, "%s: out of memory", path);
+    if (!tmp) return io_fail(err, errlen, "%s: out of memory", path);
     snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         int e = errno;
-        fail(err, errlen, "%s: cannot create a temporary file %s: %s", path, tmp, strerror(e));
+        io_fail(err, errlen, "%s: cannot create a temporary file %s: %s", path, tmp, strerror(e));
         free(tmp);
         return -1;
     }
@@ -146,18 +138,18 @@ int image_save_png(const char *path, const uint8_t *pixels, int w, int h, int ch
         int e = errno;
         close(fd);
         unlink(tmp);
-        fail(err, errlen, "%s: cannot open %s: %s", path, tmp, strerror(e));
+        io_fail(err, errlen, "%s: cannot open %s: %s", path, tmp, strerror(e));
         free(tmp);
         return -1;
     }
     PngCtx ctx = {""};
     int rc = png_encode(f, pixels, w, h, channels, &ctx);
-    if (rc) fail(err, errlen, "%s: cannot encode PNG: %s", path, ctx.msg);
+    if (rc) io_fail(err, errlen, "%s: cannot encode PNG: %s", path, ctx.msg);
     if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        rc = fail(err, errlen, "%s: cannot write %s: %s", path, tmp, strerror(errno));
-    if (fclose(f) != 0 && rc == 0) rc = fail(err, errlen, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+        rc = io_fail(err, errlen, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+    if (fclose(f) != 0 && rc == 0) rc = io_fail(err, errlen, "%s: cannot write %s: %s", path, tmp, strerror(errno));
     if (rc == 0 && rename(tmp, path) != 0)
-        rc = fail(err, errlen, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
+        rc = io_fail(err, errlen, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
     if (rc) unlink(tmp);
     free(tmp);
     return rc;

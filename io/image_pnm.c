@@ -1,19 +1,11 @@
 /* PGM/PPM (netpbm) reader: P2/P3 plain text, P5/P6 binary; maxval 1..65535 (two big-endian bytes
  * per sample above 255). Header comments ('#' to end of line) are allowed between tokens. */
 #include "io/image_formats.h"
+#include "io/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static int is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -50,28 +42,28 @@ int pnm_read_gray(const uint8_t *d, size_t len, const char *path, GrayImage *img
     size_t pos = 2;
     unsigned long w, h, maxval;
     if (next_uint(d, len, &pos, &w) || next_uint(d, len, &pos, &h) || next_uint(d, len, &pos, &maxval))
-        return fail(err, errlen, "%s: truncated or malformed P%c header (expected width, height, maxval)",
+        return io_fail(err, errlen, "%s: truncated or malformed P%c header (expected width, height, maxval)",
                     path, kind);
     if (w == 0 || h == 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE || w * h > IMAGE_MAX_PIXELS)
-        return fail(err, errlen, "%s: unsupported image size %lux%lu", path, w, h);
+        return io_fail(err, errlen, "%s: unsupported image size %lux%lu", path, w, h);
     if (maxval == 0 || maxval > 65535)
-        return fail(err, errlen, "%s: maxval %lu out of range (1..65535)", path, maxval);
+        return io_fail(err, errlen, "%s: maxval %lu out of range (1..65535)", path, maxval);
 
     size_t n = (size_t)w * h, nsamp = n * (colour ? 3 : 1);
     float *samples = malloc(nsamp * sizeof(float));
-    if (!samples) return fail(err, errlen, "%s: out of memory", path);
+    if (!samples) return io_fail(err, errlen, "%s: out of memory", path);
     if (binary) {
         /* Exactly one whitespace byte separates maxval from the raster. */
         if (pos >= len || !is_space(d[pos])) {
             free(samples);
-            return fail(err, errlen, "%s: malformed P%c header (no whitespace after maxval)", path, kind);
+            return io_fail(err, errlen, "%s: malformed P%c header (no whitespace after maxval)", path, kind);
         }
         pos++;
         size_t bps = maxval > 255 ? 2 : 1;
         size_t need = nsamp * bps;
         if (len - pos < need) {
             free(samples);
-            return fail(err, errlen, "%s: truncated: %lux%lu P%c needs %zu bytes of pixel data, file has %zu",
+            return io_fail(err, errlen, "%s: truncated: %lux%lu P%c needs %zu bytes of pixel data, file has %zu",
                         path, w, h, kind, need, len - pos);
         }
         const uint8_t *r = d + pos;
@@ -79,7 +71,7 @@ int pnm_read_gray(const uint8_t *d, size_t len, const char *path, GrayImage *img
             unsigned v = bps == 2 ? (unsigned)r[2 * i] << 8 | r[2 * i + 1] : r[i];
             if (v > maxval) {
                 free(samples);
-                return fail(err, errlen, "%s: sample %zu is %u, above maxval %lu", path, i, v, maxval);
+                return io_fail(err, errlen, "%s: sample %zu is %u, above maxval %lu", path, i, v, maxval);
             }
             samples[i] = (float)v / (float)maxval;
         }
@@ -88,12 +80,12 @@ int pnm_read_gray(const uint8_t *d, size_t len, const char *path, GrayImage *img
             unsigned long v;
             if (next_uint(d, len, &pos, &v)) {
                 free(samples);
-                return fail(err, errlen, "%s: truncated or malformed P%c data: sample %zu of %zu missing",
+                return io_fail(err, errlen, "%s: truncated or malformed P%c data: sample %zu of %zu missing",
                             path, kind, i, nsamp);
             }
             if (v > maxval) {
                 free(samples);
-                return fail(err, errlen, "%s: sample %zu is %lu, above maxval %lu", path, i, v, maxval);
+                return io_fail(err, errlen, "%s: sample %zu is %lu, above maxval %lu", path, i, v, maxval);
             }
             samples[i] = (float)v / (float)maxval;
         }

@@ -1,5 +1,6 @@
 /* Training graphs, confusion matrix and image gallery with PLplot: see plot.h. */
 #include "io/plot.h"
+#include "io/error.h"
 
 #include <errno.h>
 #include <math.h>
@@ -7,17 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 int plot_training_base(const char *checkpoint, char *buf, size_t n)
 {
@@ -45,7 +35,7 @@ static const char no_plplot[] = "this mnist-cnn was built without PLplot (meson 
 
 int plot_available(char *why, size_t whylen)
 {
-    fail(why, whylen, "%s", no_plplot);
+    io_fail(why, whylen, "%s", no_plplot);
     return 0;
 }
 
@@ -53,7 +43,7 @@ int plot_training(const MetricLog *log, double steps_per_epoch, const char *png_
                   const char *svg_path, int width, int height, char *err, size_t errlen)
 {
     (void)log, (void)steps_per_epoch, (void)width, (void)height;
-    return fail(err, errlen, "%s: %s", png_path ? png_path : svg_path ? svg_path : "plot",
+    return io_fail(err, errlen, "%s: %s", png_path ? png_path : svg_path ? svg_path : "plot",
                 no_plplot);
 }
 
@@ -61,14 +51,14 @@ int plot_confusion(const long conf[10][10], const char *title, const char *png_p
                    size_t errlen)
 {
     (void)conf, (void)title;
-    return fail(err, errlen, "%s: %s", png_path, no_plplot);
+    return io_fail(err, errlen, "%s: %s", png_path, no_plplot);
 }
 
 int plot_gallery(const GalleryItem *items, int n, int cols, const char *title, const char *png_path,
                  char *err, size_t errlen)
 {
     (void)items, (void)n, (void)cols, (void)title;
-    return fail(err, errlen, "%s: %s", png_path, no_plplot);
+    return io_fail(err, errlen, "%s: %s", png_path, no_plplot);
 }
 
 #else
@@ -107,7 +97,7 @@ int plot_available(char *why, size_t whylen)
     static const char *const devs[] = {"pngcairo", "svgcairo"};
     for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
         if (!has_device(devs[i])) {
-            fail(why, whylen, "PLplot has no '%s' output device (install plplot-driver-cairo)",
+            io_fail(why, whylen, "PLplot has no '%s' output device (install plplot-driver-cairo)",
                  devs[i]);
             return 0;
         }
@@ -139,15 +129,15 @@ static int render(const char *dev, const char *path, int w, int h, DrawFn draw, 
                   char *err, size_t errlen)
 {
     if (!has_device(dev))
-        return fail(err, errlen, "%s: PLplot has no '%s' output device (install plplot-driver-cairo)",
+        return io_fail(err, errlen, "%s: PLplot has no '%s' output device (install plplot-driver-cairo)",
                     path, dev);
     /* Create the temporary file ourselves: a path we cannot write is our error message, not a
      * PLplot exit. PLplot then reopens (and truncates) it. */
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-        return fail(err, errlen, "%s: path too long", path);
+        return io_fail(err, errlen, "%s: path too long", path);
     int fd = mkstemp(tmp);
-    if (fd < 0) return fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    if (fd < 0) return io_fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
     mode_t mask = umask(0);
     umask(mask);
     if (fchmod(fd, 0666 & ~mask)) { /* mkstemp's 0600 would stick after the rename */
@@ -157,7 +147,7 @@ static int render(const char *dev, const char *path, int w, int h, DrawFn draw, 
     static volatile int in_use;
     if (in_use) {
         unlink(tmp);
-        return fail(err, errlen, "%s: PLplot is busy (plots are drawn one at a time)", path);
+        return io_fail(err, errlen, "%s: PLplot is busy (plots are drawn one at a time)", path);
     }
     in_use = 1;
     plot_msg[0] = 0;
@@ -168,7 +158,7 @@ static int render(const char *dev, const char *path, int w, int h, DrawFn draw, 
         plsabort(NULL);
         in_use = 0;
         unlink(tmp);
-        return fail(err, errlen, "%s: PLplot failed: %s", path, plot_msg);
+        return io_fail(err, errlen, "%s: PLplot failed: %s", path, plot_msg);
     }
     plsdev(dev);
     plsfnam(tmp);
@@ -185,13 +175,13 @@ static int render(const char *dev, const char *path, int w, int h, DrawFn draw, 
     struct stat st;
     if (plot_msg[0] || stat(tmp, &st) || st.st_size == 0) {
         unlink(tmp);
-        return fail(err, errlen, "%s: PLplot failed: %s", path,
+        return io_fail(err, errlen, "%s: PLplot failed: %s", path,
                     plot_msg[0] ? plot_msg : "nothing was written");
     }
     if (rename(tmp, path)) {
         int e = errno;
         unlink(tmp);
-        return fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
+        return io_fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
     }
     return 0;
 }
@@ -417,7 +407,7 @@ int plot_training(const MetricLog *log, double steps_per_epoch, const char *png_
 {
     const char *name = png_path ? png_path : svg_path ? svg_path : "plot";
     if (!log || log->n_epochs == 0)
-        return fail(err, errlen, "%s: the metric log has no epochs to plot", name);
+        return io_fail(err, errlen, "%s: the metric log has no epochs to plot", name);
     if (width <= 0) width = PLOT_TRAINING_W;
     if (height <= 0) height = PLOT_TRAINING_H;
     TrainingFig fig = {log, steps_per_epoch};
@@ -543,7 +533,7 @@ static void draw_gallery(const void *p)
 int plot_gallery(const GalleryItem *items, int n, int cols, const char *title, const char *png_path,
                  char *err, size_t errlen)
 {
-    if (n <= 0) return fail(err, errlen, "%s: no images to draw", png_path);
+    if (n <= 0) return io_fail(err, errlen, "%s: no images to draw", png_path);
     if (cols <= 0) cols = 8;
     if (cols > n) cols = n;
     int rows = (n + cols - 1) / cols;
