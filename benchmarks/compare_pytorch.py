@@ -183,10 +183,12 @@ def vm_hwm_mb(pid):
 
 def run_child(cmd, env=None, mark=None):
     """Run cmd as a child; returns (rc, stdout, stderr, peak RSS in MB, wall seconds, mark_mb).
-    Peak RSS is ru_maxrss of this child alone (os.wait4). With mark (a prefix), the child's VmHWM is
-    sampled every few ms and mark_mb is its value when the first stdout line starting with mark
-    arrives (for mnist-cnn train: the first epoch's JSON line, printed after training and the
-    checkpoint, before the training graphs are drawn)."""
+    Peak RSS is the child's VmHWM, sampled every few ms from /proc (it only grows, so the last
+    sample is the peak to within the last few ms). Not ru_maxrss: Linux carries the RSS a child
+    had at fork over exec, so a child of this Python process (hundreds of MB once numpy/torch are
+    loaded) would report at least the parent's size. With mark (a prefix), mark_mb is VmHWM when
+    the first stdout line starting with mark arrives (for mnist-cnn train: the first epoch's JSON
+    line, printed after training and the checkpoint, before the training graphs are drawn)."""
     import threading
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -202,7 +204,7 @@ def run_child(cmd, env=None, mark=None):
                     hwm[0] = v
                 time.sleep(0.003)
 
-        sampler = threading.Thread(target=sample, daemon=True) if mark else None
+        sampler = threading.Thread(target=sample, daemon=True)
         if sampler:
             sampler.start()
         lines = []
@@ -217,9 +219,11 @@ def run_child(cmd, env=None, mark=None):
         p.returncode = os.waitstatus_to_exitcode(status)
         p.stdout.close()
         err.seek(0)
-        # ru_maxrss is in kilobytes on Linux
+        sampler.join()
+        # fall back to ru_maxrss (kilobytes on Linux; see above) if /proc gave nothing
+        rss = hwm[0] if hwm[0] is not None else ru.ru_maxrss / 1024.0
         return (p.returncode, "".join(lines), err.read().decode(errors="replace"),
-                ru.ru_maxrss / 1024.0, wall, marked[0])
+                rss, wall, marked[0])
 
 
 def cli_in(build):
