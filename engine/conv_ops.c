@@ -147,20 +147,38 @@ static void bn_relu_pool_row(float *restrict o, float *restrict g, const float *
     }
 }
 
+/* Rows are padded to a multiple of this many windows; see bn_relu_pool_forward. */
+enum { POOL_ROW_STEP = 8 };
+
 void bn_relu_pool_forward(float *out, float *arg, const float *in, const float *scale,
                           const float *shift, int C, int S, int H, int W, Strides is, Strides os)
 {
     int OH = H / 2, OW = W / 2;
-    float scratch[OW > 0 ? OW : 1]; /* without arg (inference) the codes go here, in L1 */
+    if (OW <= 0 || OH <= 0) return;
+    /* Rows of 14 or 7 windows leave the vector loop a scalar tail (or nothing but a tail), whose
+     * compare-selects compile to branches that mispredict on real data. So each row pair is copied
+     * into L1 scratch padded to a multiple of POOL_ROW_STEP windows, pooled there entirely in the
+     * vector loop, and the OW valid results are copied out. */
+    int OWp = (OW + POOL_ROW_STEP - 1) / POOL_ROW_STEP * POOL_ROW_STEP;
+    float r0[2 * OWp], r1[2 * OWp], o[OWp], g[OWp];
+    for (int i = 2 * OW; i < 2 * OWp; i++) r0[i] = r1[i] = 0.0f;
     for (int c = 0; c < C; c++)
         for (int s = 0; s < S; s++) {
             const float *p = in + c * is.cs + s * is.ss;
-            size_t o = c * os.cs + s * os.ss;
+            size_t base = c * os.cs + s * os.ss;
             for (int oy = 0; oy < OH; oy++) {
-                bn_relu_pool_row(out + o + (size_t)oy * OW,
-                                 arg ? arg + o + (size_t)oy * OW : scratch,
-                                 p + (size_t)(2 * oy) * W, p + (size_t)(2 * oy + 1) * W, scale[c],
-                                 shift[c], OW);
+                const float *p0 = p + (size_t)(2 * oy) * W, *p1 = p0 + W;
+                for (int i = 0; i < 2 * OW; i++) {
+                    r0[i] = p0[i];
+                    r1[i] = p1[i];
+                }
+                bn_relu_pool_row(o, g, r0, r1, scale[c], shift[c], OWp);
+                float *dst = out + base + (size_t)oy * OW;
+                for (int i = 0; i < OW; i++) dst[i] = o[i];
+                if (arg) {
+                    float *ga = arg + base + (size_t)oy * OW;
+                    for (int i = 0; i < OW; i++) ga[i] = g[i];
+                }
             }
         }
 }
