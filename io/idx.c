@@ -26,15 +26,9 @@ static void dims_str(const int *dims, int ndim, char *buf, size_t len)
 int idx_load(const char *path, IdxArray *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) return io_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return io_fail(err, errlen, "%s: not a regular file", path);
-    }
-    unsigned long long fsize = (unsigned long long)st.st_size;
+    unsigned long long fsize;
+    FILE *f = io_open_regular(path, &fsize, err, errlen);
+    if (!f) return -1;
 
     uint8_t magic[4];
     if (fread(magic, 1, 4, f) != 4) {

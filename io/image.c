@@ -32,13 +32,8 @@ static int slurp(FILE *f, const char *path, uint8_t **data, size_t *len, char *e
 int image_load(const char *path, GrayImage *img, char *err, size_t errlen)
 {
     memset(img, 0, sizeof *img);
-    FILE *f = fopen(path, "rb");
-    if (!f) return io_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return io_fail(err, errlen, "%s: not a regular file", path);
-    }
+    FILE *f = io_open_regular(path, NULL, err, errlen);
+    if (!f) return -1;
     uint8_t magic[8] = {0};
     size_t got = fread(magic, 1, sizeof magic, f);
     static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
