@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 int cmd_info(int argc, char **argv)
 {
@@ -28,6 +29,23 @@ int cmd_info(int argc, char **argv)
     if (checkpoint_info(argv[optind], stdout, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn info: %s\n", err);
         return EXIT_RUNTIME;
+    }
+    /* the log `train` keeps beside the checkpoint */
+    char side[4096];
+    MetricLog log = {0};
+    struct stat st;
+    if (metrics_path_for(argv[optind], side, sizeof side) == 0 && stat(side, &st) == 0) {
+        if (metrics_load(side, &log, err, sizeof err)) {
+            printf("metric log: %s\n", err);
+        } else if (log.n_epochs > 0) {
+            const EpochMetrics *e = &log.epochs[log.n_epochs - 1];
+            printf("metric log: %s (%zu epochs, %zu step rows; epoch %d: test accuracy %.2f%%, "
+                   "%.0f samples/s)\n",
+                   side, log.n_epochs, log.n_steps, e->epoch, 100 * e->test_acc, e->samples_per_s);
+        } else {
+            printf("metric log: %s (empty)\n", side);
+        }
+        metrics_free(&log);
     }
     printf("kernels in use here: %s\n", isa_name(isa_current()));
     return EXIT_OK;

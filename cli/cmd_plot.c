@@ -75,20 +75,26 @@ int cmd_plot(int argc, char **argv)
     Model m;
     CheckpointMeta meta;
     MetricLog log = {0};
-    if (load_checkpoint_or_report("plot", path, &m, &meta, &log)) return EXIT_RUNTIME;
+    if (load_checkpoint_or_report("plot", path, &m, &meta, NULL)) return EXIT_RUNTIME;
     model_free(&m);
+    char err[512], side[4096];
+    if (load_run_metrics(path, &log, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn plot: %s\n", err);
+        return EXIT_RUNTIME;
+    }
     if (log.n_epochs == 0) {
+        if (metrics_path_for(path, side, sizeof side)) snprintf(side, sizeof side, "-");
         fprintf(stderr,
-                "mnist-cnn plot: %s: no training metrics to plot (/metrics/epochs is missing or "
-                "empty; the checkpoint was not written by `mnist-cnn train`, or before its first "
-                "epoch ended)\n",
-                path);
+                "mnist-cnn plot: %s: no training metrics to plot (no %s beside it and no "
+                "/metrics/epochs in it, or an empty one: the checkpoint was not written by "
+                "`mnist-cnn train`, or before its first epoch ended)\n",
+                path, side);
         metrics_free(&log);
         return EXIT_RUNTIME;
     }
     double steps_per_epoch = steps && meta.epoch > 0 && meta.step > 0
                                  ? (double)meta.step / meta.epoch : 0;
-    char png[4100], svg[4100], err[512];
+    char png[4100], svg[4100];
     snprintf(png, sizeof png, "%s.png", base);
     snprintf(svg, sizeof svg, "%s.svg", base);
     int rc = plot_training(&log, steps_per_epoch, png, svg, (int)width, (int)height, err,

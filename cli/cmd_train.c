@@ -39,6 +39,7 @@ static void usage(FILE *f)
 
 typedef struct {
     const char *out;
+    char metrics[4096];    /* the metric log beside the checkpoint */
     CheckpointMeta meta;
     Model *m;
     Adam *opt;
@@ -63,7 +64,10 @@ static int on_epoch_end(void *ctx, int epoch, const EpochMetrics *e)
     if (!c->quiet && !c->json && c->tty) fprintf(stderr, "\r\033[K");
     c->meta.epoch = epoch;
     c->meta.step = c->opt->step;
-    if (checkpoint_save(c->out, c->m, c->opt, &c->meta, c->log, err, sizeof err)) {
+    /* The checkpoint holds only what the seed, data and options determine, so same-seed runs
+     * give byte-identical checkpoints; the log with its wall-clock timings goes beside it. */
+    if (checkpoint_save(c->out, c->m, c->opt, &c->meta, NULL, err, sizeof err) ||
+        metrics_save(c->metrics, c->log, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn train: %s\n", err);
         return 1;
     }
@@ -215,9 +219,13 @@ int cmd_train(int argc, char **argv)
 
     TrainCtx ctx = {.out = out, .m = &m, .opt = &opt, .log = &log, .quiet = quiet, .json = json,
                     .tty = isatty(2)};
+    if (metrics_path_for(out, ctx.metrics, sizeof ctx.metrics)) {
+        fprintf(stderr, "mnist-cnn train: --out %s: path too long\n", out);
+        return EXIT_USAGE;
+    }
     ctx.meta = (CheckpointMeta){.seed = (uint64_t)seed, .epochs = (int32_t)epochs,
                                 .batch = (int32_t)batch, .limit = (int32_t)limit,
-                                .augment = augment, .threads = nthreads, .lr = lr};
+                                .augment = augment, .lr = lr};
     snprintf(ctx.meta.isa, sizeof ctx.meta.isa, "%s", isa_name(isa_current()));
     snprintf(ctx.meta.data_dir, sizeof ctx.meta.data_dir, "%s", data);
     if (!quiet && !json)
@@ -235,8 +243,9 @@ int cmd_train(int argc, char **argv)
         for (size_t i = 0; i < log.n_epochs; i++) secs += log.epochs[i].seconds;
         const EpochMetrics *last = &log.epochs[log.n_epochs - 1];
         printf("test accuracy %.2f%% (loss %.4f) after %ld epochs, %.0f s training, "
-               "%.0f samples/s; checkpoint %s\n",
-               100 * last->test_acc, last->test_loss, epochs, secs, tr.n * epochs / secs, out);
+               "%.0f samples/s; checkpoint %s, metric log %s\n",
+               100 * last->test_acc, last->test_loss, epochs, secs, tr.n * epochs / secs, out,
+               ctx.metrics);
     }
     double steps_per_epoch = (double)opt.step / (double)epochs;
     /* the data and optimizer state are done with: free them before PLplot loads its fonts and

@@ -4,7 +4,7 @@
  *
  *   /                          attributes: format_version (int32, = 1), epoch (int32, epochs
  *                              completed), step (int64, optimizer steps done), seed (uint64),
- *                              epochs, batch, limit, augment, threads (int32: training options),
+ *                              epochs, batch, limit, augment (int32: training options),
  *                              lr (float32), isa, data_dir (variable-length UTF-8 strings)
  *   /model/<key>               one dataset per state_dict entry, named exactly as PyTorch's key
  *                              ("conv1.weight" 32x1x3x3, ..., "fc2.bias" 10); the
@@ -15,7 +15,8 @@
  *                              lr, beta1, beta2, eps (float32)
  *   /optimizer/exp_avg/<key>   Adam's first moment for each trainable tensor, same shape
  *   /optimizer/exp_avg_sq/<key>  second moment
- *   /metrics                   only when saved with a MetricLog holding entries
+ *   /metrics                   only when saved with a MetricLog holding entries; `train` keeps
+ *                              its log in a file of its own instead (metrics_save, below)
  *   /metrics/epochs            1-D compound table, one row per epoch, chunked with unlimited
  *                              maxdims (extendible): fields epoch (int32), train_loss, train_acc,
  *                              test_loss, test_acc, seconds, samples_per_s, lr (float32);
@@ -26,6 +27,11 @@
  *
  * Compound tables rather than one dataset per field: h5py hands them back as one numpy
  * structured array (or pandas.DataFrame(f["metrics/epochs"][:])), fields by name, rows aligned.
+ *
+ * A metric-log file (metrics_save) has the same /metrics group and only format_version at its
+ * root. `train` writes one beside its checkpoint (runs/model.h5 -> runs/model-metrics.h5): its
+ * wall-clock fields (seconds, samples_per_s) differ from run to run, and keeping them out of the
+ * checkpoint lets two runs with the same seed, data and options give byte-identical checkpoints.
  *
  * RNG state is seed + epoch + step (the RNG is counter-based), so nothing else is stored.
  * Files are deterministic: no object timestamps, so saving the same state twice gives the same
@@ -47,7 +53,8 @@ typedef struct {
     int32_t epoch;       /* epochs completed */
     int64_t step;        /* optimizer steps done */
     uint64_t seed;
-    int32_t epochs, batch, limit, augment, threads;  /* training options */
+    int32_t epochs, batch, limit, augment;  /* training options (not the thread count: results
+                                             * do not depend on it, and neither does the file) */
     float lr;
     char isa[16];        /* kernel path used, e.g. "avx512" */
     char data_dir[256];
@@ -65,6 +72,20 @@ int checkpoint_save(const char *path, const Model *m, const Adam *opt, const Che
  * errors too (like load_state_dict(strict=True)). On failure nothing passed in is modified. */
 int checkpoint_load(const char *path, Model *m, Adam *opt, CheckpointMeta *meta, MetricLog *log,
                     char *err, size_t errlen);
+
+/* A metric log alone, in the /metrics layout above, written like a checkpoint (temporary file,
+ * fsync, rename); the tables are written even when empty. */
+int metrics_save(const char *path, const MetricLog *log, char *err, size_t errlen);
+/* Read the /metrics group of a metric-log file or of a checkpoint that has one into log
+ * (replacing its contents); an error if the file has no /metrics. */
+int metrics_load(const char *path, MetricLog *log, char *err, size_t errlen);
+
+/* The metric-log file `train` keeps beside a checkpoint: "runs/model.h5" -> "runs/model-metrics.h5"
+ * (any .h5/.hdf5 extension replaced). Returns -1 if it does not fit in n bytes. */
+int metrics_path_for(const char *checkpoint, char *buf, size_t n);
+/* The run's metric log for a checkpoint: the file beside it if there is one, else the
+ * checkpoint's own /metrics if it has one, else an empty log. -1 only on a broken file. */
+int load_run_metrics(const char *checkpoint, MetricLog *log, char *err, size_t errlen);
 
 /* Prints a human-readable summary of the checkpoint at path to out. */
 int checkpoint_info(const char *path, FILE *out, char *err, size_t errlen);

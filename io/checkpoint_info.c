@@ -67,8 +67,8 @@ int checkpoint_info(const char *path, FILE *out, char *err, size_t errlen)
     fprintf(out, "%s: mnist-cnn checkpoint, format version %d\n", path, CHECKPOINT_FORMAT_VERSION);
     fprintf(out, "  epochs completed %d of %d, optimizer steps %lld, seed %llu\n", meta.epoch,
             meta.epochs, (long long)meta.step, (unsigned long long)meta.seed);
-    fprintf(out, "  options: batch %d, lr %g, limit %d, augment %d, threads %d, isa %s\n", meta.batch,
-            (double)meta.lr, meta.limit, meta.augment, meta.threads, meta.isa[0] ? meta.isa : "-");
+    fprintf(out, "  options: batch %d, lr %g, limit %d, augment %d, isa %s\n", meta.batch,
+            (double)meta.lr, meta.limit, meta.augment, meta.isa[0] ? meta.isa : "-");
     fprintf(out, "  data dir: %s\n", meta.data_dir[0] ? meta.data_dir : "-");
     fprintf(out, "model (%zu trainable floats):\n", MODEL_N_PARAMS);
     for (int i = 0; i < N_STATE_ENTRIES; i++) tensor_line(out, &model_state[i], &m);
@@ -89,7 +89,7 @@ int checkpoint_info(const char *path, FILE *out, char *err, size_t errlen)
                 fprintf(out, ", test loss %.4f acc %.2f%%\n", (double)e->test_loss, 100.0 * e->test_acc);
         }
     } else {
-        fprintf(out, "metrics: none\n");
+        fprintf(out, "metrics: none in this file\n");
     }
     rc = 0;
 out:

@@ -58,7 +58,6 @@ static int read_meta(hid_t fid, const char *file, CheckpointMeta *mt, char *err,
         {"batch", H5T_INTEGER, H5T_NATIVE_INT32, &mt->batch},
         {"limit", H5T_INTEGER, H5T_NATIVE_INT32, &mt->limit},
         {"augment", H5T_INTEGER, H5T_NATIVE_INT32, &mt->augment},
-        {"threads", H5T_INTEGER, H5T_NATIVE_INT32, &mt->threads},
         {"lr", H5T_FLOAT, H5T_NATIVE_FLOAT, &mt->lr},
     };
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
@@ -267,4 +266,69 @@ out:
     model_free(&tm);
     H5Fclose(fid);
     return rc;
+}
+
+int metrics_load(const char *path, MetricLog *log, char *err, size_t errlen)
+{
+    h5u_quiet();
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (H5Fis_hdf5(path) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        snprintf(err, errlen, "%s: not an HDF5 file", path);
+        return -1;
+    }
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (fid < 0) return h5u_fail(err, errlen, "%s: cannot open as HDF5", path);
+    MetricLog tlog = {0};
+    int rc = -1;
+    if (!h5u_exists(fid, "/metrics"))
+        snprintf(err, errlen, "%s: holds no metric log (/metrics)", path);
+    else if (read_metrics(fid, path, &tlog, err, errlen) == 0) {
+        metrics_free(log);
+        *log = tlog;
+        rc = 0;
+    }
+    H5Fclose(fid);
+    return rc;
+}
+
+int metrics_path_for(const char *checkpoint, char *buf, size_t n)
+{
+    size_t len = strlen(checkpoint);
+    const char *base = strrchr(checkpoint, '/');
+    base = base ? base + 1 : checkpoint;
+    static const char *const exts[] = {".h5", ".hdf5", ".H5", ".HDF5"};
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+        size_t el = strlen(exts[i]);
+        if (len > el && (size_t)(checkpoint + len - base) > el &&
+            strcmp(checkpoint + len - el, exts[i]) == 0) {
+            len -= el;
+            break;
+        }
+    }
+    int w = snprintf(buf, n, "%.*s-metrics.h5", (int)len, checkpoint);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int load_run_metrics(const char *checkpoint, MetricLog *log, char *err, size_t errlen)
+{
+    char side[4096];
+    struct stat st;
+    if (metrics_path_for(checkpoint, side, sizeof side) == 0 && stat(side, &st) == 0)
+        return metrics_load(side, log, err, errlen);
+    /* no log beside it: a checkpoint saved with its log inside, or none at all */
+    h5u_quiet();
+    if (H5Fis_hdf5(checkpoint) > 0) {
+        hid_t fid = H5Fopen(checkpoint, H5F_ACC_RDONLY, H5P_DEFAULT);
+        int has = fid >= 0 && h5u_exists(fid, "/metrics");
+        if (fid >= 0) H5Fclose(fid);
+        if (has) return metrics_load(checkpoint, log, err, errlen);
+    }
+    H5Eclear2(H5E_DEFAULT);
+    metrics_free(log);
+    return 0;
 }

@@ -1,4 +1,4 @@
-/* checkpoint_save: builds the whole file under a temporary name next to the target, fsyncs it and
+/* checkpoint_save and metrics_save: build the whole file under a temporary name next to the target, fsyncs it and
  * renames it into place, so a crash or error at any point leaves the previous checkpoint intact. */
 #include "io/checkpoint.h"
 #include "io/checkpoint_tables.h"
@@ -29,7 +29,6 @@ static int write_root_attrs(hid_t fid, const CheckpointMeta *mt)
         {"batch", H5T_STD_I32LE, H5T_NATIVE_INT32, &mt->batch},
         {"limit", H5T_STD_I32LE, H5T_NATIVE_INT32, &mt->limit},
         {"augment", H5T_STD_I32LE, H5T_NATIVE_INT32, &mt->augment},
-        {"threads", H5T_STD_I32LE, H5T_NATIVE_INT32, &mt->threads},
         {"lr", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &mt->lr},
     };
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
@@ -150,11 +149,14 @@ static int build_image(const char *name, const char *file, const Model *m, const
     if (fid < 0) return h5u_fail(err, errlen, "%s: cannot create an HDF5 file in memory", file);
 
     int rc = -1;
-    if (write_root_attrs(fid, meta))
+    int32_t version = CHECKPOINT_FORMAT_VERSION;
+    /* a metric-log file (no model) carries only the format version at its root */
+    if (m ? write_root_attrs(fid, meta)
+          : h5u_attr_write(fid, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version))
         h5u_fail(err, errlen, "%s: cannot write the root attributes", file);
-    else if (write_model(fid, m, file, err, errlen) == 0 &&
+    else if ((!m || write_model(fid, m, file, err, errlen) == 0) &&
              (!opt || write_optimizer(fid, opt, file, err, errlen) == 0) &&
-             (!log || (log->n_epochs == 0 && log->n_steps == 0) ||
+             (!log || (m && log->n_epochs == 0 && log->n_steps == 0) ||
               write_metrics(fid, log, file, err, errlen) == 0))
         rc = 0;
     if (rc == 0) {
@@ -199,18 +201,10 @@ static int fail_errno(char *err, size_t errlen, const char *fmt, const char *a, 
     return -1;
 }
 
-int checkpoint_save(const char *path, const Model *m, const Adam *opt, const CheckpointMeta *meta,
-                    const MetricLog *log, char *err, size_t errlen)
+/* Build the file in memory, write it under a temporary name, fsync, rename over path. */
+static int save_file(const char *path, const Model *m, const Adam *opt, const CheckpointMeta *meta,
+                     const MetricLog *log, char *err, size_t errlen)
 {
-    h5u_quiet();
-    if (!m || !m->params || !m->buffers) {
-        snprintf(err, errlen, "%s: no model to save", path);
-        return -1;
-    }
-    if (opt && (!opt->m || !opt->v)) {
-        snprintf(err, errlen, "%s: optimizer state is not allocated", path);
-        return -1;
-    }
     CheckpointMeta zero = {0};
     if (!meta) meta = &zero;
 
@@ -257,4 +251,26 @@ int checkpoint_save(const char *path, const Model *m, const Adam *opt, const Che
     }
     free(tmp);
     return rc;
+}
+
+int checkpoint_save(const char *path, const Model *m, const Adam *opt, const CheckpointMeta *meta,
+                    const MetricLog *log, char *err, size_t errlen)
+{
+    h5u_quiet();
+    if (!m || !m->params || !m->buffers) {
+        snprintf(err, errlen, "%s: no model to save", path);
+        return -1;
+    }
+    if (opt && (!opt->m || !opt->v)) {
+        snprintf(err, errlen, "%s: optimizer state is not allocated", path);
+        return -1;
+    }
+    return save_file(path, m, opt, meta, log, err, errlen);
+}
+
+int metrics_save(const char *path, const MetricLog *log, char *err, size_t errlen)
+{
+    h5u_quiet();
+    MetricLog empty = {0};
+    return save_file(path, NULL, NULL, NULL, log ? log : &empty, err, errlen);
 }

@@ -49,7 +49,7 @@ static int cmd_mkckpt(const char *out, const char *seed)
     if (model_alloc(&m)) return die("out of memory");
     model_init(&m, strtoull(seed, NULL, 10));
     CheckpointMeta meta = {.seed = strtoull(seed, NULL, 10), .epochs = 1, .batch = 64,
-                           .threads = 1, .lr = 1e-3f};
+                           .lr = 1e-3f};
     snprintf(meta.isa, sizeof meta.isa, "scalar");
     snprintf(meta.data_dir, sizeof meta.data_dir, "none");
     int rc = checkpoint_save(out, &m, NULL, &meta, NULL, err, sizeof err);

@@ -42,7 +42,9 @@ if [ ! -s "$CK" ]; then
     exit 1
 fi
 # Written under a temporary name and renamed: no temporary file may be left next to it.
-left=$(ls -A "$WORK/run" | grep -v -e '^a\.h5$' -e '^a-training\.\(png\|svg\)$')
+left=$(ls -A "$WORK/run" | grep -v -e '^a\.h5$' -e '^a-metrics\.h5$' -e '^a-training\.\(png\|svg\)$')
+[ -s "$WORK/run/a-metrics.h5" ] || left="$left
+no metric log a-metrics.h5 beside the checkpoint"
 [ -z "$left" ] && ok "train created the missing folder; no temporary file is left in it" \
     || { not_ok "train created the missing folder; no temporary file is left in it"; echo "$left" | diag; }
 

@@ -32,7 +32,7 @@ static void make_state(uint64_t seed)
         adam.v[i] = (float)(i % 1000) * 1e-7f;
     }
     meta = (CheckpointMeta){.epoch = 3, .step = 77, .seed = seed, .epochs = 10, .batch = 64,
-                            .limit = 0, .augment = 1, .threads = 8, .lr = 0.003f};
+                            .limit = 0, .augment = 1, .lr = 0.003f};
     snprintf(meta.isa, sizeof meta.isa, "avx512");
     snprintf(meta.data_dir, sizeof meta.data_dir, "data/mnist");
     metrics_free(&mlog);
@@ -113,7 +113,7 @@ static void roundtrip_exact(void)
     CHECK(a2.step == 77 && a2.lr == 0.003f && a2.beta1 == 0.9f && a2.beta2 == 0.999f && a2.eps == 1e-8f,
           "adam scalars step %lld lr %g", (long long)a2.step, (double)a2.lr);
     CHECK(meta2.epoch == 3 && meta2.step == 77 && meta2.seed == 42 && meta2.epochs == 10 &&
-              meta2.batch == 64 && meta2.limit == 0 && meta2.augment == 1 && meta2.threads == 8 &&
+              meta2.batch == 64 && meta2.limit == 0 && meta2.augment == 1 &&
               meta2.lr == 0.003f,
           "meta differs");
     CHECK(strcmp(meta2.isa, "avx512") == 0 && strcmp(meta2.data_dir, "data/mnist") == 0, "strings '%s' '%s'",
@@ -208,7 +208,7 @@ static void layout_as_documented(void)
     hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
     CHECK(a >= 0 && H5Aread(a, H5T_NATIVE_INT32, &v) >= 0 && v == 1, "format_version %d", v);
     if (a >= 0) H5Aclose(a);
-    const char *attrs[] = {"epoch", "step", "seed", "epochs", "batch", "limit", "augment", "threads", "lr",
+    const char *attrs[] = {"epoch", "step", "seed", "epochs", "batch", "limit", "augment", "lr",
                            "isa", "data_dir"};
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
         CHECK(H5Aexists(f, attrs[i]) > 0, "root attribute %s missing", attrs[i]);
@@ -471,6 +471,58 @@ static void info_summary(void)
     CHECK(strstr(err, "nope.h5") != NULL, "message: %s", err);
 }
 
+/* The metric log `train` keeps beside its checkpoint: its own file, its name, and which log a
+ * reader finds for a checkpoint. */
+static void metric_log_file(void)
+{
+    make_state(6);
+    char err[512] = "", side[256];
+    CHECK(metrics_path_for("runs/model.h5", side, sizeof side) == 0 &&
+              strcmp(side, "runs/model-metrics.h5") == 0, "%s", side);
+    CHECK(metrics_path_for("a.b/run", side, sizeof side) == 0 && strcmp(side, "a.b/run-metrics.h5") == 0,
+          "%s", side);
+    CHECK(metrics_path_for("x/.h5", side, sizeof side) == 0 && strcmp(side, "x/.h5-metrics.h5") == 0,
+          "%s", side);
+    CHECK(metrics_path_for("runs/model.h5", side, 8) == -1, "too small a buffer accepted");
+
+    /* a log file round trip, and it holds nothing but the log */
+    const char *lp = tmp_path("m-metrics.h5");
+    CHECK(metrics_save(lp, &mlog, err, sizeof err) == 0, "%s", err);
+    MetricLog got = {0};
+    CHECK(metrics_load(lp, &got, err, sizeof err) == 0, "%s", err);
+    CHECK(got.n_epochs == mlog.n_epochs && got.n_steps == mlog.n_steps &&
+              memcmp(got.steps, mlog.steps, mlog.n_steps * sizeof *mlog.steps) == 0 &&
+              got.epochs[2].test_acc == mlog.epochs[2].test_acc && isnan(got.epochs[1].test_acc),
+          "log differs after the round trip");
+    hid_t f = H5Fopen(lp, H5F_ACC_RDONLY, H5P_DEFAULT);
+    CHECK(f >= 0 && H5Lexists(f, "/model", H5P_DEFAULT) == 0 && H5Aexists(f, "format_version") > 0,
+          "a log file with a model, or without a format version");
+    if (f >= 0) H5Fclose(f);
+
+    /* a reader finds the log beside the checkpoint first, else the checkpoint's own */
+    const char *cp = tmp_path("m.h5");
+    MetricLog inside = {0};
+    EpochMetrics only = {.epoch = 42};
+    metrics_add_epoch(&inside, &only);
+    CHECK(checkpoint_save(cp, &model, NULL, &meta, &inside, err, sizeof err) == 0, "%s", err);
+    CHECK(load_run_metrics(cp, &got, err, sizeof err) == 0 && got.n_epochs == 3, "beside: %zu", got.n_epochs);
+    remove(lp);
+    CHECK(load_run_metrics(cp, &got, err, sizeof err) == 0 && got.n_epochs == 1 &&
+              got.epochs[0].epoch == 42, "inside: %zu", got.n_epochs);
+    CHECK(checkpoint_save(cp, &model, NULL, &meta, NULL, err, sizeof err) == 0, "%s", err);
+    CHECK(load_run_metrics(cp, &got, err, sizeof err) == 0 && got.n_epochs == 0, "none: %zu", got.n_epochs);
+    CHECK(metrics_load(cp, &got, err, sizeof err) == -1 && strstr(err, "holds no metric log"),
+          "metrics_load on a checkpoint without a log: %s", err);
+    /* a broken log beside it is an error, not silently ignored */
+    FILE *bad = fopen(lp, "w");
+    if (bad) { fputs("not hdf5", bad); fclose(bad); }
+    CHECK(load_run_metrics(cp, &got, err, sizeof err) == -1 && strstr(err, "m-metrics.h5: not an HDF5 file"),
+          "broken log: %s", err);
+    remove(lp);
+    metrics_free(&inside);
+    metrics_free(&got);
+}
+
 int main(void)
 {
     tmp_setup("ckpt");
@@ -492,6 +544,7 @@ int main(void)
     RUN(model_only);
     RUN(failed_save_keeps_old);
     RUN(info_summary);
+    RUN(metric_log_file);
     metrics_free(&mlog);
     adam_free(&adam);
     model_free(&model);
