@@ -2,6 +2,7 @@
  * has passed the same checks as a real load. */
 #include "io/checkpoint.h"
 #include "io/h5util.h"
+#include "io/seal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -34,7 +35,9 @@ static void tensor_line(FILE *out, const StateEntry *e, const Model *m)
 int checkpoint_info(const char *path, FILE *out, char *err, size_t errlen)
 {
     h5u_quiet();
-    /* Which optional parts exist decides what to ask checkpoint_load for. */
+    /* Which optional parts exist decides what to ask checkpoint_load for (which checks the file
+     * fully); the seal comes first, before HDF5 opens anything. */
+    if (seal_check(path, err, errlen) < 0) return -1;
     int has_opt = 0;
     if (H5Fis_hdf5(path) > 0) {
         hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -3,6 +3,7 @@
 #include "io/checkpoint.h"
 #include "io/checkpoint_tables.h"
 #include "io/h5util.h"
+#include "io/seal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -211,6 +212,7 @@ int checkpoint_load(const char *path, Model *m, Adam *opt, CheckpointMeta *meta,
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
+    if (seal_check(path, err, errlen) < 0) return -1;
     if (H5Fis_hdf5(path) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         snprintf(err, errlen, "%s: not an HDF5 file", path);
@@ -276,6 +278,7 @@ int metrics_load(const char *path, MetricLog *log, char *err, size_t errlen)
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
+    if (seal_check(path, err, errlen) < 0) return -1;
     if (H5Fis_hdf5(path) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         snprintf(err, errlen, "%s: not an HDF5 file", path);
@@ -322,6 +325,7 @@ int load_run_metrics(const char *checkpoint, MetricLog *log, char *err, size_t e
         return metrics_load(side, log, err, errlen);
     /* no log beside it: a checkpoint saved with its log inside, or none at all */
     h5u_quiet();
+    if (seal_check(checkpoint, err, errlen) < 0) return -1;
     if (H5Fis_hdf5(checkpoint) > 0) {
         hid_t fid = H5Fopen(checkpoint, H5F_ACC_RDONLY, H5P_DEFAULT);
         int has = fid >= 0 && h5u_exists(fid, "/metrics");

@@ -3,6 +3,7 @@
 #include "io/checkpoint.h"
 #include "io/checkpoint_tables.h"
 #include "io/h5util.h"
+#include "io/seal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,6 +138,7 @@ static int build_image(const char *name, const char *file, const Model *m, const
     /* The root group's timestamps come from the file-creation list. */
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fcpl < 0 || fapl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0 ||
+        H5Pset_userblock(fcpl, SEAL_BLOCK) < 0 ||
         H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0) {
         if (fcpl >= 0) H5Pclose(fcpl);
         if (fapl >= 0) H5Pclose(fapl);
@@ -162,13 +164,16 @@ static int build_image(const char *name, const char *file, const Model *m, const
     if (rc == 0) {
         /* Flush the metadata cache into the in-memory file before copying it out. */
         ssize_t n = H5Fflush(fid, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(fid, NULL, 0);
-        *image = n > 0 ? malloc((size_t)n) : NULL;
-        if (!*image || H5Fget_file_image(fid, *image, (size_t)n) != n) {
+        /* The image starts at the superblock; the user block (SEAL_BLOCK bytes, reserved by the
+         * creation list) goes in front of it and carries the seal (io/seal.h). */
+        unsigned char *buf = n > 0 ? malloc(SEAL_BLOCK + (size_t)n) : NULL;
+        if (!buf || H5Fget_file_image(fid, buf + SEAL_BLOCK, (size_t)n) != n) {
             rc = h5u_fail(err, errlen, "%s: cannot take the HDF5 file image (out of memory?)", file);
-            free(*image);
-            *image = NULL;
+            free(buf);
         } else {
-            *size = (size_t)n;
+            *size = SEAL_BLOCK + (size_t)n;
+            seal_image(buf, *size);
+            *image = buf;
         }
     }
     H5Fclose(fid);

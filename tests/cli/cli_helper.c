@@ -16,6 +16,7 @@
  *                                             scale=N: N times larger (nearest neighbour); rgb:
  *                                             3-channel PNG */
 #include "io/checkpoint.h"
+#include "io/seal.h"
 #include "io/idx.h"
 #include "io/image.h"
 
@@ -57,13 +58,21 @@ static int cmd_mkckpt(const char *out, const char *seed)
     return rc ? die(err) : 0;
 }
 
+/* An edit made with HDF5 changes the bytes under the file's seal (io/seal.h): renew it, so the
+ * loader reports the structural problem made here rather than the changed bytes. */
+static int reseal(const char *file)
+{
+    char err[512];
+    return seal_file(file, err, sizeof err) ? die(err) : 0;
+}
+
 static int cmd_drop(const char *file, const char *path)
 {
     hid_t f = H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT);
     if (f < 0) return die("cannot open the file");
     herr_t r = H5Ldelete(f, path, H5P_DEFAULT);
     H5Fclose(f);
-    return r < 0 ? die("cannot delete the path") : 0;
+    return r < 0 ? die("cannot delete the path") : reseal(file);
 }
 
 static int cmd_reshape(const char *file, const char *path, int nd, char **dimstr)
@@ -85,7 +94,7 @@ static int cmd_reshape(const char *file, const char *path, int nd, char **dimstr
     H5Sclose(s);
     H5Fclose(f);
     free(zeros);
-    return 0;
+    return reseal(file);
 }
 
 /* "float32", "int64", "compound", "string" ... and "3x4" / "scalar" for the digest lines. */

@@ -8,6 +8,7 @@
 #include "tests/check.h"
 #include "engine/model.h"
 #include "io/checkpoint.h"
+#include "io/seal.h"
 #include "io/plot.h"
 
 #include <hdf5.h>
@@ -343,6 +344,8 @@ static void cli_plot_broken_log(void)
         H5Dclose(d);
         H5Sclose(sp);
         H5Fclose(f);
+        char serr[512];
+        CHECK(seal_file(path_in("broken.h5"), serr, sizeof serr) == 0, "%s", serr);
     }
     expect_plot_error(path_in("broken.h5"), "broken /metrics/epochs");
 }
