@@ -199,14 +199,10 @@ static int read_metrics(hid_t fid, const char *file, MetricLog *log, char *err, 
     return 0;
 }
 
-int checkpoint_load(const char *path, Model *m, Adam *opt, CheckpointMeta *meta, MetricLog *log,
-                    char *err, size_t errlen)
+/* Open a file for reading with HDF5 once it has passed the checks HDF5 cannot be trusted with:
+ * it exists, its seal (io/seal.h) holds, it is HDF5 at all. -1 with err otherwise. */
+static hid_t open_checked(const char *path, char *err, size_t errlen)
 {
-    h5u_quiet();
-    if (!m || !m->params || !m->buffers || (opt && (!opt->m || !opt->v))) {
-        snprintf(err, errlen, "%s: model or optimizer not allocated (use model_alloc/adam_alloc)", path);
-        return -1;
-    }
     struct stat st;
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -219,7 +215,20 @@ int checkpoint_load(const char *path, Model *m, Adam *opt, CheckpointMeta *meta,
         return -1;
     }
     hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0) return h5u_fail(err, errlen, "%s: cannot open as HDF5", path);
+    if (fid < 0) h5u_fail(err, errlen, "%s: cannot open as HDF5", path);
+    return fid;
+}
+
+int checkpoint_load(const char *path, Model *m, Adam *opt, CheckpointMeta *meta, MetricLog *log,
+                    char *err, size_t errlen)
+{
+    h5u_quiet();
+    if (!m || !m->params || !m->buffers || (opt && (!opt->m || !opt->v))) {
+        snprintf(err, errlen, "%s: model or optimizer not allocated (use model_alloc/adam_alloc)", path);
+        return -1;
+    }
+    hid_t fid = open_checked(path, err, errlen);
+    if (fid < 0) return -1;
 
     CheckpointMeta tmeta;
     Model tm = {0};
@@ -273,19 +282,8 @@ out:
 int metrics_load(const char *path, MetricLog *log, char *err, size_t errlen)
 {
     h5u_quiet();
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    if (seal_check(path, err, errlen) < 0) return -1;
-    if (H5Fis_hdf5(path) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        snprintf(err, errlen, "%s: not an HDF5 file", path);
-        return -1;
-    }
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0) return h5u_fail(err, errlen, "%s: cannot open as HDF5", path);
+    hid_t fid = open_checked(path, err, errlen);
+    if (fid < 0) return -1;
     MetricLog tlog = {0};
     int rc = -1;
     if (!h5u_exists(fid, "/metrics"))
