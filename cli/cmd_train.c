@@ -31,7 +31,8 @@ static void usage(FILE *f)
         "  --test-limit N    evaluate on the first N test images only\n"
         "  --no-augment      no random affine augmentation\n"
         "  --log-every N     record batch loss/accuracy every N steps (default 50)\n"
-        "  --out FILE.h5     checkpoint to write after every epoch (default " DEFAULT_CHECKPOINT ")\n"
+        "  --out FILE.h5     checkpoint to write after every epoch (default " DEFAULT_CHECKPOINT "),\n"
+        "                    with its metric log FILE-metrics.h5 and graphs FILE-training.png/.svg\n"
         "  --quiet           no progress output, only the final summary line\n"
         "  --json            one JSON object per epoch on stdout (for scripts)\n"
         "  -h, --help        this help\n");
