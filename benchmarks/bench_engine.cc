@@ -14,6 +14,8 @@
 // shared or SMT machine T cores do not always give T x the one-core peak.
 #include <benchmark/benchmark.h>
 
+#include "benchmarks/bench_util.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -67,16 +69,6 @@ int all_cores()
 double seconds_since(std::chrono::steady_clock::time_point t0)
 {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::vector<float> random_vec(size_t n, uint32_t seed)
-{
-    std::vector<float> v(n);
-    for (auto &x : v) {
-        seed = seed * 1664525u + 1013904223u;
-        x = (float)(seed >> 8) / (float)(1u << 24) - 0.5f;
-    }
-    return v;
 }
 
 // RAII wrappers for C-allocated aligned buffers and engine objects.
@@ -236,8 +228,8 @@ void BM_layer_gemm(benchmark::State &state, Isa isa, Layer L)
     const size_t a_one = (size_t)(g.ta ? g.K : g.M) * g.lda;
     const size_t b_one = (size_t)(g.tb ? g.N : g.K) * g.ldb;
     const size_t c_one = (size_t)g.M * g.ldc;
-    std::vector<float> A = random_vec(span(g.a_step, L.calls, a_one), 1);
-    std::vector<float> B = random_vec(span(g.b_step, L.calls, b_one), 2);
+    std::vector<float> A = bench::random_vec(span(g.a_step, L.calls, a_one), 1);
+    std::vector<float> B = bench::random_vec(span(g.b_step, L.calls, b_one), 2);
     std::vector<float> C(span(g.c_step, L.calls, c_one));
     auto run = [&] {
         for (int i = 0; i < L.calls; i++)
@@ -247,13 +239,7 @@ void BM_layer_gemm(benchmark::State &state, Isa isa, Layer L)
     run();
     (void)peak_gflops(isa);   // measure the peak outside the timed loop
     int64_t batches = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (auto _ : state) {
-        run();
-        benchmark::ClobberMemory();
-        batches++;
-    }
-    const double secs = seconds_since(t0);
+    const double secs = bench::timed_loop(state, run, &batches);
     const double flops = 2.0 * g.M * g.N * g.K * L.calls * (double)batches;
     set_rate_counters(state, (double)batches * kBatch, flops, secs, isa, 1);
     state.SetLabel(std::string(isa_name(isa)) + ", " + std::to_string(L.calls) + " calls of " +
@@ -271,7 +257,7 @@ void BM_layer_pass(benchmark::State &state, Isa isa, PassKind kind)
         p1((size_t)kBatch * C1 * HW2), arg1((size_t)kBatch * C1 * HW2),
         col2((size_t)kBatch * 288 * HW2), c2((size_t)kBatch * C2 * HW2),
         flat((size_t)kBatch * FC1_IN), arg2((size_t)kBatch * FC1_IN), dflat((size_t)kBatch * FC1_IN);
-    std::vector<float> r = random_vec((size_t)kBatch * 288 * HW2, 3), scale(C2, 1.1f),
+    std::vector<float> r = bench::random_vec((size_t)kBatch * 288 * HW2, 3), scale(C2, 1.1f),
                        shift(C2, 0.05f), mean(C2, 0.01f), rstd(C2, 0.9f);
     std::vector<double> sum_dy(C2), sum_dyx(C2);  // BatchNorm sums gathered by the pool backward
     std::copy(r.begin(), r.begin() + (long)kBatch * C1 * HW1, c1.p);
@@ -333,13 +319,7 @@ void BM_layer_pass(benchmark::State &state, Isa isa, PassKind kind)
     }
     run();
     int64_t batches = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (auto _ : state) {
-        run();
-        benchmark::ClobberMemory();
-        batches++;
-    }
-    const double secs = seconds_since(t0);
+    const double secs = bench::timed_loop(state, run, &batches);
     state.counters["images/s"] = (double)batches * kBatch / secs;
     state.counters["us/batch"] = 1e6 * secs / (double)batches;
     state.SetLabel(std::string(isa_name(isa)) + ", memory-bound, 16 chunks of 4");

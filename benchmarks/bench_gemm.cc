@@ -3,6 +3,8 @@
 // pct_peak (against peak_gflops of the same ISA, measured in this process).
 #include <benchmark/benchmark.h>
 
+#include "benchmarks/bench_util.h"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -31,16 +33,6 @@ const Shape kShapes[] = {
     {"fc1_igrad", false, false, 64, 3136, 128},
 };
 
-std::vector<float> random_vec(size_t n, uint32_t seed)
-{
-    std::vector<float> v(n);
-    for (auto &x : v) {
-        seed = seed * 1664525u + 1013904223u;
-        x = (float)(seed >> 8) / (float)(1u << 24) - 0.5f;
-    }
-    return v;
-}
-
 void BM_gemm(benchmark::State &state, Isa isa, Shape s)
 {
     if (isa_set(isa) != 0) {
@@ -48,7 +40,7 @@ void BM_gemm(benchmark::State &state, Isa isa, Shape s)
         return;
     }
     const int lda = s.ta ? s.M : s.K, ldb = s.tb ? s.K : s.N;
-    std::vector<float> A = random_vec((size_t)s.M * s.K, 1), B = random_vec((size_t)s.K * s.N, 2),
+    std::vector<float> A = bench::random_vec((size_t)s.M * s.K, 1), B = bench::random_vec((size_t)s.K * s.N, 2),
                        C((size_t)s.M * s.N);
     sgemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
     const double peak = peak_gflops(isa);
