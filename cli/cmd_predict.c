@@ -22,17 +22,25 @@ static void usage(FILE *f)
         "  --idx FILE      take the image from an IDX file of 28x28 images instead\n"
         "  --index K       which image of --idx (0-based)\n"
         "  --json          one JSON object per image: {\"file\", \"digit\", \"probs\": [10]}\n"
+        "                  (digit and probs null for a blank image)\n"
         "  -h, --help      this help\n");
 }
 
+/* digit < 0 (probs NULL): no digit in the image. */
 static void print_result(const char *name, int digit, const float probs[10], int json)
 {
     if (json) {
         printf("{\"file\": \"");
         json_string(stdout, name);
+        if (digit < 0) {
+            printf("\", \"digit\": null, \"probs\": null}\n");
+            return;
+        }
         printf("\", \"digit\": %d, \"probs\": [", digit);
         for (int j = 0; j < 10; j++) printf("%s%.6f", j ? ", " : "", probs[j]);
         printf("]}\n");
+    } else if (digit < 0) {
+        printf("%s: no digit (blank image)\n", name);
     } else {
         printf("%s: %d  (", name, digit);
         for (int j = 0; j < 10; j++) printf("%s%d:%.3f", j ? " " : "", j, probs[j]);
@@ -120,10 +128,14 @@ int cmd_predict(int argc, char **argv)
             continue;
         }
         float img[784], probs[10];
-        if (preprocess_digit(gi.pix, gi.w, gi.h, img))
+        if (preprocess_digit(gi.pix, gi.w, gi.h, img)) {
+            /* nothing to read: say so rather than print a guess about an empty field */
             fprintf(stderr, "mnist-cnn predict: %s: no ink found (blank image)\n", argv[i]);
-        int digit = infer_run(inf, &m, img, NULL, probs, NULL, NULL);
-        print_result(argv[i], digit, probs, json);
+            print_result(argv[i], -1, NULL, json);
+        } else {
+            int digit = infer_run(inf, &m, img, NULL, probs, NULL, NULL);
+            print_result(argv[i], digit, probs, json);
+        }
         image_free(&gi);
     }
     infer_free(inf);

@@ -129,8 +129,11 @@ over.pgm sample 2 is 300, above maxval 255
 folder.png not a regular file
 EOF
 { printf 'P5\n28 28\n255\n'; head -c 784 /dev/zero | tr '\0' '\377'; } >"$WORK/blank.pgm"
-expect "predict on a blank (all white) image: warns 'no ink found' naming it" 0 \
-    "$WORK/blank.pgm: no ink found" -o "$WORK/blank.pgm: " -- "$BIN" predict "$CK" "$WORK/blank.pgm"
+expect "predict on a blank (all white) image: warns 'no ink found' naming it, no guess" 0 \
+    "$WORK/blank.pgm: no ink found" -o "$WORK/blank.pgm: no digit (blank image)" -- \
+    "$BIN" predict "$CK" "$WORK/blank.pgm"
+expect "predict --json on a blank image: digit and probs null" 0 "no ink found" \
+    -o '"digit": null, "probs": null' -- "$BIN" predict "$CK" "$WORK/blank.pgm" --json
 
 # ---- a data folder of 20x20 images (made up: no real data needed) ----
 mkdir "$WORK/d20"
