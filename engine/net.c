@@ -190,48 +190,69 @@ static void conv_chunk_forward(float *out, float *col, const float *in, const fl
     if (mean) bn_chunk_stats(mean, m2, out, Cout, (size_t)N);
 }
 
+/* The convolution stages of the forward pass, for chunk k; train: keep what backward needs and
+ * gather the chunk's BatchNorm statistics. */
+static void stage_conv1(Net *net, const Model *m, int B, int k, int train)
+{
+    int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+    conv_chunk_forward(net->c1 + (size_t)s0 * C1 * HW1, net->col1 + (size_t)s0 * K1 * HW1,
+                       net->x + (size_t)s0 * HW1, model_param(m, P_CONV1_W),
+                       model_param(m, P_CONV1_B), 1, C1, S, IMG_H, IMG_W,
+                       train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2);
+}
+
+/* bn1 + ReLU + pool, then conv2 */
+static void stage_pool1_conv2(Net *net, const Model *m, int B, int k, int train)
+{
+    int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+    float *p1 = net->p1 + (size_t)s0 * C1 * HW2;
+    bn_relu_pool_forward(p1, train ? net->arg1 + (size_t)s0 * C1 * HW2 : NULL,
+                         net->c1 + (size_t)s0 * C1 * HW1, net->bn1.scale, net->bn1.shift, C1, S,
+                         IMG_H, IMG_W, (Strides){(size_t)S * HW1, HW1},
+                         (Strides){(size_t)S * HW2, HW2});
+    conv_chunk_forward(net->c2 + (size_t)s0 * C2 * HW2, net->col2 + (size_t)s0 * K2 * HW2, p1,
+                       model_param(m, P_CONV2_W), model_param(m, P_CONV2_B), C1, C2, S, P1_H,
+                       P1_W, train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2);
+}
+
+/* bn2 + ReLU + pool straight into fc1's sample-major input */
+static void stage_pool2(Net *net, int B, int k, int train)
+{
+    int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+    bn_relu_pool_forward(net->flat + (size_t)s0 * FC1_IN,
+                         train ? net->arg2 + (size_t)s0 * FC1_IN : NULL,
+                         net->c2 + (size_t)s0 * C2 * HW2, net->bn2.scale, net->bn2.shift, C2, S,
+                         P1_H, P1_W, (Strides){(size_t)S * HW2, HW2}, (Strides){HW3, FC1_IN});
+}
+
 /* Forward through everything up to the logits (net->logits). train: batch statistics, running
  * statistics update and dropout. */
 static void forward(Net *net, Model *m, int B, int train, uint64_t seed, uint64_t step)
 {
     int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
-    const float *w1 = model_param(m, P_CONV1_W), *b1 = model_param(m, P_CONV1_B);
-    const float *w2 = model_param(m, P_CONV2_W), *b2 = model_param(m, P_CONV2_B);
     net->last_batch = B;
 
-    /* conv1 per chunk (+ its BatchNorm statistics) */
+    if (train) {
+        /* each BatchNorm needs the whole batch's statistics before it can be applied */
 #pragma omp parallel for schedule(static) num_threads(net->threads)
-    for (int k = 0; k < chunks; k++) {
-        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-        conv_chunk_forward(net->c1 + (size_t)s0 * C1 * HW1, net->col1 + (size_t)s0 * K1 * HW1,
-                           net->x + (size_t)s0 * HW1, w1, b1, 1, C1, S, IMG_H, IMG_W,
-                           train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2);
-    }
-    bn_prepare(net, &net->bn1, m, &BN1, train, B);
-
-    /* bn1 + ReLU + pool, conv2 per chunk (+ statistics) */
+        for (int k = 0; k < chunks; k++) stage_conv1(net, m, B, k, 1);
+        bn_prepare(net, &net->bn1, m, &BN1, 1, B);
 #pragma omp parallel for schedule(static) num_threads(net->threads)
-    for (int k = 0; k < chunks; k++) {
-        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-        float *p1 = net->p1 + (size_t)s0 * C1 * HW2, *col = net->col2 + (size_t)s0 * K2 * HW2;
-        float *c2 = net->c2 + (size_t)s0 * C2 * HW2;
-        bn_relu_pool_forward(p1, train ? net->arg1 + (size_t)s0 * C1 * HW2 : NULL,
-                             net->c1 + (size_t)s0 * C1 * HW1,
-                             net->bn1.scale, net->bn1.shift, C1, S, IMG_H, IMG_W,
-                             (Strides){(size_t)S * HW1, HW1}, (Strides){(size_t)S * HW2, HW2});
-        conv_chunk_forward(c2, col, p1, w2, b2, C1, C2, S, P1_H, P1_W,
-                           train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2);
-    }
-    bn_prepare(net, &net->bn2, m, &BN2, train, B);
-
-    /* bn2 + ReLU + pool straight into fc1's sample-major input */
+        for (int k = 0; k < chunks; k++) stage_pool1_conv2(net, m, B, k, 1);
+        bn_prepare(net, &net->bn2, m, &BN2, 1, B);
 #pragma omp parallel for schedule(static) num_threads(net->threads)
-    for (int k = 0; k < chunks; k++) {
-        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-        bn_relu_pool_forward(net->flat + (size_t)s0 * FC1_IN,
-                             train ? net->arg2 + (size_t)s0 * FC1_IN : NULL,
-                             net->c2 + (size_t)s0 * C2 * HW2, net->bn2.scale, net->bn2.shift, C2, S,
-                             P1_H, P1_W, (Strides){(size_t)S * HW2, HW2}, (Strides){HW3, FC1_IN});
+        for (int k = 0; k < chunks; k++) stage_pool2(net, B, k, 1);
+    } else {
+        /* inference uses the running statistics: nothing to wait for between the stages, so
+         * each chunk goes through all of them while its activations are still in cache */
+        bn_prepare(net, &net->bn1, m, &BN1, 0, B);
+        bn_prepare(net, &net->bn2, m, &BN2, 0, B);
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+        for (int k = 0; k < chunks; k++) {
+            stage_conv1(net, m, B, k, 0);
+            stage_pool1_conv2(net, m, B, k, 0);
+            stage_pool2(net, B, k, 0);
+        }
     }
 
     /* fc1 by blocks of output columns */
