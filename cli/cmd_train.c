@@ -22,7 +22,7 @@ static void usage(FILE *f)
         "Usage: mnist-cnn train [OPTIONS]\n"
         "Train the CNN on MNIST (or any IDX data set laid out like it) and write a checkpoint.\n\n"
         "  --data DIR        folder with train-/t10k- IDX files (default: $MNIST_DATA or data/mnist)\n"
-        "  --epochs N        epochs to train (default 15)\n"
+        "  --epochs N        epochs to train in all (default 15)\n"
         "  --batch N         samples per step (default 64)\n"
         "  --lr X            Adam learning rate (default 0.001)\n"
         "  --threads N       OpenMP threads (default: all cores); results do not depend on it\n"
@@ -33,6 +33,9 @@ static void usage(FILE *f)
         "  --log-every N     record batch loss/accuracy every N steps (default 50)\n"
         "  --out FILE.h5     checkpoint to write after every epoch (default " DEFAULT_CHECKPOINT "),\n"
         "                    with its metric log FILE-metrics.h5 and graphs FILE-training.png/.svg\n"
+        "  --resume FILE.h5  continue a run from its checkpoint: seed, batch, lr, limit and\n"
+        "                    augmentation come from it, --out defaults to it; the result is\n"
+        "                    bitwise the same as an uninterrupted run (same instruction set)\n"
         "  --quiet           no progress output, only the final summary line\n"
         "  --json            one JSON object per epoch on stdout (for scripts)\n"
         "  -h, --help        this help\n");
@@ -140,6 +143,26 @@ static int check_output_path(const char *path)
     return 0;
 }
 
+/* Load a run to continue: model, optimizer and options from its checkpoint, and its metric log
+ * cut back to what the checkpoint holds (the log is written after the checkpoint, so it can be
+ * one epoch behind, never ahead; rows past the checkpoint would come from a later run). */
+static int load_resume(const char *path, Model *m, Adam *opt, CheckpointMeta *meta, MetricLog *log)
+{
+    char err[512];
+    if (checkpoint_load(path, m, opt, meta, NULL, err, sizeof err) ||
+        load_run_metrics(path, log, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn train: --resume: %s\n", err);
+        return -1;
+    }
+    if (meta->batch < 1 || meta->epoch < 1) {
+        fprintf(stderr, "mnist-cnn train: --resume: %s: no completed epoch to continue from\n", path);
+        return -1;
+    }
+    while (log->n_epochs && log->epochs[log->n_epochs - 1].epoch > meta->epoch) log->n_epochs--;
+    while (log->n_steps && log->steps[log->n_steps - 1].step > opt->step) log->n_steps--;
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -150,8 +173,10 @@ int cmd_train(int argc, char **argv)
         {"no-augment", no_argument, 0, 'A'},     {"log-every", required_argument, 0, 'L'},
         {"out", required_argument, 0, 'o'},      {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},           {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *data = default_data_dir(), *out = DEFAULT_CHECKPOINT;
+        {"resume", required_argument, 0, 'r'},   {0, 0, 0, 0}};
+    const char *data = default_data_dir(), *out = DEFAULT_CHECKPOINT, *resume = NULL;
+    const char *fixed_opt = NULL;   /* an option the checkpoint decides when resuming */
+    int epochs_given = 0, data_given = 0, out_given = 0;
     long epochs = 15, batch = 64, threads = 0, seed = 1, limit = 0, test_limit = 0, log_every = 50;
     float lr = 1e-3f;
     int augment = 1, quiet = 0, json = 0, c;
@@ -159,17 +184,24 @@ int cmd_train(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'd': data = optarg; break;
-        case 'e': bad = parse_long("train", "--epochs", optarg, 1, 100000, &epochs); break;
-        case 'b': bad = parse_long("train", "--batch", optarg, 1, 4096, &batch); break;
-        case 'l': bad = parse_float("train", "--lr", optarg, 1e-12, 10, &lr); break;
+        case 'd': data = optarg; data_given = 1; break;
+        case 'e':
+            bad = parse_long("train", "--epochs", optarg, 1, 100000, &epochs);
+            epochs_given = 1;
+            break;
+        case 'b': bad = parse_long("train", "--batch", optarg, 1, 4096, &batch); fixed_opt = "--batch"; break;
+        case 'l': bad = parse_float("train", "--lr", optarg, 1e-12, 10, &lr); fixed_opt = "--lr"; break;
         case 't': bad = parse_long("train", "--threads", optarg, 1, 1024, &threads); break;
-        case 's': bad = parse_long("train", "--seed", optarg, 0, 0x7fffffffffffffffL, &seed); break;
-        case 'n': bad = parse_long("train", "--limit", optarg, 1, 100000000, &limit); break;
+        case 's':
+            bad = parse_long("train", "--seed", optarg, 0, 0x7fffffffffffffffL, &seed);
+            fixed_opt = "--seed";
+            break;
+        case 'n': bad = parse_long("train", "--limit", optarg, 1, 100000000, &limit); fixed_opt = "--limit"; break;
         case 'T': bad = parse_long("train", "--test-limit", optarg, 1, 100000000, &test_limit); break;
-        case 'A': augment = 0; break;
+        case 'A': augment = 0; fixed_opt = "--no-augment"; break;
         case 'L': bad = parse_long("train", "--log-every", optarg, 0, 100000000, &log_every); break;
-        case 'o': out = optarg; break;
+        case 'o': out = optarg; out_given = 1; break;
+        case 'r': resume = optarg; break;
         case 'q': quiet = 1; break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
@@ -181,8 +213,45 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "mnist-cnn train: unexpected argument '%s'\n", argv[optind]);
         return usage_error("train");
     }
+    if (resume && fixed_opt) {
+        fprintf(stderr, "mnist-cnn train: %s cannot be combined with --resume: it comes from the "
+                        "checkpoint\n", fixed_opt);
+        return usage_error("train");
+    }
 
     char err[512];
+    Model m;
+    Adam opt;
+    MetricLog log = {0};
+    CheckpointMeta rmeta = {0};
+    if (model_alloc(&m) || adam_alloc(&opt, lr)) {
+        fprintf(stderr, "mnist-cnn train: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    int first_epoch = 1;
+    if (resume) {
+        if (load_resume(resume, &m, &opt, &rmeta, &log)) return EXIT_RUNTIME;
+        seed = (long)rmeta.seed;
+        batch = rmeta.batch;
+        lr = opt.lr;
+        limit = rmeta.limit;
+        augment = rmeta.augment;
+        if (!epochs_given) epochs = rmeta.epochs;
+        if (!data_given && rmeta.data_dir[0]) data = rmeta.data_dir;
+        if (!out_given) out = resume;
+        first_epoch = rmeta.epoch + 1;
+        if (first_epoch > epochs) {
+            printf("%s: %d of %ld epochs already trained; nothing to do (--epochs N trains "
+                   "further)\n", resume, rmeta.epoch, epochs);
+            metrics_free(&log);
+            adam_free(&opt);
+            model_free(&m);
+            return EXIT_OK;
+        }
+    } else {
+        model_init(&m, (uint64_t)seed);
+    }
+
     Dataset train = {0}, test = {0};
     if (dataset_load(data, "train", &train, err, sizeof err) ||
         dataset_load(data, "t10k", &test, err, sizeof err)) {
@@ -204,15 +273,6 @@ int cmd_train(int argc, char **argv)
     }
     int nthreads = set_threads(threads);
 
-    Model m;
-    Adam opt;
-    MetricLog log = {0};
-    if (model_alloc(&m) || adam_alloc(&opt, lr)) {
-        fprintf(stderr, "mnist-cnn train: out of memory\n");
-        return EXIT_RUNTIME;
-    }
-    model_init(&m, (uint64_t)seed);
-
     ImageSet tr = {train.images.data, train.labels.data, train.n};
     ImageSet te = {test.images.data, test.labels.data, test.n};
     if (limit && limit < tr.n) tr.n = (int)limit;
@@ -225,19 +285,27 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     }
     ctx.meta = (CheckpointMeta){.seed = (uint64_t)seed, .epochs = (int32_t)epochs,
+                                .epoch = rmeta.epoch, .step = opt.step,
                                 .batch = (int32_t)batch, .limit = (int32_t)limit,
                                 .augment = augment, .lr = lr};
     snprintf(ctx.meta.isa, sizeof ctx.meta.isa, "%s", isa_name(isa_current()));
     snprintf(ctx.meta.data_dir, sizeof ctx.meta.data_dir, "%s", data);
-    if (!quiet && !json)
+    if (!quiet && !json) {
+        if (resume) printf("resuming %s after epoch %d\n", resume, rmeta.epoch);
         printf("training on %d images (%s), testing on %d; %ld epochs, batch %ld, lr %g, %d threads,"
                " %s kernels, augmentation %s\n",
                tr.n, data, te.n, epochs, batch, lr, nthreads, isa_name(isa_current()),
                augment ? "on" : "off");
-    TrainConfig cfg = {.epochs = (int)epochs, .batch = (int)batch, .threads = nthreads,
-                       .augment = augment, .log_every = (int)log_every, .seed = (uint64_t)seed};
+    }
+    if (resume && strcmp(rmeta.isa, isa_name(isa_current())) != 0)
+        fprintf(stderr, "mnist-cnn train: note: %s was trained with %s kernels, this run uses %s: "
+                        "it continues fine, but not bitwise like an uninterrupted run\n",
+                resume, rmeta.isa, isa_name(isa_current()));
+    TrainConfig cfg = {.epochs = (int)epochs - first_epoch + 1, .batch = (int)batch,
+                       .threads = nthreads, .augment = augment, .log_every = (int)log_every,
+                       .seed = (uint64_t)seed};
     TrainCallbacks cb = {on_progress, on_epoch_end, &ctx};
-    int rc = train_run(&m, &opt, &log, &tr, &te, &cfg, 1, &cb);
+    int rc = train_run(&m, &opt, &log, &tr, &te, &cfg, first_epoch, &cb);
     if (rc < 0) fprintf(stderr, "mnist-cnn train: out of memory\n");
     if (rc == 0 && !json) {
         double secs = 0;

@@ -12,7 +12,7 @@
 if ! have_data; then
     for c in "train seed 7 (2 threads)" "train seed 7 again" "two runs identical" \
              "train seed 7 (1 thread)" "1 thread identical" "a.h5 = b.h5 (cmp)" "a.h5 = c.h5 (cmp)" \
-             "train seed 8" "seed 8 differs"; do
+             "resume equals straight run" "resume rejects --seed" "train seed 8" "seed 8 differs"; do
         skip "$c"
     done
     finish
@@ -75,6 +75,29 @@ for pair in "a b" "a c"; do
         cmp -l "$WORK/$1.h5" "$WORK/$2.h5" 2>&1 | head -5 | diag
     fi
 done
+
+# Resume: a 1-epoch run continued with --resume to 2 epochs (on 1 thread) must equal a straight
+# 2-epoch run (2 threads), checkpoint bytes and log alike.
+run "$BIN" train --data "$WORK/data" --limit 1000 --test-limit 1000 --epochs 2 --seed 7 \
+    --threads 2 --log-every 4 --json --out "$WORK/e.h5"
+cp "$WORK/out" "$WORK/e.json"
+cp "$WORK/a.h5" "$WORK/r.h5" && cp "$WORK/a-metrics.h5" "$WORK/r-metrics.h5"
+run "$BIN" train --resume "$WORK/r.h5" --epochs 2 --test-limit 1000 --threads 1 --log-every 4 \
+    --json
+why=""
+[ "$rc" -eq 0 ] || why="resume: exit status $rc: $(head -c 2000 "$WORK/err")"
+cmp -s "$WORK/e.h5" "$WORK/r.h5" || why="$why
+e.h5 (2 epochs straight) and r.h5 (1 epoch + --resume) differ: $(cmp "$WORK/e.h5" "$WORK/r.h5" 2>&1)"
+ex='^/metrics/epochs\.(seconds|samples_per_s) '
+d=$(diff <("$HELPER" digest "$WORK/e-metrics.h5" | grep -Ev "$ex") \
+         <("$HELPER" digest "$WORK/r-metrics.h5" | grep -Ev "$ex"))
+[ -z "$d" ] || why="$why
+metric logs differ: $d"
+verdict "1 epoch + --resume to 2 gives the same checkpoint (cmp) and log as 2 epochs straight" "$why"
+run "$BIN" train --resume "$WORK/r.h5" --seed 3
+[ "$rc" -eq 2 ] && grep -q -- "--seed cannot be combined with --resume" "$WORK/err" \
+    && ok "--resume with --seed: exit 2, says the seed comes from the checkpoint" \
+    || not_ok "--resume with --seed: exit 2, says the seed comes from the checkpoint"
 
 train d 8 2
 # Every float tensor of the model must differ for another seed (the int64 counters may not).
