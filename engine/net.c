@@ -62,6 +62,19 @@ struct Net {
 
 static void *alloc_f(size_t n) { return aligned_calloc(n, sizeof(float)); }
 
+enum { NET_N_BUFFERS = 29 };
+
+/* Every buffer of the workspace, in one list for the out-of-memory check and for freeing. */
+static void net_buffers(Net *n, void *all[NET_N_BUFFERS])
+{
+    void *list[] = {n->x, n->col1, n->c1, n->dc1, n->p1, n->arg1, n->col2, n->c2, n->dc2,
+                    n->flat, n->dflat, n->arg2, n->h, n->hr, n->mask, n->hd, n->dh, n->dhd,
+                    n->logits, n->probs, n->dlogits, n->dcol2, n->dp1, n->cgrad, n->st_mean,
+                    n->st_m2, n->st_dy, n->st_dyx, n->grad};
+    _Static_assert(sizeof list / sizeof list[0] == NET_N_BUFFERS, "buffer count");
+    memcpy(all, list, sizeof list);
+}
+
 Net *net_create(int max_batch, int threads)
 {
     Net *n = aligned_calloc(1, sizeof *n);
@@ -95,11 +108,9 @@ Net *net_create(int max_batch, int threads)
     n->st_dy = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
     n->st_dyx = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
     n->grad = alloc_f(MODEL_N_PARAMS);
-    void *all[] = {n->x, n->col1, n->c1, n->dc1, n->p1, n->arg1, n->col2, n->c2, n->dc2,
-                   n->flat, n->dflat, n->arg2, n->h, n->hr, n->mask, n->hd, n->dh, n->dhd,
-                   n->logits, n->probs, n->dlogits, n->dcol2, n->dp1, n->cgrad, n->st_mean,
-                   n->st_m2, n->st_dy, n->st_dyx, n->grad};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    void *all[NET_N_BUFFERS];
+    net_buffers(n, all);
+    for (size_t i = 0; i < NET_N_BUFFERS; i++)
         if (!all[i]) {
             net_free(n);
             return NULL;
@@ -110,11 +121,9 @@ Net *net_create(int max_batch, int threads)
 void net_free(Net *n)
 {
     if (!n) return;
-    void *all[] = {n->x, n->col1, n->c1, n->dc1, n->p1, n->arg1, n->col2, n->c2, n->dc2,
-                   n->flat, n->dflat, n->arg2, n->h, n->hr, n->mask, n->hd, n->dh, n->dhd,
-                   n->logits, n->probs, n->dlogits, n->dcol2, n->dp1, n->cgrad, n->st_mean,
-                   n->st_m2, n->st_dy, n->st_dyx, n->grad};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) aligned_free(all[i]);
+    void *all[NET_N_BUFFERS];
+    net_buffers(n, all);
+    for (size_t i = 0; i < NET_N_BUFFERS; i++) aligned_free(all[i]);
     aligned_free(n);
 }
 
