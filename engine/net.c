@@ -128,6 +128,7 @@ void net_free(Net *n)
 }
 
 const float *net_grad(const Net *net) { return net->grad; }
+float *net_input(Net *net) { return net->x; }
 
 static int chunk_size(int B, int k)
 {
@@ -416,7 +417,7 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
 float net_train_step(Net *net, Model *m, const float *x, const uint8_t *labels, int B,
                      uint64_t seed, uint64_t step, int *correct)
 {
-    memcpy(net->x, x, sizeof(float) * (size_t)B * HW1);
+    if (x != net->x) memcpy(net->x, x, sizeof(float) * (size_t)B * HW1);
     forward(net, m, B, 1, seed, step);
     float loss = ref_softmax_xent_forward(net->probs, net->logits, labels, B, N_CLASSES);
     if (correct) {
@@ -436,7 +437,7 @@ float net_train_step(Net *net, Model *m, const float *x, const uint8_t *labels, 
 
 void net_forward_eval(Net *net, const Model *m, const float *x, int B, float *logits)
 {
-    memcpy(net->x, x, sizeof(float) * (size_t)B * HW1);
+    if (x != net->x) memcpy(net->x, x, sizeof(float) * (size_t)B * HW1);
     /* eval mode never writes to the model; the cast only satisfies forward()'s signature */
     forward(net, (Model *)m, B, 0, 0, 0);
     memcpy(logits, net->logits, sizeof(float) * (size_t)B * N_CLASSES);

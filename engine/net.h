@@ -29,6 +29,9 @@ void net_free(Net *net);
 float net_train_step(Net *net, Model *m, const float *x, const uint8_t *labels, int B,
                      uint64_t seed, uint64_t step, int *correct);
 const float *net_grad(const Net *net);
+/* The workspace's own (max_batch, 784) input buffer: a batch built here in place is not copied
+ * again by net_train_step / net_forward_eval (they accept any x, and copy it otherwise). */
+float *net_input(Net *net);
 
 /* Inference over a batch (eval mode: running statistics, no dropout): logits (B,10). */
 void net_forward_eval(Net *net, const Model *m, const float *x, int B, float *logits);

@@ -18,12 +18,13 @@ static double now_s(void)
 }
 
 /* Evaluate with a given workspace (batches of at most net's max batch, here EVAL_BATCH). */
-static void evaluate_with(Net *net, float *x, const Model *m, const ImageSet *set, int threads,
+static void evaluate_with(Net *net, const Model *m, const ImageSet *set, int threads,
                           float *loss, float *accuracy, float *probs_out)
 {
     double loss_sum = 0;
     long correct = 0;
     float logits[EVAL_BATCH * N_CLASSES], probs[EVAL_BATCH * N_CLASSES];
+    float *x = net_input(net);   /* normalised in place: no copy into the workspace */
     for (int start = 0; start < set->n; start += EVAL_BATCH) {
         int B = set->n - start < EVAL_BATCH ? set->n - start : EVAL_BATCH;
 #pragma omp parallel for schedule(static) num_threads(threads)
@@ -52,15 +53,9 @@ int evaluate(const Model *m, const ImageSet *set, int threads, float *loss, floa
 {
     if (threads <= 0) threads = omp_get_max_threads();
     Net *net = net_create(EVAL_BATCH, threads);
-    float *x = aligned_calloc((size_t)EVAL_BATCH * IMG_PIXELS, sizeof(float));
-    if (!net || !x) {
-        net_free(net);
-        aligned_free(x);
-        return -1;
-    }
-    evaluate_with(net, x, m, set, threads, loss, accuracy, probs);
+    if (!net) return -1;
+    evaluate_with(net, m, set, threads, loss, accuracy, probs);
     net_free(net);
-    aligned_free(x);
     return 0;
 }
 
@@ -88,10 +83,9 @@ int train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train, const 
     int batch = cfg->batch, rc = 0;
     int max_b = batch > EVAL_BATCH ? batch : EVAL_BATCH;
     Net *net = net_create(max_b, threads);
-    float *x = aligned_calloc((size_t)max_b * IMG_PIXELS, sizeof(float));
     uint8_t *lab = malloc((size_t)batch);
     int *perm = malloc(sizeof(int) * (size_t)(train->n > 0 ? train->n : 1));
-    if (!net || !x || !lab || !perm) {
+    if (!net || !lab || !perm) {
         rc = -1;
         goto out;
     }
@@ -103,9 +97,9 @@ int train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train, const 
         shuffle_indices(perm, train->n, cfg->seed, (uint64_t)epoch);
         for (int start = 0; start < train->n; start += batch) {
             int B = train->n - start < batch ? train->n - start : batch, correct = 0;
-            build_batch(x, lab, train, perm, start, B, cfg, epoch, threads);
+            build_batch(net_input(net), lab, train, perm, start, B, cfg, epoch, threads);
             uint64_t step = (uint64_t)opt->step + 1;
-            float loss = net_train_step(net, m, x, lab, B, cfg->seed, step, &correct);
+            float loss = net_train_step(net, m, net_input(net), lab, B, cfg->seed, step, &correct);
             adam_update(opt, m->params, net_grad(net), MODEL_N_PARAMS);
             loss_sum += (double)loss * B;
             correct_sum += correct;
@@ -138,7 +132,7 @@ int train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train, const 
             .lr = opt->lr,
         };
         if (test && test->n > 0)
-            evaluate_with(net, x, m, test, threads, &e.test_loss, &e.test_acc, NULL);
+            evaluate_with(net, m, test, threads, &e.test_loss, &e.test_acc, NULL);
         if (log && metrics_add_epoch(log, &e)) {
             rc = -1;
             goto out;
@@ -150,7 +144,6 @@ int train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train, const 
     }
 out:
     net_free(net);
-    aligned_free(x);
     free(lab);
     free(perm);
     return rc;
