@@ -35,19 +35,26 @@ static double dot(const float *a, const float *b, int n)
     return s;
 }
 
-/* Check analytic gradient g of L(x) = loss_fn() w.r.t. every entry of x (n entries). */
 typedef double (*LossFn)(void);
+
+/* Central difference of loss_fn() in *x with step h; *x is restored. */
+static double numeric_grad(float *x, float h, LossFn loss_fn)
+{
+    float keep = *x;
+    *x = keep + h;
+    double lp = loss_fn();
+    *x = keep - h;
+    double lm = loss_fn();
+    *x = keep;
+    return (lp - lm) / (2.0 * h);
+}
+
+/* Check analytic gradient g of L(x) = loss_fn() w.r.t. every entry of x (n entries). */
 static int check_grad(const char *what, float *x, const float *g, int n, LossFn loss_fn)
 {
     int bad = 0;
     for (int i = 0; i < n; i++) {
-        float keep = x[i];
-        x[i] = keep + H_STEP;
-        double lp = loss_fn();
-        x[i] = keep - H_STEP;
-        double lm = loss_fn();
-        x[i] = keep;
-        double num = (lp - lm) / (2.0 * H_STEP);
+        double num = numeric_grad(&x[i], H_STEP, loss_fn);
         if (fabs(g[i] - num) > ATOL + RTOL * fabs(num)) {
             if (bad < 5) printf("# %s[%d]: analytic %.6g, numeric %.6g\n", what, i, g[i], num);
             bad++;
@@ -215,14 +222,7 @@ static void test_model_gradient(void)
         const float *g = grad + e->offset;
         for (int s = 0; s < 6; s++) {
             size_t i = (size_t)((frand() + 1.0f) * 0.5f * (float)e->numel) % e->numel;
-            float keep = w[i];
-            const float h = 1e-2f;
-            w[i] = keep + h;
-            double lp = model_loss();
-            w[i] = keep - h;
-            double lm = model_loss();
-            w[i] = keep;
-            double num = (lp - lm) / (2.0 * h);
+            double num = numeric_grad(&w[i], 1e-2f, model_loss);
             total++;
             if (fabs(g[i] - num) > 3e-3 + 5e-2 * fabs(num)) {
                 bad++;
