@@ -4,8 +4,9 @@
 #
 #   scripts/setup.sh [--no-data] [--no-build] [--quiet]
 #
-# Run it as root on a fresh machine (it installs missing packages with apt-get); as another user it
-# only checks, and says what to install if something is missing. Works from any directory.
+# Missing Debian packages are installed with apt-get: directly when run as root, through sudo when
+# run as a user who has it, and otherwise the exact command to run as root is printed (exit 1).
+# Data and build belong to whoever runs it. Works from any directory.
 set -euo pipefail
 
 # Debian packages the project needs to build, test, train and draw. The one list.
@@ -72,16 +73,26 @@ setup_packages() {
     say "packages: ok (${#PACKAGES[@]} present)"
     return
   fi
+  # apt-get needs root: run it directly as root (minimal images and containers ship no sudo),
+  # through sudo for a user who has it, and otherwise say exactly what to run as root.
+  local elevate=()
   if [ "$(id -u)" -ne 0 ]; then
-    echo "setup.sh: missing Debian packages: ${missing[*]}" >&2
-    echo "install them with:  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
-    echo "(or run this script as root: sudo bash scripts/setup.sh)" >&2
-    exit 1
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup.sh: missing Debian packages: ${missing[*]}" >&2
+      echo "setup.sh: installing them needs root, and sudo is not installed; as root, run:" >&2
+      echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+      echo "then run this script again (as root: bash scripts/setup.sh does it all)." >&2
+      exit 1
+    fi
+    elevate=(sudo)
+    say "packages: installing with sudo: ${missing[*]}"
+  else
+    say "packages: installing ${missing[*]}"
   fi
-  say "packages: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  run_logged apt-get update || die "apt-get update failed"
-  run_logged apt-get install -y --no-install-recommends "${missing[@]}" </dev/null ||
+  run_logged "${elevate[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update ||
+    die "apt-get update failed"
+  run_logged "${elevate[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}" </dev/null ||
     die "apt-get install failed for: ${missing[*]}"
   say "packages: ok (installed ${#missing[@]})"
 }
