@@ -86,7 +86,7 @@ float ref_model_pass(Model *m, float *grad, float *logits, const float *x, const
                                     model_param(m, P_BN1_B), B, C1, IMG_PIXELS, BN_EPS);
         ref_batchnorm_update_running(model_buffer(m, B_BN1_MEAN), model_buffer(m, B_BN1_VAR),
                                      a.mean1, a.var1, C1, (long)B * IMG_PIXELS, BN_MOMENTUM);
-        m->counters[0]++;
+        m->counters[K_BN1_COUNT]++;
     } else {
         ref_batchnorm_forward_eval(a.b1, a.c1, model_param(m, P_BN1_W), model_param(m, P_BN1_B),
                                    model_buffer(m, B_BN1_MEAN), model_buffer(m, B_BN1_VAR), B, C1,
@@ -102,7 +102,7 @@ float ref_model_pass(Model *m, float *grad, float *logits, const float *x, const
                                     model_param(m, P_BN2_B), B, C2, P1_H * P1_W, BN_EPS);
         ref_batchnorm_update_running(model_buffer(m, B_BN2_MEAN), model_buffer(m, B_BN2_VAR),
                                      a.mean2, a.var2, C2, (long)B * P1_H * P1_W, BN_MOMENTUM);
-        m->counters[1]++;
+        m->counters[K_BN2_COUNT]++;
     } else {
         ref_batchnorm_forward_eval(a.b2, a.c2, model_param(m, P_BN2_W), model_param(m, P_BN2_B),
                                    model_buffer(m, B_BN2_MEAN), model_buffer(m, B_BN2_VAR), B, C2,

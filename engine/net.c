@@ -34,11 +34,12 @@ typedef struct {
 typedef struct {
     ParamId gamma, beta;
     BufferId running_mean, running_var;
-    int counter, C, HW;
+    CounterId counter;
+    int C, HW;
 } BnLayer;
 
-static const BnLayer BN1 = {P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, 0, C1, HW1};
-static const BnLayer BN2 = {P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, 1, C2, HW2};
+static const BnLayer BN1 = {P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, K_BN1_COUNT, C1, HW1};
+static const BnLayer BN2 = {P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, K_BN2_COUNT, C2, HW2};
 
 struct Net {
     int max_batch, max_chunks, threads;
