@@ -3,6 +3,7 @@
  * Built without X11, it says so. */
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "io/metric_log_file.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -77,12 +78,12 @@ int cmd_draw(int argc, char **argv)
     }
     Model m;
     MetricLog log = {0};
-    if (load_checkpoint_or_report("draw", path, &m, NULL, NULL)) {
+    if (load_checkpoint_or_report("draw", path, &m, NULL)) {
         gui_close(g);
         return EXIT_RUNTIME;
     }
     /* the training curves of the debug view: without a readable log, the window goes on without */
-    if (load_run_metrics(path, &log, err, sizeof err))
+    if (metric_log_load_for(path, &log, err, sizeof err))
         fprintf(stderr, "mnist-cnn draw: no training curves: %s\n", err);
     int rc = gui_run(g, &m, &log, path) ? EXIT_RUNTIME : EXIT_OK;
     gui_close(g);

@@ -278,7 +278,7 @@ int cmd_eval(int argc, char **argv)
     int nthreads = set_threads(threads);
 
     Model m;
-    if (load_checkpoint_or_report("eval", path, &m, NULL, NULL)) return EXIT_RUNTIME;
+    if (load_checkpoint_or_report("eval", path, &m, NULL)) return EXIT_RUNTIME;
     char err[512];
     Dataset test = {0};
     if (dataset_load(data, "t10k", &test, err, sizeof err)) {

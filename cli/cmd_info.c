@@ -1,12 +1,85 @@
-/* mnist-cnn info: what a checkpoint holds. */
+/* mnist-cnn info: what a checkpoint holds, as text for people. Everything printed has passed the
+ * same checks as a real load (cli/checkpoint.h). */
+#include "cli/checkpoint.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "io/checkpoint.h"
+#include "io/metric_log_file.h"
 #include "simd/isa.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/stat.h>
+
+/* "128x3136", or "scalar". */
+static void shape_str(const StateEntry *e, char *buf, size_t len)
+{
+    if (e->ndim == 0) {
+        snprintf(buf, len, "scalar");
+        return;
+    }
+    size_t used = 0;
+    for (int i = 0; i < e->ndim && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, i ? "x%d" : "%d", e->shape[i]);
+}
+
+static void tensor_line(const StateEntry *e, const Model *m)
+{
+    char shape[64];
+    shape_str(e, shape, sizeof shape);
+    if (e->kind == T_COUNTER) {
+        printf("  %-26s int64   %-12s value %lld\n", e->name, shape, (long long)m->counters[e->index]);
+        return;
+    }
+    const float *x = model_tensor(m, e);
+    double lo = x[0], hi = x[0], sum = 0;
+    for (size_t i = 0; i < e->numel; i++) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+        sum += x[i];
+    }
+    printf("  %-26s float32 %-12s min %+.4g  max %+.4g  mean %+.4g\n", e->name, shape, lo, hi,
+           sum / (double)e->numel);
+}
+
+static void print_checkpoint(const char *path, const Model *m, const Adam *a, const RunInfo *r)
+{
+    printf("%s: mnist-cnn checkpoint, format version %d\n", path, r->format_version);
+    printf("  epochs completed %d of %d, optimizer steps %lld, seed %llu\n", r->epoch, r->epochs,
+           (long long)r->step, (unsigned long long)r->seed);
+    printf("  options: batch %d, lr %g, limit %d, augment %d, isa %s\n", r->batch, (double)r->lr,
+           r->limit, r->augment, r->isa[0] ? r->isa : "-");
+    printf("  data dir: %s\n", r->data_dir[0] ? r->data_dir : "-");
+    printf("model (%zu trainable floats):\n", MODEL_N_PARAMS);
+    for (int i = 0; i < N_STATE_ENTRIES; i++) tensor_line(&model_state[i], m);
+    if (a)
+        printf("optimizer: Adam, step %lld, lr %g, betas (%g, %g), eps %g\n", (long long)a->step,
+               (double)a->lr, (double)a->beta1, (double)a->beta2, (double)a->eps);
+    else
+        printf("optimizer: none (model only; training cannot resume Adam's moments)\n");
+}
+
+/* The run's metric log: beside the checkpoint, or (older files) inside it. */
+static void print_metric_log(const char *path)
+{
+    char side[4096], err[512];
+    MetricLog log = {0};
+    struct stat st;
+    int beside = metric_log_path(path, side, sizeof side) == 0 && stat(side, &st) == 0;
+    if (metric_log_load_for(path, &log, err, sizeof err)) {
+        printf("metric log: %s\n", err);
+    } else if (log.n_epochs > 0) {
+        const EpochMetrics *e = &log.epochs[log.n_epochs - 1];
+        printf("metric log: %s (%zu epochs, %zu step rows; epoch %d: ", beside ? side : path,
+               log.n_epochs, log.n_steps, e->epoch);
+        if (isnan(e->test_acc)) printf("not evaluated on the test set, ");
+        else printf("test accuracy %.2f%%, ", 100 * e->test_acc);
+        printf("%.0f samples/s)\n", e->samples_per_s);
+    } else {
+        printf("metric log: %s\n", beside ? "empty" : "none");
+    }
+    metrics_free(&log);
+}
 
 int cmd_info(int argc, char **argv)
 {
@@ -25,28 +98,26 @@ int cmd_info(int argc, char **argv)
         fprintf(stderr, "mnist-cnn info: expected exactly one checkpoint file\n");
         return usage_error("info");
     }
+    const char *path = argv[optind];
     char err[512];
-    if (checkpoint_info(argv[optind], stdout, err, sizeof err)) {
+    Model m = {0};
+    Adam a = {0};
+    RunInfo run;
+    int has_opt = 0, rc = EXIT_RUNTIME;
+    if (checkpoint_has_optimizer(path, &has_opt, err, sizeof err) == 0) {
+        if (model_alloc(&m) || (has_opt && adam_alloc(&a, 0.0f)))
+            snprintf(err, sizeof err, "out of memory");
+        else if (checkpoint_load(path, &m, has_opt ? &a : NULL, &run, err, sizeof err) == 0)
+            rc = EXIT_OK;
+    }
+    if (rc == EXIT_OK) {
+        print_checkpoint(path, &m, has_opt ? &a : NULL, &run);
+        print_metric_log(path);
+        printf("kernels in use here: %s\n", isa_name(isa_current()));
+    } else {
         fprintf(stderr, "mnist-cnn info: %s\n", err);
-        return EXIT_RUNTIME;
     }
-    /* the log `train` keeps beside the checkpoint */
-    char side[4096];
-    MetricLog log = {0};
-    struct stat st;
-    if (metrics_path_for(argv[optind], side, sizeof side) == 0 && stat(side, &st) == 0) {
-        if (metrics_load(side, &log, err, sizeof err)) {
-            printf("metric log: %s\n", err);
-        } else if (log.n_epochs > 0) {
-            const EpochMetrics *e = &log.epochs[log.n_epochs - 1];
-            printf("metric log: %s (%zu epochs, %zu step rows; epoch %d: test accuracy %.2f%%, "
-                   "%.0f samples/s)\n",
-                   side, log.n_epochs, log.n_steps, e->epoch, 100 * e->test_acc, e->samples_per_s);
-        } else {
-            printf("metric log: %s (empty)\n", side);
-        }
-        metrics_free(&log);
-    }
-    printf("kernels in use here: %s\n", isa_name(isa_current()));
-    return EXIT_OK;
+    adam_free(&a);
+    model_free(&m);
+    return rc;
 }

@@ -1,7 +1,10 @@
 /* mnist-cnn plot: the training graphs of a run (loss and accuracy over epochs) as PNG and SVG,
  * from the metric log in its checkpoint. */
 #include "cli/commands.h"
+#include "cli/checkpoint.h"
 #include "cli/common.h"
+#include "io/metric_log_file.h"
+#include "io/path.h"
 #include "io/plot.h"
 
 #include <getopt.h>
@@ -22,15 +25,6 @@ static void usage(FILE *f)
         "  --no-steps        leave out the recorded batch losses\n"
         "  -h, --help        this help\n",
         PLOT_TRAINING_W, PLOT_TRAINING_H);
-}
-
-/* out without a trailing .png/.svg, into buf. */
-static int strip_picture_ext(const char *out, char *buf, size_t n)
-{
-    size_t len = strlen(out);
-    if (len > 4 && (!strcmp(out + len - 4, ".png") || !strcmp(out + len - 4, ".svg"))) len -= 4;
-    int w = snprintf(buf, n, "%.*s", (int)len, out);
-    return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
 int cmd_plot(int argc, char **argv)
@@ -67,23 +61,22 @@ int cmd_plot(int argc, char **argv)
     }
 
     char base[4096];
-    if ((out ? strip_picture_ext(out, base, sizeof base)
-             : plot_training_base(path, base, sizeof base))) {
+    if ((out ? path_with_suffix(out, path_picture_exts, "", base, sizeof base)
+             : path_with_suffix(path, path_hdf5_exts, "-training", base, sizeof base))) {
         fprintf(stderr, "mnist-cnn plot: output path too long\n");
         return EXIT_RUNTIME;
     }
-    Model m;
-    CheckpointMeta meta;
+    /* the run's position (epochs and steps done) places the batch losses; nothing else is read */
+    RunInfo run;
     MetricLog log = {0};
-    if (load_checkpoint_or_report("plot", path, &m, &meta, NULL)) return EXIT_RUNTIME;
-    model_free(&m);
     char err[512], side[4096];
-    if (load_run_metrics(path, &log, err, sizeof err)) {
+    if (checkpoint_load_run(path, &run, err, sizeof err) ||
+        metric_log_load_for(path, &log, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn plot: %s\n", err);
         return EXIT_RUNTIME;
     }
     if (log.n_epochs == 0) {
-        if (metrics_path_for(path, side, sizeof side)) snprintf(side, sizeof side, "-");
+        if (metric_log_path(path, side, sizeof side)) snprintf(side, sizeof side, "-");
         fprintf(stderr,
                 "mnist-cnn plot: %s: no training metrics to plot (no %s beside it and no "
                 "/metrics/epochs in it, or an empty one: the checkpoint was not written by "
@@ -92,8 +85,8 @@ int cmd_plot(int argc, char **argv)
         metrics_free(&log);
         return EXIT_RUNTIME;
     }
-    double steps_per_epoch = steps && meta.epoch > 0 && meta.step > 0
-                                 ? (double)meta.step / meta.epoch : 0;
+    double steps_per_epoch = steps && run.epoch > 0 && run.step > 0
+                                 ? (double)run.step / run.epoch : 0;
     char png[4100], svg[4100];
     snprintf(png, sizeof png, "%s.png", base);
     snprintf(svg, sizeof svg, "%s.svg", base);

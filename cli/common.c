@@ -1,4 +1,5 @@
 #include "cli/common.h"
+#include "cli/checkpoint.h"
 
 #include <errno.h>
 #include <math.h>
@@ -46,15 +47,14 @@ const char *default_data_dir(void)
     return d && *d ? d : "data/mnist";
 }
 
-int load_checkpoint_or_report(const char *cmd, const char *path, Model *m, CheckpointMeta *meta,
-                              MetricLog *log)
+int load_checkpoint_or_report(const char *cmd, const char *path, Model *m, RunInfo *run)
 {
     char err[512];
     if (model_alloc(m)) {
         fprintf(stderr, "mnist-cnn %s: out of memory\n", cmd);
         return -1;
     }
-    if (checkpoint_load(path, m, NULL, meta, log, err, sizeof err)) {
+    if (checkpoint_load(path, m, NULL, run, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn %s: %s\n", cmd, err);
         model_free(m);
         return -1;

@@ -2,9 +2,10 @@
 #ifndef MNIST_CLI_COMMON_H
 #define MNIST_CLI_COMMON_H
 
-#include "engine/metrics.h"
 #include "engine/model.h"
-#include "io/checkpoint.h"
+#include "engine/state.h"
+
+#include <stdio.h>
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -21,10 +22,9 @@ const char *default_data_dir(void);
 /* The checkpoint the main job writes, used when a command is given none. */
 #define DEFAULT_CHECKPOINT "runs/model.h5"
 
-/* Allocate m and load a checkpoint into it (meta and log optional). Prints the error as
- * "mnist-cnn CMD: ..." and returns -1 on failure. */
-int load_checkpoint_or_report(const char *cmd, const char *path, Model *m, CheckpointMeta *meta,
-                              MetricLog *log);
+/* Allocate m and load a checkpoint into it (run optional). Prints the error as
+ * "mnist-cnn CMD: ..." and returns -1 on failure (m then holds nothing to free). */
+int load_checkpoint_or_report(const char *cmd, const char *path, Model *m, RunInfo *run);
 
 /* OpenMP thread count to use: n if > 0, else all cores. Sets it for the whole process. */
 int set_threads(long n);

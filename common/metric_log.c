@@ -1,4 +1,4 @@
-#include "engine/metrics.h"
+#include "common/metric_log.h"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
-/* What training measured, as plain growable arrays: filled by the training loop, written to the
- * checkpoint's /metrics group by io/, drawn by `plot` and the drawing window. No files here. */
-#ifndef MNIST_ENGINE_METRICS_H
-#define MNIST_ENGINE_METRICS_H
+/* What training measured, as plain growable arrays: filled by the training loop, saved beside the
+ * checkpoint by io/metric_log_file.h, drawn by `plot` and the drawing window. No files here. */
+#ifndef MNIST_COMMON_METRIC_LOG_H
+#define MNIST_COMMON_METRIC_LOG_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,6 +2,7 @@
 #include "engine/model.h"
 
 #include <math.h>
+#include <string.h>
 
 int adam_alloc(Adam *a, float lr)
 {
@@ -20,6 +21,16 @@ void adam_free(Adam *a)
     aligned_free(a->m);
     aligned_free(a->v);
     a->m = a->v = NULL;
+}
+
+void adam_copy(Adam *dst, const Adam *src)
+{
+    float *m = dst->m, *v = dst->v;
+    *dst = *src;
+    dst->m = m;
+    dst->v = v;
+    memcpy(m, src->m, MODEL_N_PARAMS * sizeof(float));
+    memcpy(v, src->v, MODEL_N_PARAMS * sizeof(float));
 }
 
 void adam_update(Adam *a, float *params, const float *grad, size_t n)

@@ -16,6 +16,8 @@ typedef struct {
 
 int adam_alloc(Adam *a, float lr);   /* zeroed moments, step 0, betas 0.9/0.999, eps 1e-8 */
 void adam_free(Adam *a);
+/* dst (allocated) becomes a copy of src: hyper-parameters, step and moments. */
+void adam_copy(Adam *dst, const Adam *src);
 /* One update of params[0..n) with gradients grad[0..n). Elementwise, so splitting it across threads
  * changes nothing. */
 void adam_update(Adam *a, float *params, const float *grad, size_t n);

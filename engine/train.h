@@ -4,7 +4,7 @@
 #define MNIST_ENGINE_TRAIN_H
 
 #include "engine/adam.h"
-#include "engine/metrics.h"
+#include "common/metric_log.h"
 #include "engine/model.h"
 
 #include <stdint.h>

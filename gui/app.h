@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "engine/infer.h"
-#include "engine/metrics.h"
+#include "common/metric_log.h"
 #include "gui/canvas.h"
 #include "gui/gui.h"
 #include "gui/layout.h"

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "engine/metrics.h"
+#include "common/metric_log.h"
 #include "engine/model.h"
 
 typedef struct {

@@ -1,56 +1,42 @@
-/* Small HDF5 helpers shared by the checkpoint writer, reader and summary: deterministic object
- * creation, typed attributes, and dataset reads that check name, dtype and shape with messages
- * a user can act on. Internal to io/. All int functions return 0 or -1 with err filled, the
- * message starting with `file` (the checkpoint's path as the user gave it). */
+/* Small HDF5 helpers for io/tensor_file_*.c: deterministic object creation, the file and memory
+ * types of each element type, names of types and shapes for messages, and HDF5's own reason for
+ * a failure. Internal to io/. */
 #ifndef MNIST_IO_H5UTIL_H
 #define MNIST_IO_H5UTIL_H
 
 #include <hdf5.h>
 #include <stddef.h>
 
+#include "common/tensor_list.h"
+
 /* Turns off HDF5's printing of its error stack (library code never prints). */
 void h5u_quiet(void);
 
-/* printf into err, then append ": <HDF5's most specific message>" when HDF5 recorded one. */
-int h5u_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* " (HDF5: <its most specific message>)" when HDF5 recorded an error since the last call, else
+ * ""; clears HDF5's error stack. For the end of an io_fail message. The text lives in a
+ * thread-local buffer until the next call. */
+const char *h5u_why(void);
 
 /* Object-creation lists with timestamps off, so identical saves give identical files. */
 hid_t h5u_gcpl(void);
 hid_t h5u_dcpl(void);
 
-/* Create group `name` under loc (timestamps off); returns its id or a negative value. */
-hid_t h5u_group(hid_t loc, const char *name);
+/* File type (little-endian, as stored) and memory type of an element type. ELEM_STR: a new
+ * variable-length UTF-8 string type the caller closes with H5Tclose; the others are constants. */
+hid_t h5u_file_type(ElemType t);
+hid_t h5u_mem_type(ElemType t);
 
-/* Scalar attributes; ftype is the file type (e.g. H5T_STD_I32LE), mtype the memory type. */
-int h5u_attr_write(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *value);
-/* Variable-length UTF-8 string attribute (h5py reads it back as str). */
-int h5u_attr_write_str(hid_t obj, const char *name, const char *value);
-
-/* Dataset of shape[0..ndim) (ndim 0: scalar), contiguous, written whole from data. */
-int h5u_dataset_write(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int ndim,
-                      const int *shape, const void *data);
+/* The compound type of a table's records: the C struct's layout in memory, or packed
+ * little-endian as stored in the file. Negative on error; the caller closes it. */
+hid_t h5u_record_type(const RecordTable *t, int for_file);
 
 /* "float32", "int64", "uint8", "string", "compound", ... for messages. */
 void h5u_type_name(hid_t type, char *buf, size_t len);
 /* "128x3136", or "a scalar" for rank 0. */
 void h5u_shape_str(int ndim, const unsigned long long *dims, char *buf, size_t len);
 
-/* Read numeric scalar attribute `name` of obj (called objname in messages, e.g. "/" or
- * "/optimizer") into value as mtype; the stored class must be want_class (H5T_INTEGER or
- * H5T_FLOAT). */
-int h5u_attr_read(hid_t obj, const char *file, const char *objname, const char *name,
-                  H5T_class_t want_class, hid_t mtype, void *value, char *err, size_t errlen);
-/* Read string attribute (variable or fixed length) into buf, truncated to len-1 characters. */
-int h5u_attr_read_str(hid_t obj, const char *file, const char *objname, const char *name,
-                      char *buf, size_t len, char *err, size_t errlen);
-
-/* Read dataset dpath (absolute, e.g. "/model/fc1.weight") into buf as mtype. Its dtype must match
- * want (class, size and, for integers, sign; either byte order) and its shape must be
- * shape[0..ndim) (ndim 0: scalar). */
-int h5u_dataset_read(hid_t fid, const char *file, const char *dpath, hid_t want, int ndim,
-                     const int *shape, hid_t mtype, void *buf, char *err, size_t errlen);
-
-/* 1 if the absolute path exists in the file (every parent too), 0 if not. */
-int h5u_exists(hid_t fid, const char *path);
+/* The first prefix of path ("a/b/c": "a", "a/b", "a/b/c") that does not exist in the file, copied
+ * into missing; 0 when the whole path exists. */
+int h5u_missing_prefix(hid_t fid, const char *path, char *missing, size_t len);
 
 #endif

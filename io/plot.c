@@ -9,25 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int plot_training_base(const char *checkpoint, char *buf, size_t n)
-{
-    size_t len = strlen(checkpoint);
-    static const char *const exts[] = {".h5", ".hdf5", ".H5", ".HDF5"};
-    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
-        size_t el = strlen(exts[i]);
-        const char *base = strrchr(checkpoint, '/');
-        base = base ? base + 1 : checkpoint;
-        /* keep a name that is only an extension (".h5") as it is */
-        if (len > el && strcmp(checkpoint + len - el, exts[i]) == 0 &&
-            (size_t)(checkpoint + len - base) > el) {
-            len -= el;
-            break;
-        }
-    }
-    int w = snprintf(buf, n, "%.*s-training", (int)len, checkpoint);
-    return w < 0 || (size_t)w >= n ? -1 : 0;
-}
-
 #ifndef MNIST_HAVE_PLPLOT
 
 static const char no_plplot[] = "this mnist-cnn was built without PLplot (meson option 'plots'; "

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/metrics.h"
+#include "common/metric_log.h"
 
 /* 1 when this build can draw (PLplot found at build time and its pngcairo and svgcairo devices
  * installed); otherwise 0, with the reason in why when why is non-NULL. */
@@ -49,9 +49,5 @@ typedef struct {
 /* n items in a grid of `cols` columns (<= 0: 8) as a PNG, under title (may be NULL). */
 int plot_gallery(const GalleryItem *items, int n, int cols, const char *title, const char *png_path,
                  char *err, size_t errlen);
-
-/* The picture base name that goes with a checkpoint: "runs/model.h5" -> "runs/model-training"
- * (the extension .h5/.hdf5 dropped, "-training" added). Returns -1 when it does not fit. */
-int plot_training_base(const char *checkpoint, char *buf, size_t n);
 
 #endif

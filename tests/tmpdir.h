@@ -1,7 +1,7 @@
-/* Scratch directories and fixture files for the io tests: each test binary works in its own
+/* Scratch directories and fixture files for the C tests: each test binary works in its own
  * mkdtemp directory under $TMPDIR (or /tmp) and removes it at the end. */
-#ifndef MNIST_TESTS_IO_TMPDIR_H
-#define MNIST_TESTS_IO_TMPDIR_H
+#ifndef MNIST_TESTS_TMPDIR_H
+#define MNIST_TESTS_TMPDIR_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -25,12 +25,12 @@ static inline const char *tmp_setup(const char *tag)
     return tmp_dir_;
 }
 
-/* path of name inside the scratch directory (static buffer rotation: up to 4 live at once). */
+/* path of name inside the scratch directory (static buffer rotation: up to 8 live at once). */
 static inline const char *tmp_path(const char *name)
 {
-    static char bufs[4][640];
+    static char bufs[8][640];
     static int next;
-    char *b = bufs[next++ & 3];
+    char *b = bufs[next++ & 7];
     snprintf(b, sizeof bufs[0], "%s/%s", tmp_dir_, name);
     return b;
 }

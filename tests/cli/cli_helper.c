@@ -15,7 +15,7 @@
  *                                             .png) or binary PGM (.pgm); invert: black on white;
  *                                             scale=N: N times larger (nearest neighbour); rgb:
  *                                             3-channel PNG */
-#include "io/checkpoint.h"
+#include "cli/checkpoint.h"
 #include "io/seal.h"
 #include "io/idx.h"
 #include "io/image.h"
@@ -49,11 +49,10 @@ static int cmd_mkckpt(const char *out, const char *seed)
     char err[512];
     if (model_alloc(&m)) return die("out of memory");
     model_init(&m, strtoull(seed, NULL, 10));
-    CheckpointMeta meta = {.seed = strtoull(seed, NULL, 10), .epochs = 1, .batch = 64,
-                           .lr = 1e-3f};
-    snprintf(meta.isa, sizeof meta.isa, "scalar");
-    snprintf(meta.data_dir, sizeof meta.data_dir, "none");
-    int rc = checkpoint_save(out, &m, NULL, &meta, NULL, err, sizeof err);
+    RunInfo run = {.seed = strtoull(seed, NULL, 10), .epochs = 1, .batch = 64, .lr = 1e-3f};
+    snprintf(run.isa, sizeof run.isa, "scalar");
+    snprintf(run.data_dir, sizeof run.data_dir, "none");
+    int rc = checkpoint_save(out, &m, NULL, &run, err, sizeof err);
     model_free(&m);
     return rc ? die(err) : 0;
 }

@@ -1,12 +1,12 @@
-/* HDF5 checkpoints: exact round trips, deterministic bytes, the documented layout as seen through
- * plain HDF5 calls (what h5py sees), every kind of bad file, and saves that fail part-way. */
+/* Checkpoints (cli/checkpoint.h: engine/state.h through io/tensor_file.h): exact round trips,
+ * deterministic bytes, the documented layout as seen through plain HDF5 calls (what h5py sees),
+ * every kind of bad file, and saves that fail part-way. */
+#include "cli/checkpoint.h"
 #include "engine/adam.h"
-#include "engine/metrics.h"
 #include "engine/model.h"
-#include "io/checkpoint.h"
 #include "io/seal.h"
 #include "tests/check.h"
-#include "tests/io/tmpdir.h"
+#include "tests/tmpdir.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -16,8 +16,7 @@
 
 static Model model;
 static Adam adam;
-static CheckpointMeta meta;
-static MetricLog mlog;
+static RunInfo meta;
 
 /* A state where every tensor differs from its neighbours, so swapped tensors would show. */
 static void make_state(uint64_t seed)
@@ -32,20 +31,10 @@ static void make_state(uint64_t seed)
         adam.m[i] = sinf((float)i) * 1e-3f;
         adam.v[i] = (float)(i % 1000) * 1e-7f;
     }
-    meta = (CheckpointMeta){.epoch = 3, .step = 77, .seed = seed, .epochs = 10, .batch = 64,
+    meta = (RunInfo){.epoch = 3, .step = 77, .seed = seed, .epochs = 10, .batch = 64,
                             .limit = 0, .augment = 1, .lr = 0.003f};
     snprintf(meta.isa, sizeof meta.isa, "avx512");
     snprintf(meta.data_dir, sizeof meta.data_dir, "data/mnist");
-    metrics_free(&mlog);
-    for (int e = 1; e <= 3; e++) {
-        EpochMetrics em = {e, 0.5f / e, 0.9f + 0.01f * e, 0.4f / e, e == 2 ? NAN : 0.95f + 0.01f * e,
-                           12.5f, 4800.0f, 0.003f};
-        metrics_add_epoch(&mlog, &em);
-    }
-    for (int s = 1; s <= 2500; s++) {
-        StepMetrics sm = {s, 2.3f / (float)s, (float)(s % 100) / 100.0f};
-        metrics_add_step(&mlog, &sm);
-    }
 }
 
 static int files_equal(const char *a, const char *b)
@@ -96,15 +85,14 @@ static void roundtrip_exact(void)
     make_state(42);
     char err[512] = "";
     const char *a = tmp_path("a.h5"), *b = tmp_path("b.h5");
-    CHECK(checkpoint_save(a, &model, &adam, &meta, &mlog, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(a, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
 
     Model m2;
     Adam a2;
     model_alloc(&m2);
     adam_alloc(&a2, 1.0f);
-    CheckpointMeta meta2;
-    MetricLog log2 = {0};
-    CHECK(checkpoint_load(a, &m2, &a2, &meta2, &log2, err, sizeof err) == 0, "%s", err);
+    RunInfo meta2;
+    CHECK(checkpoint_load(a, &m2, &a2, &meta2, err, sizeof err) == 0, "%s", err);
     CHECK(memcmp(m2.params, model.params, MODEL_N_PARAMS * sizeof(float)) == 0, "params differ");
     CHECK(memcmp(m2.buffers, model.buffers, MODEL_N_BUFFERS * sizeof(float)) == 0, "buffers differ");
     CHECK(m2.counters[0] == 1234 && m2.counters[1] == 1234, "counters %lld %lld",
@@ -119,20 +107,8 @@ static void roundtrip_exact(void)
           "meta differs");
     CHECK(strcmp(meta2.isa, "avx512") == 0 && strcmp(meta2.data_dir, "data/mnist") == 0, "strings '%s' '%s'",
           meta2.isa, meta2.data_dir);
-    /* metrics, NaN included, bit for bit */
-    CHECK(log2.n_epochs == 3 && log2.n_steps == 2500, "metrics sizes %zu %zu", log2.n_epochs, log2.n_steps);
-    if (log2.n_epochs == 3 && log2.n_steps == 2500) {
-        CHECK(memcmp(log2.epochs, mlog.epochs, 3 * sizeof(EpochMetrics)) == 0, "epoch rows differ");
-        CHECK(memcmp(log2.steps, mlog.steps, 2500 * sizeof(StepMetrics)) == 0, "step rows differ");
-        CHECK(isnan(log2.epochs[1].test_acc), "NaN test_acc lost");
-    }
-    /* the loaded log is an ordinary MetricLog: it can grow */
-    StepMetrics more = {2501, 0.1f, 1.0f};
-    CHECK(metrics_add_step(&log2, &more) == 0 && log2.n_steps == 2501, "cannot append to a loaded log");
-    log2.n_steps = 2500;
-
     /* save -> load -> save: every dataset identical, and the whole file too */
-    CHECK(checkpoint_save(b, &m2, &a2, &meta2, &log2, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(b, &m2, &a2, &meta2, err, sizeof err) == 0, "%s", err);
     for (int i = 0; i < N_STATE_ENTRIES; i++) {
         char dp[128];
         snprintf(dp, sizeof dp, "/model/%s", model_state[i].name);
@@ -143,9 +119,7 @@ static void roundtrip_exact(void)
         snprintf(dp, sizeof dp, "/optimizer/exp_avg_sq/%s", model_param_entry((ParamId)p)->name);
         CHECK(same_dataset(a, b, dp), "%s differs after a round trip", dp);
     }
-    CHECK(same_dataset(a, b, "/metrics/epochs") && same_dataset(a, b, "/metrics/steps"), "metrics differ");
     CHECK(files_equal(a, b), "save -> load -> save gives a different file");
-    metrics_free(&log2);
     adam_free(&a2);
     model_free(&m2);
 }
@@ -155,12 +129,12 @@ static void two_saves_identical(void)
     make_state(7);
     char err[512] = "";
     const char *a = tmp_path("twice1.h5"), *b = tmp_path("twice2.h5");
-    CHECK(checkpoint_save(a, &model, &adam, &meta, &mlog, err, sizeof err) == 0, "%s", err);
-    CHECK(checkpoint_save(b, &model, &adam, &meta, &mlog, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(a, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(b, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
     CHECK(files_equal(a, b), "two saves of the same state differ");
     /* and a different state must give a different file (the comparison can fail) */
     model.params[5] += 1.0f;
-    CHECK(checkpoint_save(b, &model, &adam, &meta, &mlog, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(b, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
     CHECK(!files_equal(a, b), "changed state but identical file");
     CHECK(tmp_count(tmp_dir_, ".tmp-") == 0, "temporary files left behind");
 }
@@ -171,7 +145,7 @@ static void layout_as_documented(void)
     make_state(1);
     char err[512] = "";
     const char *p = tmp_path("layout.h5");
-    CHECK(checkpoint_save(p, &model, &adam, &meta, &mlog, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(p, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     CHECK(f >= 0, "cannot open with HDF5");
     if (f < 0) return;
@@ -219,31 +193,8 @@ static void layout_as_documented(void)
     CHECK(H5Lexists(f, "/optimizer/exp_avg", H5P_DEFAULT) > 0 &&
               H5Lexists(f, "/optimizer/exp_avg/fc1.weight", H5P_DEFAULT) > 0,
           "exp_avg/fc1.weight missing");
-    /* metrics: extendible compound tables with named fields */
-    hid_t d = H5Dopen2(f, "/metrics/epochs", H5P_DEFAULT);
-    CHECK(d >= 0, "/metrics/epochs missing");
-    if (d >= 0) {
-        hid_t s = H5Dget_space(d), t = H5Dget_type(d), pl = H5Dget_create_plist(d);
-        hsize_t dims[1], maxd[1];
-        H5Sget_simple_extent_dims(s, dims, maxd);
-        CHECK(dims[0] == 3 && maxd[0] == H5S_UNLIMITED, "epochs dims %llu max %llu",
-              (unsigned long long)dims[0], (unsigned long long)maxd[0]);
-        CHECK(H5Pget_layout(pl) == H5D_CHUNKED, "epochs not chunked");
-        CHECK(H5Tget_class(t) == H5T_COMPOUND && H5Tget_member_index(t, "test_acc") >= 0 &&
-                  H5Tget_member_index(t, "epoch") >= 0,
-              "epochs fields");
-        /* extendible in practice: h5py's resize() is this call */
-        H5Pclose(pl);
-        H5Tclose(t);
-        H5Sclose(s);
-        H5Dclose(d);
-    }
+    CHECK(H5Lexists(f, "/metrics", H5P_DEFAULT) == 0, "the metric log belongs beside the checkpoint");
     H5Fclose(f);
-    hid_t fw = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
-    hid_t dw = fw >= 0 ? H5Dopen2(fw, "/metrics/steps", H5P_DEFAULT) : -1;
-    CHECK(dw >= 0 && H5Dset_extent(dw, (hsize_t[]){3000}) >= 0, "cannot extend /metrics/steps");
-    if (dw >= 0) H5Dclose(dw);
-    if (fw >= 0) H5Fclose(fw);
 }
 
 /* Copy the good checkpoint to name, apply edit to it with HDF5, and expect checkpoint_load to fail
@@ -255,7 +206,7 @@ static void expect_load_error(const char *name, Edit edit, int with_opt, const c
     const char *p = tmp_path(name);
     char err[512] = "";
     make_state(3);
-    CHECK(checkpoint_save(p, &model, &adam, &meta, &mlog, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(p, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
     if (edit) {
         hid_t f = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
         CHECK(f >= 0, "cannot reopen %s", p);
@@ -270,17 +221,15 @@ static void expect_load_error(const char *name, Edit edit, int with_opt, const c
     model_alloc(&m2);
     adam_alloc(&a2, 1.0f);
     for (size_t i = 0; i < MODEL_N_PARAMS; i++) m2.params[i] = 9.0f;
-    MetricLog log2 = {0};
-    CheckpointMeta meta2 = {.epoch = -5};
+    RunInfo meta2 = {.epoch = -5};
     err[0] = '\0';
-    CHECK(checkpoint_load(p, &m2, with_opt ? &a2 : NULL, &meta2, &log2, err, sizeof err) == -1,
+    CHECK(checkpoint_load(p, &m2, with_opt ? &a2 : NULL, &meta2, err, sizeof err) == -1,
           "loaded a bad file (%s)", name);
     printf("# %s\n", err);
     CHECK(strstr(err, p) == err, "message does not start with the file name: %s", err);
     CHECK(strstr(err, needle) != NULL, "message lacks '%s': %s", needle, err);
     CHECK(m2.params[0] == 9.0f && m2.params[MODEL_N_PARAMS - 1] == 9.0f, "model modified by a failed load");
-    CHECK(meta2.epoch == -5 && log2.n_epochs == 0 && a2.step == 0, "meta/log/optimizer modified by a failed load");
-    metrics_free(&log2);
+    CHECK(meta2.epoch == -5 && a2.step == 0, "run/optimizer modified by a failed load");
     adam_free(&a2);
     model_free(&m2);
 }
@@ -313,7 +262,6 @@ static void edit_version(hid_t f)
     H5Aclose(a);
 }
 static void edit_attr(hid_t f) { H5Adelete(f, "seed"); }
-static void edit_metrics(hid_t f) { replace(f, "/metrics/epochs", H5T_IEEE_F32LE, 1, (hsize_t[]){3}); }
 
 static void load_missing_dataset(void) { expect_load_error("missing.h5", edit_missing, 1, "/model/fc1.bias is missing"); }
 static void load_misshaped(void)
@@ -338,7 +286,6 @@ static void load_bad_root(void)
 {
     expect_load_error("version.h5", edit_version, 0, "format_version is 2");
     expect_load_error("noseed.h5", edit_attr, 0, "attribute 'seed' of / is missing");
-    expect_load_error("metrics.h5", edit_metrics, 0, "/metrics/epochs has dtype float32, expected a compound table");
 }
 
 static void load_not_hdf5(void)
@@ -348,48 +295,44 @@ static void load_not_hdf5(void)
     Model m2;
     model_alloc(&m2);
     char err[512] = "";
-    CHECK(checkpoint_load(p, &m2, NULL, NULL, NULL, err, sizeof err) == -1, "loaded a text file");
+    CHECK(checkpoint_load(p, &m2, NULL, NULL, err, sizeof err) == -1, "loaded a text file");
     printf("# %s\n", err);
     char want[700];
     snprintf(want, sizeof want, "%s: not an HDF5 file", p);
     CHECK(strcmp(err, want) == 0, "message: %s", err);
-    CHECK(checkpoint_load(tmp_path("nope.h5"), &m2, NULL, NULL, NULL, err, sizeof err) == -1, "loaded nothing");
+    CHECK(checkpoint_load(tmp_path("nope.h5"), &m2, NULL, NULL, err, sizeof err) == -1, "loaded nothing");
     CHECK(strstr(err, "nope.h5: cannot open: No such file") != NULL, "message: %s", err);
 
     /* a checkpoint cut short (interrupted copy) */
     make_state(4);
     const char *full = tmp_path("full.h5"), *half = tmp_path("half.h5");
-    CHECK(checkpoint_save(full, &model, NULL, &meta, NULL, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(full, &model, NULL, &meta, err, sizeof err) == 0, "%s", err);
     size_t len = 0;
     uint8_t *b = tmp_read(full, &len);
     CHECK(b && tmp_write(half, b, len / 2) == 0, "fixture");
     free(b);
-    CHECK(checkpoint_load(half, &m2, NULL, NULL, NULL, err, sizeof err) == -1, "loaded a truncated file");
+    CHECK(checkpoint_load(half, &m2, NULL, NULL, err, sizeof err) == -1, "loaded a truncated file");
     printf("# %s\n", err);
     CHECK(strstr(err, half) == err && strstr(err, "truncated"), "message: %s", err);
     model_free(&m2);
 }
 
-/* Without an optimizer or metrics: no such groups, and a load without opt/log works. */
+/* Without an optimizer: no such group, and a load without opt works. */
 static void model_only(void)
 {
     make_state(5);
     char err[512] = "";
     const char *p = tmp_path("plain.h5");
-    CHECK(checkpoint_save(p, &model, NULL, &meta, NULL, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(p, &model, NULL, &meta, err, sizeof err) == 0, "%s", err);
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-    CHECK(H5Lexists(f, "/optimizer", H5P_DEFAULT) == 0 && H5Lexists(f, "/metrics", H5P_DEFAULT) == 0,
-          "optional groups written");
+    CHECK(H5Lexists(f, "/optimizer", H5P_DEFAULT) == 0, "optimizer group written");
     H5Fclose(f);
     Model m2;
     model_alloc(&m2);
-    MetricLog log2 = {0};
-    EpochMetrics old = {.epoch = 9};
-    metrics_add_epoch(&log2, &old);
-    CHECK(checkpoint_load(p, &m2, NULL, NULL, &log2, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_load(p, &m2, NULL, NULL, err, sizeof err) == 0, "%s", err);
     CHECK(memcmp(m2.params, model.params, MODEL_N_PARAMS * sizeof(float)) == 0, "params differ");
-    CHECK(log2.n_epochs == 0 && log2.n_steps == 0, "log not emptied for a file without metrics");
-    metrics_free(&log2);
+    int has = 1;
+    CHECK(checkpoint_has_optimizer(p, &has, err, sizeof err) == 0 && !has, "has_optimizer %d %s", has, err);
     model_free(&m2);
 }
 
@@ -398,12 +341,12 @@ static void failed_save_keeps_old(void)
     make_state(11);
     char err[512] = "";
     const char *p = tmp_path("keep.h5");
-    CHECK(checkpoint_save(p, &model, &adam, &meta, &mlog, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(p, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
     size_t len0 = 0;
     uint8_t *before = tmp_read(p, &len0);
 
     /* 1. target directory does not exist */
-    CHECK(checkpoint_save(tmp_path("no-such-dir/x.h5"), &model, NULL, &meta, NULL, err, sizeof err) == -1,
+    CHECK(checkpoint_save(tmp_path("no-such-dir/x.h5"), &model, NULL, &meta, err, sizeof err) == -1,
           "saved into a missing directory");
     printf("# %s\n", err);
     CHECK(strstr(err, "no-such-dir/x.h5") && strstr(err, "No such file"), "message: %s", err);
@@ -416,7 +359,7 @@ static void failed_save_keeps_old(void)
     lim.rlim_cur = 200 * 1024;
     signal(SIGXFSZ, SIG_IGN);
     int limited = setrlimit(RLIMIT_FSIZE, &lim) == 0;
-    int rc = checkpoint_save(p, &model, &adam, &meta, &mlog, err, sizeof err);
+    int rc = checkpoint_save(p, &model, &adam, &meta, err, sizeof err);
     if (limited) setrlimit(RLIMIT_FSIZE, &old_lim);
     CHECK(limited, "cannot set RLIMIT_FSIZE");
     CHECK(rc == -1, "save succeeded despite a full disk");
@@ -430,7 +373,7 @@ static void failed_save_keeps_old(void)
     /* 3. rename fails: the target is a directory */
     const char *dirp = tmp_path("adir.h5");
     mkdir(dirp, 0755);
-    CHECK(checkpoint_save(dirp, &model, NULL, &meta, NULL, err, sizeof err) == -1, "saved over a directory");
+    CHECK(checkpoint_save(dirp, &model, NULL, &meta, err, sizeof err) == -1, "saved over a directory");
     printf("# %s\n", err);
     CHECK(strstr(err, "cannot rename") != NULL, "message: %s", err);
     CHECK(tmp_count(tmp_dir_, ".tmp-") == 0, "temporary file left after a failed rename");
@@ -439,91 +382,11 @@ static void failed_save_keeps_old(void)
     /* the old file still loads */
     Model m2;
     model_alloc(&m2);
-    CHECK(checkpoint_load(p, &m2, NULL, NULL, NULL, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_load(p, &m2, NULL, NULL, err, sizeof err) == 0, "%s", err);
     CHECK(m2.params[0] != 123.0f, "old checkpoint holds the new state");
     model_free(&m2);
     free(before);
     free(after);
-}
-
-static void info_summary(void)
-{
-    make_state(9);
-    char err[512] = "";
-    const char *p = tmp_path("info.h5");
-    CHECK(checkpoint_save(p, &model, &adam, &meta, &mlog, err, sizeof err) == 0, "%s", err);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    CHECK(checkpoint_info(p, out, err, sizeof err) == 0, "%s", err);
-    fclose(out);
-    const char *needles[] = {"format version 1", "epochs completed 3 of 10", "optimizer steps 77",
-                             "batch 64", "isa avx512", "data/mnist", "conv1.weight", "32x1x3x3",
-                             "fc1.weight", "128x3136", "bn1.num_batches_tracked", "value 1234",
-                             "optimizer: Adam, step 77", "metrics: 3 epochs, 2500 steps",
-                             "last epoch 3", "test loss 0.1333 acc 98.00%"};
-    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
-        CHECK(text && strstr(text, needles[i]), "summary lacks '%s'", needles[i]);
-    if (text) {
-        /* TAP diagnostics: show the summary */
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) printf("# %s\n", line);
-    }
-    free(text);
-
-    CHECK(checkpoint_info(tmp_path("nope.h5"), stdout, err, sizeof err) == -1, "info on a missing file");
-    CHECK(strstr(err, "nope.h5") != NULL, "message: %s", err);
-}
-
-/* The metric log `train` keeps beside its checkpoint: its own file, its name, and which log a
- * reader finds for a checkpoint. */
-static void metric_log_file(void)
-{
-    make_state(6);
-    char err[512] = "", side[256];
-    CHECK(metrics_path_for("runs/model.h5", side, sizeof side) == 0 &&
-              strcmp(side, "runs/model-metrics.h5") == 0, "%s", side);
-    CHECK(metrics_path_for("a.b/run", side, sizeof side) == 0 && strcmp(side, "a.b/run-metrics.h5") == 0,
-          "%s", side);
-    CHECK(metrics_path_for("x/.h5", side, sizeof side) == 0 && strcmp(side, "x/.h5-metrics.h5") == 0,
-          "%s", side);
-    CHECK(metrics_path_for("runs/model.h5", side, 8) == -1, "too small a buffer accepted");
-
-    /* a log file round trip, and it holds nothing but the log */
-    const char *lp = tmp_path("m-metrics.h5");
-    CHECK(metrics_save(lp, &mlog, err, sizeof err) == 0, "%s", err);
-    MetricLog got = {0};
-    CHECK(metrics_load(lp, &got, err, sizeof err) == 0, "%s", err);
-    CHECK(got.n_epochs == mlog.n_epochs && got.n_steps == mlog.n_steps &&
-              memcmp(got.steps, mlog.steps, mlog.n_steps * sizeof *mlog.steps) == 0 &&
-              got.epochs[2].test_acc == mlog.epochs[2].test_acc && isnan(got.epochs[1].test_acc),
-          "log differs after the round trip");
-    hid_t f = H5Fopen(lp, H5F_ACC_RDONLY, H5P_DEFAULT);
-    CHECK(f >= 0 && H5Lexists(f, "/model", H5P_DEFAULT) == 0 && H5Aexists(f, "format_version") > 0,
-          "a log file with a model, or without a format version");
-    if (f >= 0) H5Fclose(f);
-
-    /* a reader finds the log beside the checkpoint first, else the checkpoint's own */
-    const char *cp = tmp_path("m.h5");
-    MetricLog inside = {0};
-    EpochMetrics only = {.epoch = 42};
-    metrics_add_epoch(&inside, &only);
-    CHECK(checkpoint_save(cp, &model, NULL, &meta, &inside, err, sizeof err) == 0, "%s", err);
-    CHECK(load_run_metrics(cp, &got, err, sizeof err) == 0 && got.n_epochs == 3, "beside: %zu", got.n_epochs);
-    remove(lp);
-    CHECK(load_run_metrics(cp, &got, err, sizeof err) == 0 && got.n_epochs == 1 &&
-              got.epochs[0].epoch == 42, "inside: %zu", got.n_epochs);
-    CHECK(checkpoint_save(cp, &model, NULL, &meta, NULL, err, sizeof err) == 0, "%s", err);
-    CHECK(load_run_metrics(cp, &got, err, sizeof err) == 0 && got.n_epochs == 0, "none: %zu", got.n_epochs);
-    CHECK(metrics_load(cp, &got, err, sizeof err) == -1 && strstr(err, "holds no metric log"),
-          "metrics_load on a checkpoint without a log: %s", err);
-    /* a broken log beside it is an error, not silently ignored */
-    FILE *bad = fopen(lp, "w");
-    if (bad) { fputs("not hdf5", bad); fclose(bad); }
-    CHECK(load_run_metrics(cp, &got, err, sizeof err) == -1 && strstr(err, "m-metrics.h5: not an HDF5 file"),
-          "broken log: %s", err);
-    remove(lp);
-    metrics_free(&inside);
-    metrics_free(&got);
 }
 
 /* Damaged files (random bytes changed anywhere): HDF5 itself can crash or hang on such files, so
@@ -534,7 +397,7 @@ static void damaged_files(void)
     make_state(8);
     char err[512] = "";
     const char *good = tmp_path("good.h5"), *bad = tmp_path("bad.h5");
-    CHECK(checkpoint_save(good, &model, &adam, &meta, &mlog, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_save(good, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
     size_t len = 0;
     uint8_t *img = tmp_read(good, &len);
     CHECK(img && len > SEAL_BLOCK, "fixture");
@@ -557,7 +420,7 @@ static void damaged_files(void)
         CHECK(tmp_write(bad, copy, len) == 0, "write");
         free(copy);
         err[0] = 0;
-        if (checkpoint_load(bad, &m2, NULL, NULL, NULL, err, sizeof err) == 0) {
+        if (checkpoint_load(bad, &m2, NULL, NULL, err, sizeof err) == 0) {
             CHECK(in_block && memcmp(m2.params, model.params, MODEL_N_PARAMS * sizeof(float)) == 0,
                   "trial %d: a damaged file loaded", t);
             harmless++;
@@ -593,10 +456,7 @@ int main(void)
     RUN(load_not_hdf5);
     RUN(model_only);
     RUN(failed_save_keeps_old);
-    RUN(info_summary);
-    RUN(metric_log_file);
     RUN(damaged_files);
-    metrics_free(&mlog);
     adam_free(&adam);
     model_free(&model);
     tmp_cleanup();

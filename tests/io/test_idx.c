@@ -2,7 +2,7 @@
  * case, each checked for the error and for the message naming the file and the problem. */
 #include "io/idx.h"
 #include "tests/check.h"
-#include "tests/io/tmpdir.h"
+#include "tests/tmpdir.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * and the failures: not an image, truncated PNG and PNM, bad headers. image_save_png round trips. */
 #include "io/image.h"
 #include "tests/check.h"
-#include "tests/io/tmpdir.h"
+#include "tests/tmpdir.h"
 
 #include <png.h>
 #include <string.h>

@@ -1,0 +1,30 @@
+/* Checkpoints: the engine's state (engine/state.h) in a file of named tensors (io/tensor_file.h).
+ * The commands and the tests save and load through here; neither the engine nor io knows the
+ * other. Functions return 0, or -1 with a message that starts with the file's path in err. */
+#ifndef MNIST_CLI_CHECKPOINT_H
+#define MNIST_CLI_CHECKPOINT_H
+
+#include <stddef.h>
+
+#include "engine/adam.h"
+#include "engine/model.h"
+#include "engine/state.h"
+
+/* opt may be NULL (a model without optimizer state), run too (all zeros). Written atomically:
+ * path always holds either the old or the new complete checkpoint. */
+int checkpoint_save(const char *path, const Model *m, const Adam *opt, const RunInfo *run,
+                    char *err, size_t errlen);
+
+/* Reads a checkpoint into caller-allocated m (model_alloc) and, when not NULL, opt (adam_alloc:
+ * the file must then hold /optimizer) and run. Every name, shape and dtype is checked, and
+ * entries the model does not know are errors too (like load_state_dict(strict=True)). On failure
+ * nothing passed in is modified. */
+int checkpoint_load(const char *path, Model *m, Adam *opt, RunInfo *run, char *err, size_t errlen);
+
+/* Only the run's position and options (the root attributes), for commands that need no more. */
+int checkpoint_load_run(const char *path, RunInfo *run, char *err, size_t errlen);
+
+/* *has = whether the checkpoint holds optimizer state. */
+int checkpoint_has_optimizer(const char *path, int *has, char *err, size_t errlen);
+
+#endif

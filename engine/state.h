@@ -1,0 +1,51 @@
+/* What a training checkpoint holds, described for io as named tensors and attributes
+ * (common/tensor_list.h), so io stores it without knowing any layer:
+ *
+ *   root attributes    format_version (int32, = 1), epoch (int32, epochs completed), step (int64,
+ *                      optimizer steps done), seed (uint64), epochs, batch, limit, augment (int32:
+ *                      training options), lr (float32), isa, data_dir (strings)
+ *   model/<key>        every state_dict tensor, named and shaped exactly as PyTorch's (the table in
+ *                      engine/model.h); num_batches_tracked as int64 scalars
+ *   optimizer/         Adam: attributes step (int64), lr, beta1, beta2, eps (float32); its moments
+ *                      in exp_avg/<key> and exp_avg_sq/<key> for each trainable tensor
+ *
+ * The random numbers' position is seed + epoch + step (the generator is counter-based), so
+ * nothing else is needed to resume bit for bit. The thread count is not stored: results do not
+ * depend on it, and neither does the file. */
+#ifndef MNIST_ENGINE_STATE_H
+#define MNIST_ENGINE_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/tensor_list.h"
+#include "engine/adam.h"
+#include "engine/model.h"
+
+enum { STATE_FORMAT_VERSION = 1 };
+
+/* A run's position and options: the root attributes. */
+typedef struct {
+    int32_t format_version;
+    int32_t epoch;       /* epochs completed */
+    int64_t step;        /* optimizer steps done */
+    uint64_t seed;
+    int32_t epochs, batch, limit, augment;  /* training options */
+    float lr;
+    char isa[16];        /* kernel path used, e.g. "avx512" */
+    char data_dir[256];
+} RunInfo;
+
+/* Appends the state to list, in the order it is stored: run's attributes (when run is not NULL;
+ * its format_version is set to STATE_FORMAT_VERSION), the model's tensors, and Adam's state (when
+ * opt is not NULL). The items point into m, opt and run: saving reads them, loading fills them. */
+void state_describe(TensorList *list, Model *m, Adam *opt, RunInfo *run);
+
+/* Only run's attributes (the first items state_describe appends). */
+void state_describe_run(TensorList *list, RunInfo *run);
+
+/* Whether a loaded state is one this program can continue from: the format version it reads.
+ * 0, or -1 with a message (without the file's name) in err. */
+int state_check(const RunInfo *run, char *err, size_t errlen);
+
+#endif
