@@ -2,6 +2,7 @@
  * which longjmps back here; warnings are dropped (library code never prints). Everything that
  * must be freed after a longjmp is kept in volatile locals or the context struct. */
 #include "io/image_formats.h"
+#include "io/atomic_file.h"
 #include "io/error.h"
 
 #include <errno.h>
@@ -114,43 +115,38 @@ static int png_encode(FILE *f, const uint8_t *pixels, int w, int h, int channels
     return 0;
 }
 
+typedef struct {
+    const uint8_t *pixels;
+    int w, h, channels;
+} PngImage;
+
+/* Encodes the image into the temporary file (through a stream on a duplicate of its descriptor:
+ * atomic_write closes the original). */
+static int fill_png(int fd, const char *tmp_path, const char *path, void *ctx, char *err,
+                    size_t errlen)
+{
+    const PngImage *im = ctx;
+    int fd2 = dup(fd);
+    FILE *f = fd2 >= 0 ? fdopen(fd2, "wb") : NULL;
+    if (!f) {
+        if (fd2 >= 0) close(fd2);
+        return io_fail(err, errlen, "%s: cannot open %s: %s", path, tmp_path, strerror(errno));
+    }
+    PngCtx pc = {""};
+    int rc = png_encode(f, im->pixels, im->w, im->h, im->channels, &pc);
+    if (rc) io_fail(err, errlen, "%s: cannot encode PNG: %s", path, pc.msg);
+    if (fclose(f) != 0 && rc == 0)
+        rc = io_fail(err, errlen, "%s: cannot write %s: %s", path, tmp_path, strerror(errno));
+    return rc;
+}
+
 int image_save_png(const char *path, const uint8_t *pixels, int w, int h, int channels, char *err,
                    size_t errlen)
 {
     if (!pixels || w <= 0 || h <= 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE ||
         (channels != 1 && channels != 3))
-        return io_fail(err, errlen, "%s: cannot write a %dx%d image with %d channels (need 1 or 3)", path,
-                    w, h, channels);
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) return io_fail(err, errlen, "%s: out of memory", path);
-    snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        io_fail(err, errlen, "%s: cannot create a temporary file %s: %s", path, tmp, strerror(e));
-        free(tmp);
-        return -1;
-    }
-    if (fchmod(fd, 0644) != 0) { /* not fatal: the image is still correct */ }
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        io_fail(err, errlen, "%s: cannot open %s: %s", path, tmp, strerror(e));
-        free(tmp);
-        return -1;
-    }
-    PngCtx ctx = {""};
-    int rc = png_encode(f, pixels, w, h, channels, &ctx);
-    if (rc) io_fail(err, errlen, "%s: cannot encode PNG: %s", path, ctx.msg);
-    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        rc = io_fail(err, errlen, "%s: cannot write %s: %s", path, tmp, strerror(errno));
-    if (fclose(f) != 0 && rc == 0) rc = io_fail(err, errlen, "%s: cannot write %s: %s", path, tmp, strerror(errno));
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = io_fail(err, errlen, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
-    if (rc) unlink(tmp);
-    free(tmp);
-    return rc;
+        return io_fail(err, errlen, "%s: cannot write a %dx%d image with %d channels (need 1 or 3)",
+                       path, w, h, channels);
+    PngImage im = {pixels, w, h, channels};
+    return atomic_write(path, fill_png, &im, err, errlen);
 }

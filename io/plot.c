@@ -1,5 +1,6 @@
 /* Training graphs, confusion matrix and image gallery with PLplot: see plot.h. */
 #include "io/plot.h"
+#include "io/atomic_file.h"
 #include "io/error.h"
 
 #include <errno.h>
@@ -105,31 +106,21 @@ static void on_plabort(const char *msg)
 
 typedef void (*DrawFn)(const void *fig);
 
-/* Draws one figure with device dev into path (via a temporary file next to it). */
-static int render(const char *dev, const char *path, int w, int h, DrawFn draw, const void *fig,
-                  char *err, size_t errlen)
-{
-    if (!has_device(dev))
-        return io_fail(err, errlen, "%s: PLplot has no '%s' output device (install plplot-driver-cairo)",
-                    path, dev);
-    /* Create the temporary file ourselves: a path we cannot write is our error message, not a
-     * PLplot exit. PLplot then reopens (and truncates) it. */
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-        return io_fail(err, errlen, "%s: path too long", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) return io_fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask)) { /* mkstemp's 0600 would stick after the rename */
-    }
-    close(fd);
+typedef struct {
+    const char *dev;
+    int w, h;
+    DrawFn draw;
+    const void *fig;
+} Render;
 
+/* Draws one figure into the temporary file by name (PLplot opens files itself). A PLplot failure
+ * jumps back here, so atomic_write still removes the temporary file. */
+static int fill_plot(int fd, const char *tmp_path, const char *path, void *ctx, char *err,
+                     size_t errlen)
+{
+    const Render *r = ctx;
     static volatile int in_use;
-    if (in_use) {
-        unlink(tmp);
-        return io_fail(err, errlen, "%s: PLplot is busy (plots are drawn one at a time)", path);
-    }
+    if (in_use) return io_fail(err, errlen, "%s: PLplot is busy (plots are drawn one at a time)", path);
     in_use = 1;
     plot_msg[0] = 0;
     plsexit(on_plexit);
@@ -138,33 +129,35 @@ static int render(const char *dev, const char *path, int w, int h, DrawFn draw, 
         plsexit(NULL);
         plsabort(NULL);
         in_use = 0;
-        unlink(tmp);
         return io_fail(err, errlen, "%s: PLplot failed: %s", path, plot_msg);
     }
-    plsdev(dev);
-    plsfnam(tmp);
-    plspage(0, 0, w, h, 0, 0);
+    plsdev(r->dev);
+    plsfnam(tmp_path);
+    plspage(0, 0, r->w, r->h, 0, 0);
     plscmap0(cmap0_r, cmap0_g, cmap0_b, C_COUNT);
     plinit();
     pladv(0);
-    draw(fig);
+    r->draw(r->fig);
     plend();
     plsexit(NULL);
     plsabort(NULL);
     in_use = 0;
-
     struct stat st;
-    if (plot_msg[0] || stat(tmp, &st) || st.st_size == 0) {
-        unlink(tmp);
+    if (plot_msg[0] || fstat(fd, &st) || st.st_size == 0)
         return io_fail(err, errlen, "%s: PLplot failed: %s", path,
-                    plot_msg[0] ? plot_msg : "nothing was written");
-    }
-    if (rename(tmp, path)) {
-        int e = errno;
-        unlink(tmp);
-        return io_fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
-    }
+                       plot_msg[0] ? plot_msg : "nothing was written");
     return 0;
+}
+
+/* Draws one figure with device dev into path, atomically (io/atomic_file.h). */
+static int render(const char *dev, const char *path, int w, int h, DrawFn draw, const void *fig,
+                  char *err, size_t errlen)
+{
+    if (!has_device(dev))
+        return io_fail(err, errlen, "%s: PLplot has no '%s' output device (install plplot-driver-cairo)",
+                       path, dev);
+    Render r = {dev, w, h, draw, fig};
+    return atomic_write(path, fill_plot, &r, err, errlen);
 }
 
 /* ---- training graphs ---- */
