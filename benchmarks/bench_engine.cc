@@ -158,7 +158,7 @@ const Images &load_images(const char *prefix, int n)
     return im;
 }
 
-bool select_isa(benchmark::State &state, Isa isa)
+bool select_isa(benchmark::State &state, const IsaDesc *isa)
 {
     if (isa_set(isa) != 0) {
         state.SkipWithError("ISA not supported");
@@ -168,7 +168,7 @@ bool select_isa(benchmark::State &state, Isa isa)
 }
 
 void set_rate_counters(benchmark::State &state, double images, double flops, double secs,
-                       Isa isa, int threads)
+                       const IsaDesc *isa, int threads)
 {
     const double peak = peak_gflops(isa) * threads;
     const double gflops = flops / secs / 1e9;
@@ -221,7 +221,7 @@ const Layer kLayers[] = {
 
 size_t span(size_t step, int calls, size_t one) { return step * (calls - 1) + one; }
 
-void BM_layer_gemm(benchmark::State &state, Isa isa, Layer L)
+void BM_layer_gemm(benchmark::State &state, const IsaDesc *isa, Layer L)
 {
     if (!select_isa(state, isa)) return;
     const GemmCall &g = L.g;
@@ -231,10 +231,11 @@ void BM_layer_gemm(benchmark::State &state, Isa isa, Layer L)
     std::vector<float> A = bench::random_vec(span(g.a_step, L.calls, a_one), 1);
     std::vector<float> B = bench::random_vec(span(g.b_step, L.calls, b_one), 2);
     std::vector<float> C(span(g.c_step, L.calls, c_one));
+    bench::PackBuffers pack;
     auto run = [&] {
         for (int i = 0; i < L.calls; i++)
             sgemm(g.ta, g.tb, g.M, g.N, g.K, 1.0f, A.data() + i * g.a_step, g.lda,
-                  B.data() + i * g.b_step, g.ldb, 0.0f, C.data() + i * g.c_step, g.ldc);
+                  B.data() + i * g.b_step, g.ldb, 0.0f, C.data() + i * g.c_step, g.ldc, pack.p);
     };
     run();
     (void)peak_gflops(isa);   // measure the peak outside the timed loop
@@ -250,7 +251,7 @@ void BM_layer_gemm(benchmark::State &state, Isa isa, Layer L)
 // The memory-bound passes of one batch of 64, per chunk as in net.c, one thread.
 enum PassKind { IM2COL1, IM2COL2, COL2IM2, BNPOOL1_FWD, BNPOOL2_FWD, POOL1_BWD, POOL2_BWD };
 
-void BM_layer_pass(benchmark::State &state, Isa isa, PassKind kind)
+void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, PassKind kind)
 {
     if (!select_isa(state, isa)) return;
     AlignedBuf x(kBatch * HW1), col1((size_t)kBatch * 9 * HW1), c1((size_t)kBatch * C1 * HW1),
@@ -353,7 +354,7 @@ const Batches &train_batches()
     return b;
 }
 
-void BM_train_step(benchmark::State &state, Isa isa, int threads, bool augment)
+void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, bool augment)
 {
     if (!select_isa(state, isa)) return;
     omp_set_num_threads(threads);   // adam_update uses the OpenMP default team
@@ -404,7 +405,7 @@ void BM_train_step(benchmark::State &state, Isa isa, int threads, bool augment)
     omp_set_num_threads(all_cores());
 }
 
-void BM_eval_batch(benchmark::State &state, Isa isa, int threads)
+void BM_eval_batch(benchmark::State &state, const IsaDesc *isa, int threads)
 {
     if (!select_isa(state, isa)) return;
     ModelHolder mh;
@@ -433,7 +434,7 @@ void BM_eval_batch(benchmark::State &state, Isa isa, int threads)
     net_free(net);
 }
 
-void BM_infer(benchmark::State &state, Isa isa)
+void BM_infer(benchmark::State &state, const IsaDesc *isa)
 {
     if (!select_isa(state, isa)) return;
     ModelHolder mh;
@@ -474,7 +475,7 @@ void BM_infer(benchmark::State &state, Isa isa)
     infer_free(inf);
 }
 
-void BM_eval10k(benchmark::State &state, Isa isa, int threads)
+void BM_eval10k(benchmark::State &state, const IsaDesc *isa, int threads)
 {
     if (!select_isa(state, isa)) return;
     ModelHolder mh;
@@ -511,7 +512,7 @@ void BM_eval10k(benchmark::State &state, Isa isa, int threads)
 }
 
 // peak.c's FMA chains on T threads at once: the measured multi-core peak.
-void BM_peak_mt(benchmark::State &state, Isa isa, int threads)
+void BM_peak_mt(benchmark::State &state, const IsaDesc *isa, int threads)
 {
     if (!select_isa(state, isa)) return;
     const long iters = 1 << 18;
@@ -544,9 +545,7 @@ int register_engine_benchmarks()
         {"bn2_relu_pool2_fwd", BNPOOL2_FWD}, {"relu_pool1_bwd", POOL1_BWD},
         {"relu_pool2_bwd", POOL2_BWD},
     };
-    for (int i = 0; i < ISA_COUNT; i++) {
-        const Isa isa = (Isa)i;
-        if (!isa_supported(isa)) continue;
+    for (const IsaDesc *isa : bench::supported_isas()) {
         const std::string is = isa_name(isa);
         for (int t : tcounts)
             if (t > 1)

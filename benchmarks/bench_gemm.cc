@@ -33,7 +33,7 @@ const Shape kShapes[] = {
     {"fc1_igrad", false, false, 64, 3136, 128},
 };
 
-void BM_gemm(benchmark::State &state, Isa isa, Shape s)
+void BM_gemm(benchmark::State &state, const IsaDesc *isa, Shape s)
 {
     if (isa_set(isa) != 0) {
         state.SkipWithError("ISA not supported");
@@ -42,12 +42,14 @@ void BM_gemm(benchmark::State &state, Isa isa, Shape s)
     const int lda = s.ta ? s.M : s.K, ldb = s.tb ? s.K : s.N;
     std::vector<float> A = bench::random_vec((size_t)s.M * s.K, 1), B = bench::random_vec((size_t)s.K * s.N, 2),
                        C((size_t)s.M * s.N);
-    sgemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
+    bench::PackBuffers pack;
+    sgemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N, pack.p);
     const double peak = peak_gflops(isa);
     int64_t calls = 0;
     const auto t0 = std::chrono::steady_clock::now();
     for (auto _ : state) {
-        sgemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
+        sgemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N,
+              pack.p);
         benchmark::ClobberMemory();
         calls++;
     }
@@ -59,7 +61,7 @@ void BM_gemm(benchmark::State &state, Isa isa, Shape s)
     state.SetLabel(isa_name(isa));
 }
 
-void BM_peak(benchmark::State &state, Isa isa)
+void BM_peak(benchmark::State &state, const IsaDesc *isa)
 {
     const long iters = 1 << 16;
     double flops = 0;
@@ -72,9 +74,7 @@ void BM_peak(benchmark::State &state, Isa isa)
 
 int register_gemm_benchmarks()
 {
-    for (int i = 0; i < ISA_COUNT; i++) {
-        const Isa isa = (Isa)i;
-        if (!isa_supported(isa)) continue;
+    for (const IsaDesc *isa : bench::supported_isas()) {
         benchmark::RegisterBenchmark((std::string("peak_fma/") + isa_name(isa)).c_str(), BM_peak,
                                      isa);
         for (const Shape &s : kShapes) {

@@ -8,6 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+#include <cstdlib>
+
+#include "simd/gemm.h"
+#include "simd/isa.h"
 
 namespace bench {
 
@@ -19,6 +23,24 @@ inline std::vector<float> random_vec(size_t n, uint32_t seed)
         seed = seed * 1664525u + 1013904223u;
         x = (float)(seed >> 8) / (float)(1u << 24) - 0.5f;
     }
+    return v;
+}
+
+// One thread's GEMM packing buffers (simd/gemm.h), 64-byte aligned.
+struct PackBuffers {
+    float *p;
+    PackBuffers() : p(static_cast<float *>(aligned_alloc(64, GEMM_PACK_FLOATS * sizeof(float)))) {}
+    ~PackBuffers() { free(p); }
+    PackBuffers(const PackBuffers &) = delete;
+    PackBuffers &operator=(const PackBuffers &) = delete;
+};
+
+// Every instruction set this CPU runs, in list order (simd/isa.h).
+inline std::vector<const IsaDesc *> supported_isas()
+{
+    std::vector<const IsaDesc *> v;
+    for (int i = 0; isa_list[i]; i++)
+        if (isa_supported(isa_list[i])) v.push_back(isa_list[i]);
     return v;
 }
 

@@ -57,13 +57,14 @@ struct Net {
     double *st_mean, *st_m2;        /* [chunks][C2]: forward partial statistics */
     double *st_dy, *st_dyx;         /* [chunks][C2]: backward partial sums */
     float *grad;                    /* MODEL_N_PARAMS */
+    float *pack;                    /* per thread: GEMM_PACK_FLOATS, the GEMM's packing buffers */
     BnState bn1, bn2;
     int last_batch;
 };
 
 static void *alloc_f(size_t n) { return aligned_calloc(n, sizeof(float)); }
 
-enum { NET_N_BUFFERS = 29 };
+enum { NET_N_BUFFERS = 30 };
 
 /* Every buffer of the workspace, in one list for the out-of-memory check and for freeing. */
 static void net_buffers(Net *n, void *all[NET_N_BUFFERS])
@@ -71,7 +72,7 @@ static void net_buffers(Net *n, void *all[NET_N_BUFFERS])
     void *list[] = {n->x, n->col1, n->c1, n->dc1, n->p1, n->arg1, n->col2, n->c2, n->dc2,
                     n->flat, n->dflat, n->arg2, n->h, n->hr, n->mask, n->hd, n->dh, n->dhd,
                     n->logits, n->probs, n->dlogits, n->dcol2, n->dp1, n->cgrad, n->st_mean,
-                    n->st_m2, n->st_dy, n->st_dyx, n->grad};
+                    n->st_m2, n->st_dy, n->st_dyx, n->grad, n->pack};
     _Static_assert(sizeof list / sizeof list[0] == NET_N_BUFFERS, "buffer count");
     memcpy(all, list, sizeof list);
 }
@@ -109,6 +110,7 @@ Net *net_create(int max_batch, int threads)
     n->st_dy = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
     n->st_dyx = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
     n->grad = alloc_f(MODEL_N_PARAMS);
+    n->pack = alloc_f((size_t)n->threads * GEMM_PACK_FLOATS);
     void *all[NET_N_BUFFERS];
     net_buffers(n, all);
     for (size_t i = 0; i < NET_N_BUFFERS; i++)
@@ -130,6 +132,12 @@ void net_free(Net *n)
 
 const float *net_grad(const Net *net) { return net->grad; }
 float *net_input(Net *net) { return net->x; }
+
+/* The calling thread's GEMM packing buffers. */
+static float *pack_buffers(const Net *net)
+{
+    return net->pack + (size_t)omp_get_thread_num() * GEMM_PACK_FLOATS;
+}
 
 static int chunk_size(int B, int k)
 {
@@ -192,12 +200,12 @@ static void bn_prepare(Net *net, BnState *bn, Model *m, const BnLayer *L, int tr
  * the chunk's BatchNorm statistics of out as well. */
 static void conv_chunk_forward(float *out, float *col, const float *in, const float *w,
                                const float *bias, int Cin, int Cout, int S, int H, int W,
-                               double *mean, double *m2)
+                               double *mean, double *m2, float *pack)
 {
     int N = S * H * W, K = Cin * 9;
     im2col3x3(col, in, Cin, S, H, W);
     fill_rows(out, bias, Cout, (size_t)N);
-    sgemm(false, false, Cout, N, K, 1.0f, w, K, col, N, 1.0f, out, N);
+    sgemm(false, false, Cout, N, K, 1.0f, w, K, col, N, 1.0f, out, N, pack);
     if (mean) bn_chunk_stats(mean, m2, out, Cout, (size_t)N);
 }
 
@@ -209,7 +217,8 @@ static void stage_conv1(Net *net, const Model *m, int B, int k, int train)
     conv_chunk_forward(net->c1 + (size_t)s0 * C1 * HW1, net->col1 + (size_t)s0 * K1 * HW1,
                        net->x + (size_t)s0 * HW1, model_param(m, P_CONV1_W),
                        model_param(m, P_CONV1_B), 1, C1, S, IMG_H, IMG_W,
-                       train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2);
+                       train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2,
+                       pack_buffers(net));
 }
 
 /* bn1 + ReLU + pool, then conv2 */
@@ -223,7 +232,8 @@ static void stage_pool1_conv2(Net *net, const Model *m, int B, int k, int train)
                          (Strides){(size_t)S * HW2, HW2});
     conv_chunk_forward(net->c2 + (size_t)s0 * C2 * HW2, net->col2 + (size_t)s0 * K2 * HW2, p1,
                        model_param(m, P_CONV2_W), model_param(m, P_CONV2_B), C1, C2, S, P1_H,
-                       P1_W, train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2);
+                       P1_W, train ? net->st_mean + k * C2 : NULL, net->st_m2 + k * C2,
+                       pack_buffers(net));
 }
 
 /* bn2 + ReLU + pool straight into fc1's sample-major input */
@@ -274,7 +284,7 @@ static void forward(Net *net, Model *m, int B, int train, uint64_t seed, uint64_
         for (int b = 0; b < B; b++)
             memcpy(net->h + (size_t)b * FC1_OUT + o0, fb + o0, sizeof(float) * FC1_FWD_BLOCK);
         sgemm(false, true, B, FC1_FWD_BLOCK, FC1_IN, 1.0f, net->flat, FC1_IN,
-              fw + (size_t)o0 * FC1_IN, FC1_IN, 1.0f, net->h + o0, FC1_OUT);
+              fw + (size_t)o0 * FC1_IN, FC1_IN, 1.0f, net->h + o0, FC1_OUT, pack_buffers(net));
     }
 
     /* ReLU, dropout, fc2: small, on the reference layers */
@@ -345,9 +355,9 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
     for (int j = 0; j < FC1_IN / FC1_BWD_BLOCK; j++) {
         int i0 = j * FC1_BWD_BLOCK;
         sgemm(true, false, FC1_OUT, FC1_BWD_BLOCK, B, 1.0f, net->dh, FC1_OUT, net->flat + i0,
-              FC1_IN, 0.0f, gfw + i0, FC1_IN);
+              FC1_IN, 0.0f, gfw + i0, FC1_IN, pack_buffers(net));
         sgemm(false, false, B, FC1_BWD_BLOCK, FC1_OUT, 1.0f, net->dh, FC1_OUT, fw + i0, FC1_IN,
-              0.0f, net->dflat + i0, FC1_IN);
+              0.0f, net->dflat + i0, FC1_IN, pack_buffers(net));
     }
 
     /* pool2 + ReLU backward with bn2's partial sums */
@@ -374,8 +384,9 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
         float *dc1 = net->dc1 + (size_t)s0 * C1 * HW1;
         bn_backward_chunk(dc2, cg + CG_B2, c2, &net->bn2, model_param(m, P_BN2_W), C2,
                           (size_t)S * HW2);
-        sgemm(false, true, C2, K2, S * HW2, 1.0f, dc2, S * HW2, col, S * HW2, 0.0f, cg + CG_W2, K2);
-        sgemm(true, false, K2, S * HW2, C2, 1.0f, w2, K2, dc2, S * HW2, 0.0f, dcol, S * HW2);
+        float *pk = pack_buffers(net);
+        sgemm(false, true, C2, K2, S * HW2, 1.0f, dc2, S * HW2, col, S * HW2, 0.0f, cg + CG_W2, K2, pk);
+        sgemm(true, false, K2, S * HW2, C2, 1.0f, w2, K2, dc2, S * HW2, 0.0f, dcol, S * HW2, pk);
         col2im3x3(dp1, dcol, C1, S, P1_H, P1_W);
         relu_pool_backward(dc1, net->st_dy + k * C2, net->st_dyx + k * C2, dp1,
                            net->p1 + (size_t)s0 * C1 * HW2, net->arg1 + (size_t)s0 * C1 * HW2,
@@ -396,7 +407,7 @@ static void backward(Net *net, const Model *m, const uint8_t *labels, int B)
          * 9-column product would fill a 32-column register tile only a quarter full */
         float dwt[K1 * C1];
         sgemm(false, true, K1, C1, S * HW1, 1.0f, net->col1 + (size_t)s0 * K1 * HW1, S * HW1, dc1,
-              S * HW1, 0.0f, dwt, C1);
+              S * HW1, 0.0f, dwt, C1, pack_buffers(net));
         for (int o = 0; o < C1; o++)
             for (int i = 0; i < K1; i++) cg[CG_W1 + o * K1 + i] = dwt[i * C1 + o];
     }

@@ -10,91 +10,17 @@
  * kernel accumulates each element over its k block in order from zero, the first block applies
  * beta and the later ones add with beta = 1, and edge tiles run the same kernel on a copy of C.
  * So every element of C sees the same operations whatever M, N, MC, NC or its tile position. */
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "simd/gemm.h"
-#include "simd/ukernel.h"
+#include "simd/isa.h"
+#include "simd/pack.h"
 
 /* KC: a kc x NR panel of B (<= 256 * 32 * 4 = 32 KB for AVX-512, 16 KB for AVX2) stays in the
  * 32-48 KB L1 while the A panels stream past; MC: mc x kc of packed A about half of a 1 MB L2; NC:
  * the packed kc x NC of B a few MB (L3). KC_MAX = 256 measured best of 256/384/800 on the conv2
  * shapes. Only KC_MAX affects results (through the k split); MC and NC do not. */
-enum { KC_MAX = 256, MC_BYTES = 512 * 1024, NC_MAX = 2048 };
-
-/* Largest tile of any kernel, for the edge-tile scratch. */
-enum { TILE_MAX_MR = 16, TILE_MAX_NR = 32 };
-
-static const UkernelInfo ukernels[ISA_COUNT] = {
-    [ISA_SCALAR] = {UKERNEL_SCALAR_MR, UKERNEL_SCALAR_NR, ukernel_scalar},
-#ifdef MNIST_SIMD_X86
-    [ISA_AVX2] = {UKERNEL_AVX2_MR, UKERNEL_AVX2_NR, ukernel_avx2},
-    [ISA_AVX512] = {UKERNEL_AVX512_MR, UKERNEL_AVX512_NR, ukernel_avx512},
-#endif
-};
-
-_Static_assert(UKERNEL_SCALAR_MR <= TILE_MAX_MR && UKERNEL_SCALAR_NR <= TILE_MAX_NR, "tile size");
-#ifdef MNIST_SIMD_X86
-_Static_assert(UKERNEL_AVX2_MR <= TILE_MAX_MR && UKERNEL_AVX2_NR <= TILE_MAX_NR, "tile size");
-_Static_assert(UKERNEL_AVX512_MR <= TILE_MAX_MR && UKERNEL_AVX512_NR <= TILE_MAX_NR, "tile size");
-#endif
-
-const UkernelInfo *ukernel_info(Isa isa)
-{
-    const UkernelInfo *u = (unsigned)isa < ISA_COUNT ? &ukernels[isa] : NULL;
-    return u && u->kernel ? u : &ukernels[ISA_SCALAR];
-}
-
-/* ---- per-thread packing buffers: 64-byte aligned, grown when needed, freed at thread exit ---- */
-
-typedef struct {
-    float *p;
-    size_t cap; /* floats */
-} PackBuf;
-
-typedef struct {
-    PackBuf a, b;
-    int registered;
-} PackBufs;
-
-static _Thread_local PackBufs tl_bufs;
-static pthread_key_t bufs_key;
-static int bufs_key_ok;
-static pthread_once_t bufs_key_once = PTHREAD_ONCE_INIT;
-
-static void bufs_free(void *arg)
-{
-    PackBufs *bufs = arg;
-    free(bufs->a.p);
-    free(bufs->b.p);
-    memset(bufs, 0, sizeof *bufs);
-}
-
-static void bufs_key_create(void)
-{
-    /* Without a key the buffers of exiting threads leak; nothing else changes. */
-    bufs_key_ok = pthread_key_create(&bufs_key, bufs_free) == 0;
-}
-
-static float *buf_reserve(PackBuf *buf, size_t n)
-{
-    if (n <= buf->cap) return buf->p;
-    free(buf->p);
-    const size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-    buf->p = aligned_alloc(64, bytes);
-    if (!buf->p) {
-        fprintf(stderr, "sgemm: out of memory for a %zu-byte packing buffer\n", bytes);
-        abort();
-    }
-    buf->cap = bytes / sizeof(float);
-    if (!tl_bufs.registered) {
-        pthread_once(&bufs_key_once, bufs_key_create);
-        tl_bufs.registered = bufs_key_ok && pthread_setspecific(bufs_key, &tl_bufs) == 0;
-    }
-    return buf->p;
-}
+enum { KC_MAX = GEMM_KC_MAX, MC_BYTES = GEMM_MC_BYTES, NC_MAX = GEMM_NC_MAX };
 
 /* ---- driver ---- */
 
@@ -110,16 +36,16 @@ static void scale_c(int M, int N, float beta, float *C, int ldc)
 }
 
 void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
-           const float *B, int ldb, float beta, float *C, int ldc)
+           const float *B, int ldb, float beta, float *C, int ldc, float *pack)
 {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
         scale_c(M, N, beta, C, ldc);
         return;
     }
-    const UkernelInfo *u = ukernel_info(isa_current());
-    const int mr = u->mr, nr = u->nr;
-    const UkernelFn kernel = u->kernel;
+    const IsaDesc *isa = isa_current();
+    const int mr = isa->mr, nr = isa->nr;
+    const GemmKernel kernel = isa->gemm_kernel;
 
     /* K in equal blocks of at most KC_MAX: depends on K only. */
     const int kblocks = (K + KC_MAX - 1) / KC_MAX;
@@ -130,9 +56,9 @@ void sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const f
     int ncb = NC_MAX / nr * nr;
     if (ncb > (N + nr - 1) / nr * nr) ncb = (N + nr - 1) / nr * nr;
 
-    float *abuf = buf_reserve(&tl_bufs.a, (size_t)mcb * kcb);
-    float *bbuf = buf_reserve(&tl_bufs.b, (size_t)ncb * kcb);
-    _Alignas(64) float tile[TILE_MAX_MR * TILE_MAX_NR];
+    /* mcb * kcb <= MC_BYTES / 4 and ncb * kcb <= NC_MAX * KC_MAX: both fit GEMM_PACK_FLOATS */
+    float *abuf = pack, *bbuf = pack + MC_BYTES / 4;
+    _Alignas(64) float tile[GEMM_TILE_MAX_MR * GEMM_TILE_MAX_NR];
 
     for (int jc = 0; jc < N; jc += ncb) {
         const int nc = N - jc < ncb ? N - jc : ncb;

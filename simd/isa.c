@@ -1,5 +1,5 @@
-/* Instruction-set dispatch: CPUID (through the compiler's __builtin_cpu_supports) picks the best
- * kernels this build and CPU support, MNIST_CNN_ISA can force one, isa_set switches for tests. */
+/* Instruction-set dispatch over the list in simd/isa_list.c: the best set this CPU runs, or the
+ * one MNIST_CNN_ISA names; isa_set switches for tests and benchmarks. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,89 +7,83 @@
 
 #include "simd/isa.h"
 
-static const char *const isa_names[ISA_COUNT] = {"scalar", "avx2", "avx512"};
+/* NULL until chosen. Atomic because the kernels may first run on several threads at once. */
+static _Atomic(const IsaDesc *) current_isa;
 
-/* -1 until chosen; then an Isa. Atomic because sgemm may first run on several threads at once. */
-static atomic_int current_isa = -1;
-
-int isa_supported(Isa isa)
+int isa_count(void)
 {
-    switch (isa) {
-    case ISA_SCALAR:
-        return 1;
-#ifdef MNIST_SIMD_X86
-    case ISA_AVX2:
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case ISA_AVX512:
-        __builtin_cpu_init();
-        /* The kernel file is built with -mavx512f -mavx512vl -mfma. */
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("fma");
-#endif
-    default:
-        return 0;
-    }
+    int n = 0;
+    while (isa_list[n]) n++;
+    return n;
 }
 
-Isa isa_best_supported(void)
+int isa_supported(const IsaDesc *isa) { return isa && isa->cpu_has(); }
+
+const IsaDesc *isa_best_supported(void)
 {
-    for (int i = ISA_COUNT - 1; i > 0; i--)
-        if (isa_supported((Isa)i)) return (Isa)i;
-    return ISA_SCALAR;
+    const IsaDesc *best = isa_list[0];
+    for (int i = 1; isa_list[i]; i++)
+        if (isa_supported(isa_list[i])) best = isa_list[i];
+    return best;
 }
 
-const char *isa_name(Isa isa)
+const IsaDesc *isa_find(const char *name)
 {
-    return (unsigned)isa < ISA_COUNT ? isa_names[isa] : "unknown";
+    for (int i = 0; name && isa_list[i]; i++)
+        if (strcmp(name, isa_list[i]->name) == 0) return isa_list[i];
+    return NULL;
 }
 
-int isa_parse(const char *name)
-{
-    if (!name) return -1;
-    for (int i = 0; i < ISA_COUNT; i++)
-        if (strcmp(name, isa_names[i]) == 0) return i;
-    return -1;
-}
+const char *isa_name(const IsaDesc *isa) { return isa ? isa->name : "unknown"; }
 
-int isa_set(Isa isa)
+int isa_set(const IsaDesc *isa)
 {
-    if ((unsigned)isa >= ISA_COUNT || !isa_supported(isa)) return -1;
-    atomic_store(&current_isa, (int)isa);
+    if (!isa_supported(isa)) return -1;
+    atomic_store(&current_isa, isa);
     return 0;
 }
 
-Isa isa_current(void)
+const IsaDesc *isa_current(void)
 {
-    int v = atomic_load_explicit(&current_isa, memory_order_relaxed);
-    if (v < 0) {
-        int expected = -1;
-        v = (int)isa_best_supported();
+    const IsaDesc *v = atomic_load_explicit(&current_isa, memory_order_relaxed);
+    if (!v) {
+        const IsaDesc *expected = NULL;
+        v = isa_best_supported();
         if (!atomic_compare_exchange_strong(&current_isa, &expected, v)) v = expected;
     }
-    return (Isa)v;
+    return v;
+}
+
+/* "scalar, avx2 or avx512" */
+static void list_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    int n = isa_count();
+    buf[0] = '\0';
+    for (int i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+                                 isa_list[i]->name);
 }
 
 int isa_init_from_env(char *err, size_t errlen)
 {
     const char *env = getenv("MNIST_CNN_ISA");
     if (!env || !*env) {
-        atomic_store(&current_isa, (int)isa_best_supported());
+        atomic_store(&current_isa, isa_best_supported());
         return 0;
     }
-    const int isa = isa_parse(env);
-    if (isa < 0) {
+    const IsaDesc *isa = isa_find(env);
+    if (!isa) {
+        char names[128];
+        list_names(names, sizeof names);
         if (err && errlen)
-            snprintf(err, errlen,
-                     "MNIST_CNN_ISA=%s: unknown instruction set (expected scalar, avx2 or avx512)",
-                     env);
+            snprintf(err, errlen, "MNIST_CNN_ISA=%s: unknown instruction set (expected %s)", env, names);
         return -1;
     }
-    if (isa_set((Isa)isa) != 0) {
+    if (isa_set(isa) != 0) {
         if (err && errlen)
-            snprintf(err, errlen,
-                     "MNIST_CNN_ISA=%s: not supported by this CPU or build (best supported: %s)",
-                     env, isa_name(isa_best_supported()));
+            snprintf(err, errlen, "MNIST_CNN_ISA=%s: not supported by this CPU or build (best supported: %s)",
+                     env, isa_best_supported()->name);
         return -1;
     }
     return 0;

@@ -1,5 +1,7 @@
-/* The one dispatch point: which instruction set the kernels use, chosen once at start-up from
- * CPUID, or forced with MNIST_CNN_ISA=scalar|avx2|avx512. */
+/* Instruction sets: one descriptor per kernel file, one list, one dispatch point. The best set
+ * this CPU runs is chosen once at start-up, or forced with MNIST_CNN_ISA=<name>. Adding a set
+ * touches its kernel file (which defines the descriptor), the list (simd/isa_list.c) and
+ * simd/meson.build; dispatch, --version, the tests and the benchmarks loop over the list. */
 #ifndef MNIST_SIMD_ISA_H
 #define MNIST_SIMD_ISA_H
 
@@ -7,27 +9,54 @@
 
 #ifdef __cplusplus
 extern "C" {
+#define MNIST_RESTRICT
+#else
+#define MNIST_RESTRICT restrict
 #endif
 
-typedef enum { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_COUNT } Isa;
+/* The register micro-kernel of the GEMM (simd/gemm.c): one MR x NR tile,
+ *   C = alpha * Ap * Bp + beta * C,
+ * Ap packed k-major (Ap[k * MR + r]), Bp packed k-major (Bp[k * NR + j]), both kc long and 64-byte
+ * aligned. beta == 0 overwrites C without reading it. Every element is accumulated over
+ * k = 0 .. kc-1 in order, starting from zero, then combined with C by the same expression for
+ * every element, so edge tiles (run on a copy of C) give bitwise the same values as full tiles. */
+typedef void (*GemmKernel)(int kc, const float *MNIST_RESTRICT Ap, const float *MNIST_RESTRICT Bp,
+                           float *MNIST_RESTRICT C, ptrdiff_t ldc, float alpha, float beta);
 
-/* Best ISA this CPU (and this build) supports. */
-Isa isa_best_supported(void);
-/* Whether isa can run here (compiled in and supported by the CPU). */
-int isa_supported(Isa isa);
-/* "scalar", "avx2", "avx512". */
-const char *isa_name(Isa isa);
-/* Parse a name; returns -1 if unknown. */
-int isa_parse(const char *name);
+typedef struct {
+    const char *name;           /* "avx512": for MNIST_CNN_ISA, --version, benchmark names */
+    int (*cpu_has)(void);       /* whether this CPU runs the set's instructions */
+    int mr, nr;                 /* the GEMM micro-kernel's register tile */
+    GemmKernel gemm_kernel;
+    /* Independent multiply-add chains for iters iterations: the floating-point operations done
+     * (an FMA counts 2). The yardstick of the benchmarks' "% of peak". */
+    double (*peak_chains)(long iters);
+} IsaDesc;
 
-/* Select the ISA: from MNIST_CNN_ISA when set, else the best supported. Returns 0, or -1 with a
- * message in err (unknown name, or not supported by this CPU). Call once at start-up; calling
- * sgemm before it selects the best supported ISA. */
+/* Largest tile of any kernel (for the GEMM's edge-tile scratch). */
+enum { GEMM_TILE_MAX_MR = 16, GEMM_TILE_MAX_NR = 32 };
+
+/* Every set this build has, most portable first, NULL-terminated; isa_list[0] is the portable C
+ * kernel every CPU runs. */
+extern const IsaDesc *const isa_list[];
+int isa_count(void);
+
+/* Whether isa can run here. */
+int isa_supported(const IsaDesc *isa);
+/* The last set of the list that this CPU runs. */
+const IsaDesc *isa_best_supported(void);
+/* The set called name, or NULL. */
+const IsaDesc *isa_find(const char *name);
+const char *isa_name(const IsaDesc *isa);
+
+/* Select the set: from MNIST_CNN_ISA when set, else the best supported. Returns 0, or -1 with a
+ * message in err (unknown name, or not supported by this CPU). Call once at start-up; using the
+ * kernels before selects the best supported set. */
 int isa_init_from_env(char *err, size_t errlen);
-/* Force an ISA (tests and benchmarks); returns -1 if unsupported. */
-int isa_set(Isa isa);
-/* The ISA in use. */
-Isa isa_current(void);
+/* Select isa (tests and benchmarks); -1 if this CPU does not run it. */
+int isa_set(const IsaDesc *isa);
+/* The set in use. */
+const IsaDesc *isa_current(void);
 
 #ifdef __cplusplus
 }

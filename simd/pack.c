@@ -3,7 +3,7 @@
  * full MR x kc and kc x NR panels. */
 #include <string.h>
 
-#include "simd/ukernel.h"
+#include "simd/pack.h"
 
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>

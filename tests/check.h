@@ -36,6 +36,17 @@ __attribute__((unused)) static int check_cases_ = 0, check_failures_ = 0, check_
         fflush(stdout);                                                                     \
     } while (0)
 
+/* The same for a call with a name made at run time (e.g. one case per instruction set). */
+#define RUN_AS(name, call)                                                                  \
+    do {                                                                                    \
+        check_case_failed_ = 0;                                                             \
+        call;                                                                               \
+        check_cases_++;                                                                     \
+        if (check_case_failed_) check_failures_++;                                          \
+        printf("%s %d - %s\n", check_case_failed_ ? "not ok" : "ok", check_cases_, name);   \
+        fflush(stdout);                                                                     \
+    } while (0)
+
 static inline int check_done(void)
 {
     printf("1..%d\n", check_cases_);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "simd/gemm.h"
 #include "simd/isa.h"
 #include "tests/check.h"
@@ -30,8 +32,13 @@ static uint32_t rnd_u32(void)
 static float rnd_float(void) { return (float)((double)rnd_u32() / 4294967296.0 * 2.0 - 1.0); }
 static float rnd_small_int(int r) { return (float)((int)(rnd_u32() % (uint32_t)(2 * r + 1)) - r); }
 
-static Isa isas[ISA_COUNT];
+static const IsaDesc *isas[16];
 static int n_isas;
+
+/* Packing buffers: one for the serial calls, one per thread of the threaded test. */
+enum { PACK_SETS = 5 };
+static float *packs[PACK_SETS];
+static float *pack_for(int t) { return packs[t < PACK_SETS ? t : 0]; }
 
 static const float SENTINEL = 12345.5f;
 
@@ -119,7 +126,7 @@ static void run_case(const Case *c, bool exact)
     for (int t = 0; t < n_isas; t++) {
         CHECK(isa_set(isas[t]) == 0, "isa_set(%s)", isa_name(isas[t]));
         memcpy(C, o.C0, o.nc * sizeof(float));
-        sgemm(c->ta, c->tb, c->M, c->N, c->K, c->alpha, o.A, o.lda, o.B, o.ldb, c->beta, C, o.ldc);
+        sgemm(c->ta, c->tb, c->M, c->N, c->K, c->alpha, o.A, o.lda, o.B, o.ldb, c->beta, C, o.ldc, pack_for(0));
         long bad = 0, bad_pad = 0;
         for (int i = 0; i < c->M; i++)
             for (int j = 0; j < o.ldc; j++) {
@@ -243,15 +250,15 @@ static void test_degenerate(void)
         isa_set(isas[t]);
         float c[6];
         memcpy(c, C, sizeof c);
-        sgemm(false, false, 1, 3, 0, 1.0f, A, 1, B, 3, 2.0f, c, 3);
+        sgemm(false, false, 1, 3, 0, 1.0f, A, 1, B, 3, 2.0f, c, 3, pack_for(0));
         CHECK(c[0] == 2 && c[1] == 4 && c[2] == 6, "%s K=0 beta=2: %g %g %g", isa_name(isas[t]),
               c[0], c[1], c[2]);
-        sgemm(false, false, 1, 3, 0, 1.0f, A, 1, B, 3, 0.0f, c + 3, 3);
+        sgemm(false, false, 1, 3, 0, 1.0f, A, 1, B, 3, 0.0f, c + 3, 3, pack_for(0));
         CHECK(c[3] == 0 && c[4] == 0 && c[5] == 0, "%s K=0 beta=0: %g %g %g", isa_name(isas[t]),
               c[3], c[4], c[5]);
         memcpy(c, C, sizeof c);
-        sgemm(false, false, 0, 3, 1, 1.0f, A, 1, B, 3, 0.0f, c, 3);
-        sgemm(false, false, 2, 0, 1, 1.0f, A, 1, B, 3, 0.0f, c, 3);
+        sgemm(false, false, 0, 3, 1, 1.0f, A, 1, B, 3, 0.0f, c, 3, pack_for(0));
+        sgemm(false, false, 2, 0, 1, 1.0f, A, 1, B, 3, 0.0f, c, 3, pack_for(0));
         CHECK(memcmp(c, C, sizeof c) == 0, "%s M or N = 0 wrote C", isa_name(isas[t]));
     }
 }
@@ -270,7 +277,7 @@ static void check_split(const Case *c)
         isa_set(isas[t]);
         memcpy(whole, o.C0, o.nc * sizeof(float));
         sgemm(c->ta, c->tb, c->M, c->N, c->K, c->alpha, o.A, o.lda, o.B, o.ldb, c->beta, whole,
-              o.ldc);
+              o.ldc, pack_for(0));
         for (int mode = 0; mode < 3; mode++) { /* 0 columns, 1 rows, 2 both */
             memcpy(part, o.C0, o.nc * sizeof(float));
             int wi = 0;
@@ -284,7 +291,7 @@ static void check_split(const Case *c)
                     const float *a = c->ta ? o.A + i0 : o.A + (size_t)i0 * o.lda;
                     const float *b = c->tb ? o.B + (size_t)j0 * o.ldb : o.B + j0;
                     sgemm(c->ta, c->tb, m, n, c->K, c->alpha, a, o.lda, b, o.ldb, c->beta,
-                          part + (size_t)i0 * o.ldc + j0, o.ldc);
+                          part + (size_t)i0 * o.ldc + j0, o.ldc, pack_for(0));
                     i0 += m;
                 }
                 j0 += n;
@@ -341,7 +348,7 @@ static void test_threads(void)
         for (int i = 0; i < NT; i++) {
             const Case *c = &cases[i];
             sgemm(c->ta, c->tb, c->M, c->N, c->K, 1.0f, o[i].A, o[i].lda, o[i].B, o[i].ldb, 0.0f,
-                  serial[i], o[i].ldc);
+                  serial[i], o[i].ldc, pack_for(0));
         }
         long diff = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(4) reduction(+ : diff)
@@ -351,7 +358,7 @@ static void test_threads(void)
             float *C = malloc(o[i].nc * sizeof(float));
             memcpy(C, o[i].C0, o[i].nc * sizeof(float));
             sgemm(c->ta, c->tb, c->M, c->N, c->K, 1.0f, o[i].A, o[i].lda, o[i].B, o[i].ldb, 0.0f,
-                  C, o[i].ldc);
+                  C, o[i].ldc, pack_for(1 + omp_get_thread_num()));
             diff += memcmp(C, serial[i], o[i].nc * sizeof(float)) != 0;
             free(C);
         }
@@ -366,8 +373,9 @@ static void test_threads(void)
 
 int main(void)
 {
-    for (int i = 0; i < ISA_COUNT; i++)
-        if (isa_supported((Isa)i)) isas[n_isas++] = (Isa)i;
+    for (int i = 0; isa_list[i] && n_isas < 16; i++)
+        if (isa_supported(isa_list[i])) isas[n_isas++] = isa_list[i];
+    for (int i = 0; i < PACK_SETS; i++) packs[i] = aligned_alloc(64, GEMM_PACK_FLOATS * sizeof(float));
     printf("# testing ISAs:");
     for (int i = 0; i < n_isas; i++) printf(" %s", isa_name(isas[i]));
     printf("\n");

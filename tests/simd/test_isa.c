@@ -1,77 +1,90 @@
-/* ISA dispatch: names, parsing, MNIST_CNN_ISA handling in isa_init_from_env, isa_set. */
+/* Instruction-set dispatch: the list and its descriptors, isa_find, isa_set, MNIST_CNN_ISA. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "simd/isa.h"
 #include "tests/check.h"
 
-static void test_names_and_parse(void)
+static void test_list(void)
 {
-    for (int i = 0; i < ISA_COUNT; i++) CHECK(isa_parse(isa_name((Isa)i)) == i, "isa %d", i);
-    CHECK(strcmp(isa_name(ISA_SCALAR), "scalar") == 0, "%s", isa_name(ISA_SCALAR));
-    CHECK(strcmp(isa_name(ISA_AVX2), "avx2") == 0, "%s", isa_name(ISA_AVX2));
-    CHECK(strcmp(isa_name(ISA_AVX512), "avx512") == 0, "%s", isa_name(ISA_AVX512));
-    CHECK(isa_parse("sse") == -1, "sse");
-    CHECK(isa_parse("") == -1, "empty");
-    CHECK(isa_parse("avx") == -1, "avx");
-    CHECK(isa_parse("avx5120") == -1, "avx5120");
-    CHECK(isa_parse(NULL) == -1, "NULL");
+    int n = isa_count();
+    CHECK(n >= 1 && strcmp(isa_list[0]->name, "scalar") == 0, "the list starts with scalar");
+    for (int i = 0; i < n; i++) {
+        const IsaDesc *d = isa_list[i];
+        CHECK(d->name && d->cpu_has && d->gemm_kernel && d->peak_chains, "%d: incomplete", i);
+        CHECK(d->mr >= 1 && d->mr <= GEMM_TILE_MAX_MR && d->nr >= 1 && d->nr <= GEMM_TILE_MAX_NR,
+              "%s: tile %dx%d", d->name, d->mr, d->nr);
+        CHECK(isa_find(d->name) == d, "isa_find(%s)", d->name);
+        for (int k = 0; k < i; k++) CHECK(strcmp(isa_list[k]->name, d->name) != 0, "%s twice", d->name);
+    }
+#if defined(__x86_64__)
+    CHECK(isa_find("avx2") && isa_find("avx512"), "an x86-64 build has avx2 and avx512");
+#endif
+    const char *bad[] = {"sse", "", "avx", "avx5120", "AVX2", NULL};
+    for (int i = 0; bad[i]; i++) CHECK(isa_find(bad[i]) == NULL, "isa_find(%s)", bad[i]);
+    CHECK(isa_find(NULL) == NULL, "isa_find(NULL)");
 }
 
 static void test_supported_and_set(void)
 {
-    CHECK(isa_supported(ISA_SCALAR), "scalar always supported");
-    const Isa best = isa_best_supported();
+    CHECK(isa_supported(isa_list[0]), "scalar always supported");
+    CHECK(!isa_supported(NULL) && isa_set(NULL) == -1, "NULL");
+    const IsaDesc *best = isa_best_supported();
     CHECK(isa_supported(best), "best %s", isa_name(best));
-    for (int i = best + 1; i < ISA_COUNT; i++)
-        CHECK(!isa_supported((Isa)i), "%s supported but best is %s", isa_name((Isa)i),
-              isa_name(best));
+    int after_best = 0;
+    for (int i = 0; isa_list[i]; i++) {
+        if (after_best) CHECK(!isa_supported(isa_list[i]), "%s supported but best is %s",
+                              isa_list[i]->name, best->name);
+        after_best |= isa_list[i] == best;
+    }
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    CHECK(isa_supported(ISA_AVX2) == (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")),
+    CHECK(isa_supported(isa_find("avx2")) == (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")),
           "avx2 detection");
-    CHECK(!isa_supported(ISA_AVX512) || __builtin_cpu_supports("avx512f"), "avx512 detection");
+    CHECK(!isa_supported(isa_find("avx512")) || __builtin_cpu_supports("avx512f"), "avx512 detection");
 #endif
-    for (int i = 0; i < ISA_COUNT; i++) {
-        const int r = isa_set((Isa)i);
-        CHECK(r == (isa_supported((Isa)i) ? 0 : -1), "isa_set(%s) = %d", isa_name((Isa)i), r);
-        if (r == 0) CHECK(isa_current() == (Isa)i, "current %s", isa_name(isa_current()));
+    for (int i = 0; isa_list[i]; i++) {
+        const IsaDesc *d = isa_list[i];
+        const int r = isa_set(d);
+        CHECK(r == (isa_supported(d) ? 0 : -1), "isa_set(%s) = %d", d->name, r);
+        if (r == 0) CHECK(isa_current() == d, "current %s", isa_name(isa_current()));
+        if (r == 0) CHECK(d->peak_chains(1000) > 0, "%s: peak chains", d->name);
     }
-    CHECK(isa_set(ISA_COUNT) == -1, "isa_set(ISA_COUNT)");
-    CHECK(isa_set((Isa)-1) == -1, "isa_set(-1)");
 }
 
 static void test_env(void)
 {
     char err[256];
     unsetenv("MNIST_CNN_ISA");
-    isa_set(ISA_SCALAR);
+    isa_set(isa_list[0]);
     CHECK(isa_init_from_env(err, sizeof err) == 0, "unset");
     CHECK(isa_current() == isa_best_supported(), "unset -> best, got %s", isa_name(isa_current()));
 
-    for (int i = 0; i < ISA_COUNT; i++) {
-        setenv("MNIST_CNN_ISA", isa_name((Isa)i), 1);
+    for (int i = 0; isa_list[i]; i++) {
+        const IsaDesc *d = isa_list[i];
+        setenv("MNIST_CNN_ISA", d->name, 1);
         err[0] = 0;
         const int r = isa_init_from_env(err, sizeof err);
-        if (isa_supported((Isa)i)) {
-            CHECK(r == 0, "%s: %s", isa_name((Isa)i), err);
-            CHECK(isa_current() == (Isa)i, "%s -> %s", isa_name((Isa)i), isa_name(isa_current()));
+        if (isa_supported(d)) {
+            CHECK(r == 0, "%s: %s", d->name, err);
+            CHECK(isa_current() == d, "%s -> %s", d->name, isa_name(isa_current()));
         } else {
-            CHECK(r == -1, "unsupported %s accepted", isa_name((Isa)i));
-            CHECK(strstr(err, "not supported") && strstr(err, isa_name((Isa)i)), "message: %s",
-                  err);
-            printf("# %s unsupported here: %s\n", isa_name((Isa)i), err);
+            CHECK(r == -1, "unsupported %s accepted", d->name);
+            CHECK(strstr(err, "not supported") && strstr(err, d->name), "message: %s", err);
+            printf("# %s unsupported here: %s\n", d->name, err);
         }
     }
 
-    isa_set(ISA_SCALAR);
+    isa_set(isa_list[0]);
     setenv("MNIST_CNN_ISA", "avx1024", 1);
     err[0] = 0;
     CHECK(isa_init_from_env(err, sizeof err) == -1, "avx1024 accepted");
     CHECK(strstr(err, "unknown") && strstr(err, "avx1024") && strstr(err, "MNIST_CNN_ISA"),
           "message: %s", err);
-    CHECK(isa_current() == ISA_SCALAR, "failed init changed the ISA to %s",
-          isa_name(isa_current()));
+    /* the message lists every set of the list */
+    for (int i = 0; isa_list[i]; i++) CHECK(strstr(err, isa_list[i]->name), "message lacks %s: %s",
+                                             isa_list[i]->name, err);
+    CHECK(isa_current() == isa_list[0], "failed init changed the set to %s", isa_name(isa_current()));
     /* A short buffer is truncated, not overrun. */
     char small[8];
     memset(small, 'x', sizeof small);
@@ -82,7 +95,7 @@ static void test_env(void)
 
 int main(void)
 {
-    RUN(test_names_and_parse);
+    RUN(test_list);
     RUN(test_supported_and_set);
     RUN(test_env);
     return check_done();
