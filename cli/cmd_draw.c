@@ -37,6 +37,52 @@ static void usage(FILE *f)
         "Needs an X display: without one, use Xvfb (xvfb-run mnist-cnn draw ...) or ssh -X.\n");
 }
 
+#ifdef MNIST_HAVE_GUI
+/* --print: each prediction the window makes as one JSON line on stdout. */
+static void print_prediction(void *ctx, int stroke, int digit, const float probs[N_CLASSES])
+{
+    printf("{\"stroke\": %d, \"digit\": ", stroke);
+    if (digit < 0) {
+        printf("null, \"probs\": null}\n");
+    } else {
+        printf("%d, \"probs\": [", digit);
+        for (int j = 0; j < N_CLASSES; j++) printf("%s%.6f", j ? ", " : "", probs[j]);
+        printf("]}\n");
+    }
+    fflush(stdout);
+}
+
+static int run_window(const char *path, const GuiOptions *o)
+{
+    char err[512];
+    Gui *g = gui_open(o, err, sizeof err);
+    if (!g) {
+        fprintf(stderr, "mnist-cnn draw: %s\n", err);
+        return EXIT_USAGE;
+    }
+    Model m;
+    MetricLog log = {0};
+    if (load_checkpoint_or_report("draw", path, &m, NULL)) {
+        gui_close(g);
+        return EXIT_RUNTIME;
+    }
+    /* the training curves of the debug view: without a readable log, the window goes on without */
+    if (metric_log_load_for(path, &log, err, sizeof err))
+        fprintf(stderr, "mnist-cnn draw: no training curves: %s\n", err);
+    int rc = EXIT_OK;
+    if (gui_run(g, &m, &log, path, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn draw: %s\n", err);
+        rc = EXIT_RUNTIME;
+    }
+    if (o->timing && gui_timing_summary(g, err, sizeof err) == 0)
+        fprintf(stderr, "mnist-cnn draw: %s\n", err);
+    gui_close(g);
+    metrics_free(&log);
+    model_free(&m);
+    return rc;
+}
+#endif
+
 int cmd_draw(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -68,28 +114,11 @@ int cmd_draw(int argc, char **argv)
     }
     const char *path = optind < argc ? argv[optind] : DEFAULT_CHECKPOINT;
 #ifdef MNIST_HAVE_GUI
-    GuiOptions o = {.replay = replay, .screenshot = shot, .print = print, .debug = debug,
-                    .timing = timing, .pen_width = pen};
-    char err[512];
-    Gui *g = gui_open(&o, err, sizeof err);
-    if (!g) {
-        fprintf(stderr, "mnist-cnn draw: %s\n", err);
-        return EXIT_USAGE;
-    }
-    Model m;
-    MetricLog log = {0};
-    if (load_checkpoint_or_report("draw", path, &m, NULL)) {
-        gui_close(g);
-        return EXIT_RUNTIME;
-    }
-    /* the training curves of the debug view: without a readable log, the window goes on without */
-    if (metric_log_load_for(path, &log, err, sizeof err))
-        fprintf(stderr, "mnist-cnn draw: no training curves: %s\n", err);
-    int rc = gui_run(g, &m, &log, path) ? EXIT_RUNTIME : EXIT_OK;
-    gui_close(g);
-    metrics_free(&log);
-    model_free(&m);
-    return rc;
+    GuiOptions o = {.replay = replay, .screenshot = shot,
+                    .on_prediction = print ? print_prediction : NULL,
+                    .exit_after_replay = print, .debug = debug, .timing = timing,
+                    .pen_width = pen};
+    return run_window(path, &o);
 #else
     (void)replay; (void)shot; (void)print; (void)debug; (void)timing; (void)path; (void)pen;
     fprintf(stderr, "mnist-cnn draw: built without X11 support (install libx11-dev and "

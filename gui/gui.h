@@ -1,5 +1,7 @@
 /* The drawing window of `mnist-cnn draw` (Xlib). The CLI opens it, hands it a loaded model and
- * runs it; the window talks to the engine only through engine/infer.h and engine/preprocess.h. */
+ * runs it; the window talks to the engine only through engine/infer.h and engine/preprocess.h.
+ * Nothing here prints: errors come back in err, predictions and timings through the options'
+ * callback and gui_timing_summary, and the CLI decides what to show. */
 #ifndef MNIST_GUI_GUI_H
 #define MNIST_GUI_GUI_H
 
@@ -8,13 +10,19 @@
 #include "common/metric_log.h"
 #include "engine/model.h"
 
+/* A prediction the window made: after each finished stroke, and on Predict. digit is -1 (probs
+ * NULL) when the canvas is blank. */
+typedef void (*GuiPredictionFn)(void *ctx, int stroke, int digit, const float probs[N_CLASSES]);
+
 typedef struct {
     const char *replay;       /* stroke file to replay (gui/replay.h), or NULL */
     const char *screenshot;   /* PNG to write after the replay, then exit; or NULL */
-    int print;                /* print each finished stroke's prediction as JSON on stdout */
+    GuiPredictionFn on_prediction;   /* may be NULL */
+    void *ctx;
+    int exit_after_replay;    /* with replay: leave once it is done */
     int debug;                /* start in the debug view */
-    int timing;               /* per-event cost summary on stderr at exit */
-    float pen_width;          /* canvas pixels */
+    int timing;               /* measure each event's cost (see gui_timing_summary) */
+    float pen_width;          /* canvas pixels; <= 0: the default */
 } GuiOptions;
 
 typedef struct Gui Gui;
@@ -24,9 +32,14 @@ typedef struct Gui Gui;
 Gui *gui_open(const GuiOptions *opt, char *err, size_t errlen);
 
 /* Creates the window for model m (log: training metrics, may be NULL or empty; name: shown in
- * the status line) and runs until it is closed, or until the replay is done when opt has replay
- * with print or screenshot. Returns the exit code: 0, or 1 on a runtime error (printed). */
-int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name);
+ * the status line) and runs until it is closed, or until the replay is done (screenshot taken)
+ * when exit_after_replay or screenshot is set. Returns 0, or -1 with a message in err. */
+int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name, char *err,
+            size_t errlen);
+
+/* After gui_run with timing: one line on the per-event cost (median, mean, max, parts) into buf.
+ * Returns 0, or -1 when no event was measured. */
+int gui_timing_summary(const Gui *g, char *buf, size_t len);
 
 void gui_close(Gui *g);
 

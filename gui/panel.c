@@ -2,6 +2,7 @@
  * the debug view (input, feature maps, training curves) and the status line. Nothing here
  * touches the window itself; gui/window.c copies the pixmap over. */
 #include "gui/app.h"
+#include "gui/colours.h"
 
 #ifdef MNIST_HAVE_XSHM
 #include <X11/extensions/XShm.h>
@@ -10,15 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-enum {
-    COL_BG = 0x1e1f22, COL_FRAME = 0x55585e, COL_TEXT = 0xdfe1e5, COL_DIM = 0x8b8f96,
-    COL_BUTTON = 0x34373c, COL_BUTTON_ON = 0x3d5a80, COL_BUTTON_DOWN = 0x50535a,
-    COL_BAR_BG = 0x2c2e33, COL_BAR = 0x4a90e2, COL_BAR_TOP = 0xf5a623, COL_EMPTY = 0x141517,
-};
-
-static const char *const button_label[L_N_BUTTONS] = {"Clear", "Predict", "Debug", "Save"};
-
-unsigned long gui_rgb(unsigned rgb) { return rgb; }   /* TrueColor 0xRRGGBB, checked at open */
+/* A colour as the X server wants it: 0xRRGGBB itself on the TrueColor visual gui_open checked. */
+static unsigned long gui_rgb(unsigned rgb) { return rgb; }
 
 static void fill(Gui *g, unsigned rgb, int x, int y, int w, int h)
 {
@@ -82,27 +76,28 @@ int panel_button_at(int x, int y)
     if (y < L_BUTTON_Y || y >= L_BUTTON_Y + L_BUTTON_H || x < L_CANVAS_X) return -1;
     int i = (x - L_CANVAS_X) / (L_BUTTON_W + L_BUTTON_GAP);
     int in = (x - L_CANVAS_X) % (L_BUTTON_W + L_BUTTON_GAP) < L_BUTTON_W;
-    return i < L_N_BUTTONS && in ? i : -1;
+    return i < n_buttons && in ? i : -1;
 }
 
 void panel_buttons(Gui *g)
 {
-    for (int i = 0; i < L_N_BUTTONS; i++) {
+    for (int i = 0; i < n_buttons; i++) {
+        const ButtonBinding *b = &button_bindings[i];
         int x = L_CANVAS_X + i * (L_BUTTON_W + L_BUTTON_GAP);
         unsigned bg = g->pressed_button == i ? COL_BUTTON_DOWN
-                      : i == BTN_DEBUG && g->debug ? COL_BUTTON_ON : COL_BUTTON;
+                      : b->lit && b->lit(g) ? COL_BUTTON_ON : COL_BUTTON;
         fill(g, bg, x, L_BUTTON_Y, L_BUTTON_W, L_BUTTON_H);
         frame(g, COL_FRAME, x, L_BUTTON_Y, L_BUTTON_W, L_BUTTON_H);
-        int tw = text_width(g->text, FONT_BOLD, button_label[i]);
+        int tw = text_width(g->text, FONT_BOLD, b->label);
         label(g, FONT_BOLD, x + (L_BUTTON_W - tw) / 2,
               L_BUTTON_Y + (L_BUTTON_H + text_ascent(g->text, FONT_BOLD)) / 2 - 1, COL_TEXT,
-              button_label[i]);
+              b->label);
     }
 }
 
 void panel_prediction(Gui *g)
 {
-    fill(g, COL_BG, L_PANEL_X, 0, L_PANEL_W, L_BARS_Y + 10 * L_BAR_ROW);
+    fill(g, COL_BG, L_PANEL_X, 0, L_PANEL_W, L_BARS_Y + N_CLASSES * L_BAR_ROW);
     char s[64];
     int cap = text_ascent(g->text, FONT_BIG) * 3 / 4;   /* about a digit's height */
     int base = L_DIGIT_Y + (L_DIGIT_H + cap) / 2;
@@ -115,18 +110,18 @@ void panel_prediction(Gui *g)
         label(g, FONT_BOLD, L_PANEL_X + 112, L_DIGIT_Y + 62, COL_TEXT, s);
         /* the runner-up, which says most about what the network hesitates over */
         int second = g->digit == 0 ? 1 : 0;
-        for (int j = 0; j < 10; j++)
+        for (int j = 0; j < N_CLASSES; j++)
             if (j != g->digit && g->probs[j] > g->probs[second]) second = j;
         snprintf(s, sizeof s, "next: %d (%.1f%%)", second, 100.0 * g->probs[second]);
         label(g, FONT_SMALL, L_PANEL_X + 112, L_DIGIT_Y + 80, COL_DIM, s);
     } else {
         int tw = text_width(g->text, FONT_BIG, "?");
-        label(g, FONT_BIG, L_PANEL_X + (96 - tw) / 2, base, 0x3a3c42, "?");
+        label(g, FONT_BIG, L_PANEL_X + (96 - tw) / 2, base, COL_NO_DIGIT, "?");
         label(g, FONT_BOLD, L_PANEL_X + 112, L_DIGIT_Y + 62, COL_DIM, "draw a digit");
         label(g, FONT_SMALL, L_PANEL_X + 112, L_DIGIT_Y + 80, COL_DIM, "left button draws,");
         label(g, FONT_SMALL, L_PANEL_X + 112, L_DIGIT_Y + 96, COL_DIM, "right button erases");
     }
-    for (int j = 0; j < 10; j++) {
+    for (int j = 0; j < N_CLASSES; j++) {
         int y = L_BARS_Y + j * L_BAR_ROW;
         float p = g->has_pred ? g->probs[j] : 0.0f;
         int top = g->has_pred && j == g->digit;
@@ -220,9 +215,9 @@ static void plot(Gui *g, int x, int y, int w, int h, const char *title, int acc)
     label(g, FONT_BOLD, x, y + 12, COL_TEXT, title);
     label(g, FONT_SMALL, x + w - 110, y + 12, COL_BAR, "train");
     label(g, FONT_SMALL, x + w - 70, y + 12, COL_BAR_TOP, "test");
-    fill(g, 0x17181a, px, py, pw, ph);
+    fill(g, COL_PLOT_BG, px, py, pw, ph);
     XSetLineAttributes(g->dpy, g->gc, 1, LineOnOffDash, CapButt, JoinMiter);
-    XSetForeground(g->dpy, g->gc, gui_rgb(0x34363b));
+    XSetForeground(g->dpy, g->gc, gui_rgb(COL_PLOT_GRID));
     for (int k = 1; k < 4; k++)
         XDrawLine(g->dpy, g->pix, g->gc, px, py + k * ph / 4, px + pw - 1, py + k * ph / 4);
     XSetLineAttributes(g->dpy, g->gc, 1, LineSolid, CapButt, JoinMiter);
@@ -259,28 +254,34 @@ void panel_debug(Gui *g)
 {
     char s[96];
     /* the input exactly as the network gets it */
-    fill(g, COL_BG, 0, L_INPUT_Y - 22, L_PANEL_X - 8, 22);
-    label(g, FONT_BOLD, L_CANVAS_X, L_INPUT_Y - 8, COL_TEXT, "network input 28x28");
-    for (int r = 0; r < 28 * L_INPUT_ZOOM; r++)
-        for (int c = 0; c < 28 * L_INPUT_ZOOM; c++)
+    fill(g, COL_BG, 0, L_INPUT_Y - L_TITLE_H, L_PANEL_X - 8, L_TITLE_H);
+    snprintf(s, sizeof s, "network input %dx%d", IMG_W, IMG_H);
+    label(g, FONT_BOLD, L_CANVAS_X, L_INPUT_Y - 8, COL_TEXT, s);
+    for (int r = 0; r < IMG_H * L_INPUT_ZOOM; r++)
+        for (int c = 0; c < IMG_W * L_INPUT_ZOOM; c++)
             band(g, R_INPUT)[(size_t)r * L_SCRATCH_W + c] =
-                gray_px(g->input[(r / L_INPUT_ZOOM) * 28 + c / L_INPUT_ZOOM]);
-    put_scratch(g, R_INPUT, L_INPUT_X, L_INPUT_Y, 28 * L_INPUT_ZOOM, 28 * L_INPUT_ZOOM);
-    frame(g, COL_FRAME, L_INPUT_X - 1, L_INPUT_Y - 1, 28 * L_INPUT_ZOOM + 2, 28 * L_INPUT_ZOOM + 2);
+                gray_px(g->input[(r / L_INPUT_ZOOM) * IMG_W + c / L_INPUT_ZOOM]);
+    put_scratch(g, R_INPUT, L_INPUT_X, L_INPUT_Y, IMG_W * L_INPUT_ZOOM, IMG_H * L_INPUT_ZOOM);
+    frame(g, COL_FRAME, L_INPUT_X - 1, L_INPUT_Y - 1, IMG_W * L_INPUT_ZOOM + 2, IMG_H * L_INPUT_ZOOM + 2);
 
     /* feature maps, each layer on one colour scale shared by its maps */
-    float m1 = g->maps_valid ? max_of(g->maps1, 32 * 784) : 0;
-    float m2 = g->maps_valid ? max_of(g->maps2, 64 * 196) : 0;
-    fill(g, COL_BG, L_MAPS_X, 0, g->w - L_MAPS_X, L_DEBUG_H - 24);
-    snprintf(s, sizeof s, "conv1: 32 maps 28x28 after BN + ReLU   (scale 0 .. %.2f)", (double)m1);
+    float m1 = g->maps_valid ? max_of(g->maps1, MAP1_FLOATS) : 0;
+    float m2 = g->maps_valid ? max_of(g->maps2, MAP2_FLOATS) : 0;
+    fill(g, COL_BG, L_MAPS_X, 0, g->w - L_MAPS_X, L_DEBUG_H - L_STATUS_H - 2);
+    snprintf(s, sizeof s, "conv1: %d maps %dx%d after BN + ReLU   (scale 0 .. %.2f)", C1, MAP1_W,
+             MAP1_H, (double)m1);
     label(g, FONT_BOLD, L_MAPS_X, L_MAP1_Y - 10, COL_TEXT, s);
-    map_grid(g, R_MAP1, g->maps1, 32, 28, 8, L_MAP1_ZOOM, L_MAP1_CELL, m1, L_MAPS_X, L_MAP1_Y);
-    snprintf(s, sizeof s, "conv2: 64 maps 14x14 after BN + ReLU   (scale 0 .. %.2f)", (double)m2);
+    map_grid(g, R_MAP1, g->maps1, C1, MAP1_W, L_MAP_COLS, L_MAP1_ZOOM, L_MAP1_CELL, m1, L_MAPS_X,
+             L_MAP1_Y);
+    snprintf(s, sizeof s, "conv2: %d maps %dx%d after BN + ReLU   (scale 0 .. %.2f)", C2, MAP2_W,
+             MAP2_H, (double)m2);
     label(g, FONT_BOLD, L_MAPS_X, L_MAP2_Y - 10, COL_TEXT, s);
-    map_grid(g, R_MAP2, g->maps2, 64, 14, 8, L_MAP2_ZOOM, L_MAP2_CELL, m2, L_MAPS_X, L_MAP2_Y);
+    map_grid(g, R_MAP2, g->maps2, C2, MAP2_W, L_MAP_COLS, L_MAP2_ZOOM, L_MAP2_CELL, m2, L_MAPS_X,
+             L_MAP2_Y);
 
-    /* the colour scale */
-    int lx = L_MAPS_X + 8 * L_MAP2_CELL + 28, ly = L_MAP2_Y, lh = 8 * L_MAP2_CELL - 3;
+    /* the colour scale, beside conv2's maps */
+    int rows2 = C2 / L_MAP_COLS;
+    int lx = L_MAPS_X + L_MAP_COLS * L_MAP2_CELL + 28, ly = L_MAP2_Y, lh = rows2 * L_MAP2_CELL - 3;
     for (int r = 0; r < lh; r++) {
         XSetForeground(g->dpy, g->gc, gui_rgb(viridis(1.0f - (float)r / (float)(lh - 1))));
         XDrawLine(g->dpy, g->pix, g->gc, lx, ly + r, lx + 15, ly + r);
@@ -308,9 +309,9 @@ void panel_debug(Gui *g)
 
 void panel_status(Gui *g)
 {
-    int y = g->h - 22;
-    fill(g, COL_BG, 0, y, g->w, 22);
-    XSetForeground(g->dpy, g->gc, gui_rgb(0x2b2d31));
+    int y = g->h - L_STATUS_H;
+    fill(g, COL_BG, 0, y, g->w, L_STATUS_H);
+    XSetForeground(g->dpy, g->gc, gui_rgb(COL_STATUS_RULE));
     XDrawLine(g->dpy, g->pix, g->gc, 0, y, g->w, y);
     char s[256];
     if (g->status[0]) snprintf(s, sizeof s, "%s", g->status);

@@ -1,9 +1,9 @@
-/* The window: set-up, one event loop with a handler per event type (as suckless st does), the
- * pen, the actions behind keys and buttons, replay and screenshots. Everything is drawn into an
- * off-screen pixmap (gui/panel.c) and copied to the window, so nothing flickers. */
+/* The window: set-up, one event loop with a handler per event type (as suckless st does), replay
+ * and screenshots. Keys and buttons go through the tables in gui/bindings.c; everything is drawn
+ * into an off-screen pixmap (gui/panel.c) and copied to the window by gui/update.c, so nothing
+ * flickers. Errors are returned to the caller, never printed. */
 #include "gui/app.h"
 #include "gui/replay.h"
-#include "engine/preprocess.h"
 #include "io/image.h"
 
 #ifdef MNIST_HAVE_XSHM
@@ -13,18 +13,9 @@
 #endif
 #include <X11/Xatom.h>
 #include <X11/Xutil.h>
-#include <X11/keysym.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 Gui *gui_open(const GuiOptions *opt, char *err, size_t errlen)
 {
@@ -85,239 +76,6 @@ void gui_close(Gui *g)
     free(g);
 }
 
-/* ---- drawing and prediction ---- */
-
-static void new_pixmap(Gui *g, int w, int h)
-{
-    if (g->pix) XFreePixmap(g->dpy, g->pix);
-    g->w = w;
-    g->h = h;
-    g->pix = XCreatePixmap(g->dpy, g->win, (unsigned)w, (unsigned)h,
-                           (unsigned)DefaultDepth(g->dpy, g->screen));
-    text_target(g->text, g->pix);
-    g->need_full = 1;
-}
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Copies a rectangle of the pixmap to the window. */
-static void show(Gui *g, int x, int y, int w, int h)
-{
-    XCopyArea(g->dpy, g->pix, g->win, g->gc, x, y, (unsigned)w, (unsigned)h, x, y);
-}
-
-/* One step of the window's work after events changed something: preprocess + forward (+ feature
- * maps in the debug view) when the canvas changed, then redraw what changed into the pixmap and
- * copy just those parts to the window. */
-static void update(Gui *g)
-{
-    double t0 = now(), c0 = cpu_now(), t1 = t0, t2 = t0;
-    int predicted = 0;
-    if (g->shm_pending) {   /* the server must have read the shared scratch before we redraw it */
-        XSync(g->dpy, False);
-        g->shm_pending = 0;
-    }
-    if (g->need_predict) {
-        g->has_pred = preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input) == 0;
-        t1 = now();
-        if (g->has_pred)
-            g->digit = infer_run(g->inf, g->model, g->input, NULL, g->probs,
-                                 g->debug ? g->maps1 : NULL, g->debug ? g->maps2 : NULL);
-        g->maps_valid = g->has_pred && g->debug;
-        t2 = now();
-        g->need_predict = 0;
-        predicted = 1;
-    }
-    int x, y, w, h;
-    /* the status line shows the cost of the last event; a few times a second is enough */
-    int status = g->need_full || g->need_redraw || t0 - g->status_time > 0.25;
-    if (g->need_full) {
-        canvas_take_dirty(&g->canvas, &x, &y, &w, &h);
-        panel_background(g);
-        panel_canvas(g, 0, 0, CANVAS_SIZE, CANVAS_SIZE);
-        panel_prediction(g);
-        if (g->debug) panel_debug(g);
-        panel_buttons(g);
-        panel_status(g);
-        show(g, 0, 0, g->w, g->h);
-        g->status_time = t0;
-    } else {
-        if (canvas_take_dirty(&g->canvas, &x, &y, &w, &h)) {
-            panel_canvas(g, x, y, w, h);
-            show(g, L_CANVAS_X + x, L_CANVAS_Y + y, w, h);
-        }
-        if (predicted) {
-            panel_prediction(g);
-            show(g, L_PANEL_X, 0, L_PANEL_W, L_BARS_Y + 10 * L_BAR_ROW);
-            if (g->debug) {
-                panel_debug(g);
-                show(g, 0, L_INPUT_Y - 22, L_PANEL_X, 28 * L_INPUT_ZOOM + 24);
-                show(g, L_MAPS_X, 0, g->w - L_MAPS_X, L_DEBUG_H - 24);
-            }
-        }
-        if (g->need_redraw) {
-            panel_buttons(g);
-            show(g, 0, L_BUTTON_Y, L_PANEL_X, L_BUTTON_H);
-        }
-        if (status) {
-            panel_status(g);
-            show(g, 0, g->h - 22, g->w, 22);
-            g->status_time = t0;
-        }
-    }
-    g->need_full = g->need_redraw = 0;
-    if (g->opt.timing) XSync(g->dpy, False);   /* count the X server's share of the work */
-    else XFlush(g->dpy);
-    if (predicted) {
-        double t3 = now();
-        Timing *t = &g->timing;
-        g->last_cost = t3 - t0;
-        if (t->n < (double)(sizeof t->sample / sizeof t->sample[0]))
-            t->sample[(int)t->n] = (float)(t3 - t0);
-        t->n++;
-        t->sum += t3 - t0;
-        t->cpu += cpu_now() - c0;
-        if (t3 - t0 > t->max) t->max = t3 - t0;
-        t->pre += t1 - t0;
-        t->fwd += t2 - t1;
-        t->draw += t3 - t2;
-    }
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-static void print_timing(Gui *g)
-{
-    Timing *t = &g->timing;
-    int ns = t->n < 4096 ? (int)t->n : 4096;
-    qsort(t->sample, (size_t)ns, sizeof t->sample[0], cmp_float);
-    fprintf(stderr,
-            "mnist-cnn draw: per-event cost over %.0f events (%s view): median %.3f ms, mean %.3f "
-            "ms, max %.3f ms (this process's CPU: %.3f ms); mean parts: preprocess %.3f + "
-            "forward%s %.3f + redraw and X server %.3f ms\n",
-            t->n, g->debug ? "debug" : "normal", 1e3 * t->sample[ns / 2], 1e3 * t->sum / t->n,
-            1e3 * t->max, 1e3 * t->cpu / t->n, 1e3 * t->pre / t->n, g->debug ? " with maps" : "", 1e3 * t->fwd / t->n,
-            1e3 * t->draw / t->n);
-}
-
-static void print_prediction(Gui *g)
-{
-    if (!g->opt.print) return;
-    if (g->need_predict) update(g);
-    printf("{\"stroke\": %d, \"digit\": ", g->strokes);
-    if (g->has_pred) {
-        printf("%d, \"probs\": [", g->digit);
-        for (int j = 0; j < 10; j++) printf("%s%.6f", j ? ", " : "", g->probs[j]);
-        printf("]}\n");
-    } else {
-        printf("null, \"probs\": null}\n");
-    }
-    fflush(stdout);
-}
-
-/* ---- the pen: mouse handlers and replay both come through here ---- */
-
-static void pen_down(Gui *g, float x, float y, int button)
-{
-    g->pen = button;
-    g->last_x = x;
-    g->last_y = y;
-    canvas_segment(&g->canvas, x, y, x, y,
-                   button == 3 ? CANVAS_ERASER_WIDTH : g->opt.pen_width, button == 3);
-    g->need_predict = 1;
-}
-
-static void pen_move(Gui *g, float x, float y)
-{
-    if (!g->pen) return;
-    canvas_segment(&g->canvas, g->last_x, g->last_y, x, y,
-                   g->pen == 3 ? CANVAS_ERASER_WIDTH : g->opt.pen_width, g->pen == 3);
-    g->last_x = x;
-    g->last_y = y;
-    g->need_predict = 1;
-}
-
-static void pen_up(Gui *g)
-{
-    if (!g->pen) return;
-    g->pen = 0;
-    g->strokes++;
-    print_prediction(g);
-}
-
-/* ---- actions behind keys and buttons ---- */
-
-static void set_view(Gui *g, int debug)
-{
-    g->debug = debug;
-    int w = debug ? L_DEBUG_W : L_NORMAL_W, h = debug ? L_DEBUG_H : L_NORMAL_H;
-    XSizeHints *hints = XAllocSizeHints();
-    if (hints) {   /* a fixed size per view: the layout does not stretch */
-        hints->flags = PMinSize | PMaxSize;
-        hints->min_width = hints->max_width = w;
-        hints->min_height = hints->max_height = h;
-        XSetWMNormalHints(g->dpy, g->win, hints);
-        XFree(hints);
-    }
-    XResizeWindow(g->dpy, g->win, (unsigned)w, (unsigned)h);
-    new_pixmap(g, w, h);
-    g->need_predict = 1;   /* the debug view needs the feature maps */
-}
-
-static void action_clear(Gui *g)
-{
-    canvas_clear(&g->canvas);
-    g->need_predict = 1;
-    g->status[0] = 0;
-}
-
-static void action_predict(Gui *g)
-{
-    g->need_predict = 1;
-    update(g);
-    if (g->has_pred)
-        snprintf(g->status, sizeof g->status, "prediction: %d (%.1f%%)", g->digit,
-                 100.0 * g->probs[g->digit]);
-    else
-        snprintf(g->status, sizeof g->status, "nothing to predict: the canvas is blank");
-    print_prediction(g);
-}
-
-static void action_save(Gui *g)
-{
-    static uint8_t px[CANVAS_SIZE * CANVAS_SIZE];
-    for (int i = 0; i < CANVAS_SIZE * CANVAS_SIZE; i++) {
-        float v = g->canvas.pix[i];
-        px[i] = (uint8_t)(v <= 0 ? 0 : v >= 1 ? 255 : (int)(v * 255.0f + 0.5f));
-    }
-    char name[64], err[512];
-    time_t t = time(NULL);
-    strftime(name, sizeof name, "digit-%Y%m%d-%H%M%S.png", localtime(&t));
-    if (image_save_png(name, px, CANVAS_SIZE, CANVAS_SIZE, 1, err, sizeof err))
-        snprintf(g->status, sizeof g->status, "could not save: %.140s", err);
-    else
-        snprintf(g->status, sizeof g->status, "saved the canvas as %s", name);
-}
-
-static void run_button(Gui *g, int b)
-{
-    switch (b) {
-    case BTN_CLEAR: action_clear(g); break;
-    case BTN_PREDICT: action_predict(g); break;
-    case BTN_DEBUG: set_view(g, !g->debug); break;
-    case BTN_SAVE: action_save(g); break;
-    }
-}
-
 /* ---- event handlers, one per event type ---- */
 
 static void on_button_press(Gui *g, XEvent *ev)
@@ -327,7 +85,7 @@ static void on_button_press(Gui *g, XEvent *ev)
     if (b >= 0 && e->button == Button1) {
         g->pressed_button = b;
         g->need_redraw = 1;
-        run_button(g, b);
+        button_bindings[b].act(g);
         return;
     }
     int inside = e->x >= L_CANVAS_X && e->x < L_CANVAS_X + CANVAS_SIZE && e->y >= L_CANVAS_Y &&
@@ -359,14 +117,11 @@ static void on_key_press(Gui *g, XEvent *ev)
     char buf[8];
     XLookupString(&ev->xkey, buf, sizeof buf, &k, NULL);
     g->need_redraw = 1;
-    switch (k) {
-    case XK_c: case XK_C: case XK_BackSpace: case XK_Delete: action_clear(g); break;
-    case XK_p: case XK_P: case XK_Return: case XK_KP_Enter: action_predict(g); break;
-    case XK_d: case XK_D: set_view(g, !g->debug); break;
-    case XK_s: case XK_S: action_save(g); break;
-    case XK_q: case XK_Q: case XK_Escape: g->running = 0; break;
-    default: break;
-    }
+    for (int i = 0; i < n_key_bindings; i++)
+        if (key_bindings[i].key == k) {
+            key_bindings[i].act(g);
+            break;
+        }
 }
 
 static void on_expose(Gui *g, XEvent *ev)
@@ -423,14 +178,10 @@ static void dispatch(Gui *g, XEvent *ev)
 
 /* ---- replay and screenshot ---- */
 
-static int replay(Gui *g, const char *path)
+static int replay(Gui *g, const char *path, char *err, size_t errlen)
 {
     Replay r;
-    char err[512];
-    if (replay_load(path, &r, err, sizeof err)) {
-        fprintf(stderr, "mnist-cnn draw: %s\n", err);
-        return -1;
-    }
+    if (replay_load(path, &r, err, errlen)) return -1;
     for (int i = 0; i < r.n && g->running; i++) {
         const ReplayStroke *s = &r.strokes[i];
         if (s->kind == REPLAY_CLEAR) {
@@ -455,14 +206,14 @@ static int replay(Gui *g, const char *path)
     return 0;
 }
 
-static int screenshot(Gui *g, const char *path)
+static int screenshot(Gui *g, const char *path, char *err, size_t errlen)
 {
     g->need_full = 1;
     update(g);
     XImage *im = XGetImage(g->dpy, g->pix, 0, 0, (unsigned)g->w, (unsigned)g->h, AllPlanes, ZPixmap);
     uint8_t *rgb = im ? malloc((size_t)g->w * (size_t)g->h * 3) : NULL;
     if (!rgb) {
-        fprintf(stderr, "mnist-cnn draw: %s: could not read the window's image\n", path);
+        snprintf(err, errlen, "%s: could not read the window's image", path);
         if (im) XDestroyImage(im);
         return -1;
     }
@@ -475,9 +226,7 @@ static int screenshot(Gui *g, const char *path)
             o[2] = (uint8_t)p;
         }
     XDestroyImage(im);
-    char err[512];
-    int rc = image_save_png(path, rgb, g->w, g->h, 3, err, sizeof err);
-    if (rc) fprintf(stderr, "mnist-cnn draw: %s\n", err);
+    int rc = image_save_png(path, rgb, g->w, g->h, 3, err, errlen);
     free(rgb);
     return rc;
 }
@@ -542,7 +291,7 @@ fail:
     return 0;
 }
 
-static int create_window(Gui *g)
+static int create_window(Gui *g, char *err, size_t errlen)
 {
     Display *dpy = g->dpy;
     XSetWindowAttributes wa = {0};
@@ -562,7 +311,7 @@ static int create_window(Gui *g)
     g->gc = XCreateGC(dpy, g->win, 0, NULL);
     g->text = text_open(dpy, g->screen);
     if (!g->text) {
-        fprintf(stderr, "mnist-cnn draw: no usable font on this X display\n");
+        snprintf(err, errlen, "no usable font on this X display");
         return -1;
     }
     if (!create_shm_scratch(g)) {
@@ -574,7 +323,7 @@ static int create_window(Gui *g)
         if (!g->scratch) free(px);
     }
     if (!g->scratch || g->scratch->bits_per_pixel != 32) {
-        fprintf(stderr, "mnist-cnn draw: the X display does not use 32-bit pixels\n");
+        snprintf(err, errlen, "the X display does not use 32-bit pixels");
         return -1;
     }
     g->scratch_px = (uint32_t *)g->scratch->data;
@@ -582,17 +331,18 @@ static int create_window(Gui *g)
     return 0;
 }
 
-int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name)
+int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name, char *err,
+            size_t errlen)
 {
     g->model = m;
     g->log = log;
     g->model_name = name;
     g->inf = infer_create();
     if (!g->inf) {
-        fprintf(stderr, "mnist-cnn draw: out of memory\n");
-        return 1;
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    if (create_window(g)) return 1;
+    if (create_window(g, err, errlen)) return -1;
     canvas_clear(&g->canvas);
     g->need_predict = 1;
     g->running = 1;
@@ -606,9 +356,9 @@ int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name)
     int rc = 0;
     if (g->opt.replay) {
         g->timing = (Timing){0};   /* count the replay's events only */
-        if (replay(g, g->opt.replay)) rc = 1;
-        if (!rc && g->opt.screenshot && screenshot(g, g->opt.screenshot)) rc = 1;
-        if (rc || g->opt.print || g->opt.screenshot) g->running = 0;
+        rc = replay(g, g->opt.replay, err, errlen);
+        if (!rc && g->opt.screenshot) rc = screenshot(g, g->opt.screenshot, err, errlen);
+        if (rc || g->opt.exit_after_replay || g->opt.screenshot) g->running = 0;
     }
     while (g->running) {
         XEvent ev;
@@ -616,6 +366,5 @@ int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name)
         dispatch(g, &ev);
         if ((g->need_predict || g->need_full || g->need_redraw) && !XPending(g->dpy)) update(g);
     }
-    if (g->opt.timing && g->timing.n > 0) print_timing(g);
     return rc;
 }
