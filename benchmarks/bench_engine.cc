@@ -35,6 +35,7 @@
 extern "C" {
 #include "engine/adam.h"
 #include "engine/augment.h"
+#include "engine/input.h"
 #include "engine/conv_ops.h"
 #include "engine/infer.h"
 #include "engine/model.h"
@@ -287,7 +288,7 @@ void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, PassKind kind)
                                          c1.p + s0 * C1 * HW1, scale.data(), shift.data(), C1, CH,
                                          IMG_H, IMG_W, Strides{S * HW1, HW1}, Strides{S * HW2, HW2});
                 else
-                    relu_pool_backward(c1.p + s0 * C1 * HW1, sum_dy.data(), sum_dyx.data(),
+                    relu_pool_backward_bn_sums(c1.p + s0 * C1 * HW1, sum_dy.data(), sum_dyx.data(),
                                        p1.p + s0 * C1 * HW2, p1.p + s0 * C1 * HW2,
                                        arg1.p + s0 * C1 * HW2, c1.p + s0 * C1 * HW1, mean.data(),
                                        rstd.data(), C1, CH, IMG_H, IMG_W, Strides{S * HW1, HW1},
@@ -299,7 +300,7 @@ void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, PassKind kind)
                                      P1_W, Strides{S * HW2, HW2}, Strides{P2_H * P2_W, FC1_IN});
                 break;
             case POOL2_BWD:
-                relu_pool_backward(c2.p + s0 * C2 * HW2, sum_dy.data(), sum_dyx.data(),
+                relu_pool_backward_bn_sums(c2.p + s0 * C2 * HW2, sum_dy.data(), sum_dyx.data(),
                                    dflat.p + s0 * FC1_IN, flat.p + s0 * FC1_IN,
                                    arg2.p + s0 * FC1_IN, c2.p + s0 * C2 * HW2, mean.data(),
                                    rstd.data(), C2, CH, P1_H, P1_W, Strides{S * HW2, HW2},
@@ -360,12 +361,12 @@ void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, boo
     omp_set_num_threads(threads);   // adam_update uses the OpenMP default team
     ModelHolder mh;
     Adam opt{};
-    Net *net = net_create(kBatch, threads);
+    Workspace *ws = workspace_create(kBatch, threads);
     const Batches &bt = train_batches();
     const Images &im = load_images("train", bt.count * kBatch);
     AlignedBuf xa((size_t)kBatch * IMG_PIXELS);
-    if (!mh.ok || !net || adam_alloc(&opt, 1e-3f)) {
-        net_free(net);
+    if (!mh.ok || !ws || adam_alloc(&opt, 1e-3f)) {
+        workspace_free(ws);
         state.SkipWithError("out of memory");
         return;
     }
@@ -384,9 +385,9 @@ void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, boo
             }
             x = xa.p;
         }
-        net_train_step(net, &mh.m, x, &bt.y[(size_t)b * kBatch], kBatch, 1,
+        net_train_step(ws, &mh.m, x, &bt.y[(size_t)b * kBatch], kBatch, 1,
                        (uint64_t)opt.step + 1, nullptr);
-        adam_update(&opt, mh.m.params, net_grad(net), MODEL_N_PARAMS);
+        adam_update(&opt, mh.m.params, workspace_grad(ws), MODEL_N_PARAMS);
         steps++;
     };
     for (int i = 0; i < 3; i++) step();   // warm-up: page in every buffer
@@ -401,7 +402,7 @@ void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, boo
                    (augment ? ", + random affine batch build" : ", pre-normalised batches") +
                    "; 25 MFLOP/sample");
     adam_free(&opt);
-    net_free(net);
+    workspace_free(ws);
     omp_set_num_threads(all_cores());
 }
 
@@ -409,20 +410,20 @@ void BM_eval_batch(benchmark::State &state, const IsaDesc *isa, int threads)
 {
     if (!select_isa(state, isa)) return;
     ModelHolder mh;
-    Net *net = net_create(kBatch, threads);
-    if (!mh.ok || !net) {
-        net_free(net);
+    Workspace *ws = workspace_create(kBatch, threads);
+    if (!mh.ok || !ws) {
+        workspace_free(ws);
         state.SkipWithError("out of memory");
         return;
     }
     const Batches &bt = train_batches();
     float logits[kBatch * N_CLASSES];
     (void)peak_gflops(isa);
-    net_forward_eval(net, &mh.m, bt.x.data(), kBatch, logits);
+    net_forward_eval(ws, &mh.m, bt.x.data(), kBatch, logits);
     int64_t n = 0;
     const auto t0 = std::chrono::steady_clock::now();
     for (auto _ : state) {
-        net_forward_eval(net, &mh.m, &bt.x[(size_t)(n % bt.count) * kBatch * IMG_PIXELS], kBatch,
+        net_forward_eval(ws, &mh.m, &bt.x[(size_t)(n % bt.count) * kBatch * IMG_PIXELS], kBatch,
                          logits);
         benchmark::DoNotOptimize(logits);
         n++;
@@ -431,7 +432,7 @@ void BM_eval_batch(benchmark::State &state, const IsaDesc *isa, int threads)
     set_rate_counters(state, (double)n * kBatch, (double)n * kBatch * kFwdFlopsPerSample, secs, isa,
                       threads);
     state.SetLabel(std::string(isa_name(isa)) + ", net_forward_eval, batch 64; 8.5 MFLOP/sample");
-    net_free(net);
+    workspace_free(ws);
 }
 
 void BM_infer(benchmark::State &state, const IsaDesc *isa)

@@ -1,18 +1,10 @@
 /* Peak FP32 throughput per instruction set: its descriptor's FMA chains, calibrated and timed. */
-#include <time.h>
-
 #include "benchmarks/peak.h"
+#include "common/clock.h"
 
 double peak_run(const IsaDesc *isa, long iters)
 {
     return isa_supported(isa) ? isa->peak_chains(iters) : 0.0;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 double peak_gflops(const IsaDesc *isa)
@@ -28,9 +20,9 @@ double peak_gflops(const IsaDesc *isa)
     long iters = 1 << 14;
     double best = 0.0;
     for (int rep = 0; rep < 8; rep++) {
-        const double t0 = now_s();
+        const double t0 = clock_seconds();
         const double flops = peak_run(isa, iters);
-        const double dt = now_s() - t0;
+        const double dt = clock_seconds() - t0;
         if (dt < 0.02) {
             iters *= 2;
             rep--;

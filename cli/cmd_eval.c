@@ -3,6 +3,7 @@
  * and the tables as text. */
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "engine/argmax.h"
 #include "engine/train.h"
 #include "io/idx.h"
 #include "io/plot.h"
@@ -178,9 +179,7 @@ static int write_report(const char *dir, const EvalResult *r, const ImageSet *se
     int nw = 0;
     for (int i = 0; i < r->n; i++) {
         const float *p = probs + (size_t)i * 10;
-        int best = 0;
-        for (int j = 1; j < 10; j++)
-            if (p[j] > p[best]) best = j;
+        int best = argmax(p, N_CLASSES);
         if (best != set->labels[i])
             wrong[nw++] = (Mistake){i, set->labels[i], best, p[best], p[set->labels[i]]};
     }
@@ -304,10 +303,7 @@ int cmd_eval(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     for (int i = 0; i < test.n; i++) {
-        int best = 0;
-        for (int j = 1; j < 10; j++)
-            if (probs[i * 10 + j] > probs[i * 10 + best]) best = j;
-        r.conf[set.labels[i]][best]++;
+        r.conf[set.labels[i]][argmax(probs + (size_t)i * N_CLASSES, N_CLASSES)]++;
         r.total[set.labels[i]]++;
     }
     if (json) {

@@ -1,12 +1,8 @@
+#include "engine/input.h"
 #include "engine/augment.h"
 #include "engine/rng.h"
 
 #include <math.h>
-
-void normalize_image(float out[784], const uint8_t in[784])
-{
-    for (int i = 0; i < 784; i++) out[i] = ((float)in[i] / 255.0f - 0.5f) / 0.5f;
-}
 
 AffineParams affine_draw(uint64_t seed, uint64_t epoch, uint64_t sample_index)
 {
@@ -40,7 +36,7 @@ void affine_apply(float out[784], const uint8_t in[784], AffineParams p)
                     float w = (i ? fx : 1.0f - fx) * (j ? fy : 1.0f - fy);
                     v += w * (float)in[yj * 28 + xi];
                 }
-            out[y * 28 + x] = (v / 255.0f - 0.5f) / 0.5f;
+            out[y * IMG_W + x] = input_normalize(v / 255.0f);
         }
 }
 

@@ -1,12 +1,9 @@
-/* Everything random in training, each a pure function of (seed, epoch/step, sample): input
- * normalisation, the random affine augmentation, the epoch's shuffle and the dropout mask. */
+/* Everything random in training, each a pure function of (seed, epoch/step, sample): the random
+ * affine augmentation, the epoch's shuffle and the dropout mask. */
 #ifndef MNIST_ENGINE_AUGMENT_H
 #define MNIST_ENGINE_AUGMENT_H
 
 #include <stdint.h>
-
-/* ToTensor + Normalize(0.5, 0.5): out = (in/255 - 0.5) / 0.5, 784 values. */
-void normalize_image(float out[784], const uint8_t in[784]);
 
 /* The parameters of one random affine draw (torchvision RandomAffine(degrees=15,
  * translate=(0.1, 0.1), scale=(0.8, 1.2)): angle uniform in [-15, 15] degrees, translation

@@ -193,7 +193,7 @@ void bn_relu_forward(float *out, const float *in, const float *scale, const floa
         }
 }
 
-void relu_pool_backward(float *dy, double *sum_dy, double *sum_dy_xhat, const float *dout,
+void relu_pool_backward_bn_sums(float *dy, double *sum_dy, double *sum_dy_xhat, const float *dout,
                         const float *out, const float *arg, const float *x, const float *mean,
                         const float *rstd, int C, int S, int H, int W, Strides is, Strides os)
 {
@@ -233,7 +233,7 @@ void relu_pool_backward(float *dy, double *sum_dy, double *sum_dy_xhat, const fl
     }
 }
 
-void bn_backward_apply(float *dy, double *sum_dx, const float *x, const float *mean,
+void bn_backward_apply_sum_dx(float *dy, double *sum_dx, const float *x, const float *mean,
                        const float *rstd, const float *gamma, const float *mean_dy,
                        const float *mean_dy_xhat, int C, size_t n)
 {

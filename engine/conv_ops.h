@@ -43,14 +43,14 @@ void bn_relu_forward(float *out, const float *in, const float *scale, const floa
  * (this chunk's part, in double; merged by adding in chunk order). dy and x (BatchNorm's input)
  * have layout `is` (full planes; dy overwritten, and it may be x itself); dout, out and arg have
  * layout `os`. */
-void relu_pool_backward(float *dy, double *sum_dy, double *sum_dy_xhat, const float *dout,
+void relu_pool_backward_bn_sums(float *dy, double *sum_dy, double *sum_dy_xhat, const float *dout,
                         const float *out, const float *arg, const float *x, const float *mean,
                         const float *rstd, int C, int S, int H, int W, Strides is, Strides os);
 
 /* Second half: dx = gamma*rstd*(dy - mean_dy - xhat*mean_dy_xhat), in place over dy [C][n]
  * (mean_* are the batch-wide sums divided by the batch-wide count); sum_dx[c] gets the sum of
  * the channel's dx, which is the gradient of a bias added before BatchNorm. */
-void bn_backward_apply(float *dy, double *sum_dx, const float *x, const float *mean,
+void bn_backward_apply_sum_dx(float *dy, double *sum_dx, const float *x, const float *mean,
                        const float *rstd, const float *gamma, const float *mean_dy,
                        const float *mean_dy_xhat, int C, size_t n);
 

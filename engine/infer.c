@@ -1,3 +1,5 @@
+#include "engine/argmax.h"
+#include "engine/input.h"
 #include "engine/infer.h"
 #include "engine/net.h"
 
@@ -5,7 +7,7 @@
 #include <stdlib.h>
 
 struct Infer {
-    Net *net;
+    Workspace *ws;
     float x[IMG_PIXELS];
 };
 
@@ -14,8 +16,8 @@ Infer *infer_create(void)
     Infer *inf = calloc(1, sizeof *inf);
     if (!inf) return NULL;
     /* one image: a single thread avoids waking a team for microseconds of work */
-    inf->net = net_create(1, 1);
-    if (!inf->net) {
+    inf->ws = workspace_create(1, 1);
+    if (!inf->ws) {
         free(inf);
         return NULL;
     }
@@ -25,7 +27,7 @@ Infer *infer_create(void)
 void infer_free(Infer *inf)
 {
     if (!inf) return;
-    net_free(inf->net);
+    workspace_free(inf->ws);
     free(inf);
 }
 
@@ -33,12 +35,10 @@ int infer_run(Infer *inf, const Model *m, const float img[784], float logits[10]
               float *maps1, float *maps2)
 {
     float z[N_CLASSES];
-    for (int i = 0; i < IMG_PIXELS; i++) inf->x[i] = (img[i] - 0.5f) / 0.5f;
-    net_forward_eval(inf->net, m, inf->x, 1, z);
-    if (maps1 || maps2) net_feature_maps(inf->net, maps1, maps2);
-    int best = 0;
-    for (int j = 1; j < N_CLASSES; j++)
-        if (z[j] > z[best]) best = j;
+    for (int i = 0; i < IMG_PIXELS; i++) inf->x[i] = input_normalize(img[i]);
+    net_forward_eval(inf->ws, m, inf->x, 1, z);
+    if (maps1 || maps2) net_feature_maps(inf->ws, maps1, maps2);
+    int best = argmax(z, N_CLASSES);
     if (logits)
         for (int j = 0; j < N_CLASSES; j++) logits[j] = z[j];
     if (probs) {

@@ -29,6 +29,11 @@ enum {
     MAP2_H = P1_H, MAP2_W = P1_W, MAP2_FLOATS = C2 * MAP2_H * MAP2_W,
 };
 
+/* BatchNorm2d's defaults in PyTorch: eps added to the variance, momentum of the running
+ * statistics. They decide results, so the reference and the fast path share them. */
+#define BN_EPS 1e-5f
+#define BN_MOMENTUM 0.1f
+
 /* The state_dict in PyTorch's order, one tensor per line:
  *   X(id, key, kind, init, fan_in, ndim, d0, d1, d2, d3)
  * kind: PARAM (trainable, in Model.params), BUFFER (in Model.buffers) or COUNTER (int64 scalar in

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BN_EPS 1e-5f
-#define BN_MOMENTUM 0.1f
 
 /* Activations of one pass, NCHW. */
 typedef struct {

@@ -1,6 +1,6 @@
 /* The fast path: the model's forward and backward over a batch on the GEMM kernels (simd/), fused
- * BatchNorm/ReLU/pool passes and OpenMP. All buffers are allocated once in net_create; a training
- * step allocates nothing.
+ * BatchNorm/ReLU/pool passes and OpenMP. Every per-batch buffer lives in a Workspace, allocated
+ * once by workspace_create; a training step allocates nothing.
  *
  * Thread-count independence: convolution work is split into chunks of NET_CHUNK samples (never
  * "one per thread"); each chunk writes its own partial BatchNorm statistics and weight gradients,
@@ -13,31 +13,35 @@
 
 #include <stdint.h>
 
+/* Samples per chunk: the unit of work split across threads, whose partial sums are merged in a
+ * fixed order. With 4, conv2's patch matrix for a chunk (288 x 4*196 floats, 0.9 MB) still fits a
+ * 1 MB L2 next to its output, and a batch of 64 gives 16 chunks to share out. It decides results
+ * (the order of partial sums), so it is a constant, not tuned per machine. */
 enum { NET_CHUNK = 4 };
 
-typedef struct Net Net;
+typedef struct Workspace Workspace;
 
-/* Buffers for batches of up to max_batch samples; threads = OpenMP threads to use (<= 0: the
- * OpenMP default). NULL when out of memory. */
-Net *net_create(int max_batch, int threads);
-void net_free(Net *net);
+/* A workspace for batches of up to max_batch samples; threads = OpenMP threads to use (<= 0:
+ * the OpenMP default). NULL when out of memory. */
+Workspace *workspace_create(int max_batch, int threads);
+void workspace_free(Workspace *ws);
 
 /* One training pass over a batch: x (B,784) normalised images, labels (B). Updates m's BatchNorm
- * running statistics as PyTorch does, leaves the gradient of the mean loss in net_grad() (all
+ * running statistics as PyTorch does, leaves the gradient of the mean loss in workspace_grad() (all
  * MODEL_N_PARAMS floats overwritten). Dropout masks are dropout_mask(0.5, seed, step, row).
  * Returns the mean loss; *correct (if not NULL) gets the number of right predictions. */
-float net_train_step(Net *net, Model *m, const float *x, const uint8_t *labels, int B,
+float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *labels, int B,
                      uint64_t seed, uint64_t step, int *correct);
-const float *net_grad(const Net *net);
+const float *workspace_grad(const Workspace *ws);
 /* The workspace's own (max_batch, 784) input buffer: a batch built here in place is not copied
  * again by net_train_step / net_forward_eval (they accept any x, and copy it otherwise). */
-float *net_input(Net *net);
+float *workspace_input(Workspace *ws);
 
 /* Inference over a batch (eval mode: running statistics, no dropout): logits (B,10). */
-void net_forward_eval(Net *net, const Model *m, const float *x, int B, float *logits);
+void net_forward_eval(Workspace *ws, const Model *m, const float *x, int B, float *logits);
 
 /* After net_forward_eval with B >= 1: the first sample's activations after BatchNorm + ReLU,
  * before pooling: maps1 (32,28,28) and maps2 (64,14,14); either may be NULL. */
-void net_feature_maps(const Net *net, float *maps1, float *maps2);
+void net_feature_maps(const Workspace *ws, float *maps1, float *maps2);
 
 #endif

@@ -1,6 +1,7 @@
 /* Adam against PyTorch's update written out in double, init bounds, and the augmentation maps. */
 #include "engine/adam.h"
 #include "engine/augment.h"
+#include "engine/input.h"
 #include "engine/model.h"
 #include "tests/check.h"
 

@@ -2,6 +2,7 @@
  * and running statistics with 1, 2, 3 or 16 threads, and a short training run gives bitwise the
  * same weights and Adam moments. Also the same seed twice gives the same run. */
 #include "engine/augment.h"
+#include "engine/input.h"
 #include "engine/net.h"
 #include "engine/train.h"
 #include "simd/isa.h"
@@ -36,18 +37,18 @@ static void step_with_threads(int B)
         Model m;
         model_alloc(&m);
         model_init(&m, 5);
-        Net *net = net_create(B, threads[t]);
-        net_train_step(net, &m, x, lab, B, 1, 1, NULL);
+        Workspace *ws = workspace_create(B, threads[t]);
+        net_train_step(ws, &m, x, lab, B, 1, 1, NULL);
         if (t == 0) {
-            memcpy(g0, net_grad(net), sizeof(float) * MODEL_N_PARAMS);
+            memcpy(g0, workspace_grad(ws), sizeof(float) * MODEL_N_PARAMS);
             memcpy(b0, m.buffers, sizeof b0);
         } else {
-            CHECK(memcmp(g0, net_grad(net), sizeof(float) * MODEL_N_PARAMS) == 0,
+            CHECK(memcmp(g0, workspace_grad(ws), sizeof(float) * MODEL_N_PARAMS) == 0,
                   "B=%d: gradient with %d threads differs from 1 thread", B, threads[t]);
             CHECK(memcmp(b0, m.buffers, sizeof b0) == 0,
                   "B=%d: running stats with %d threads differ", B, threads[t]);
         }
-        net_free(net);
+        workspace_free(ws);
         model_free(&m);
     }
     free(x); free(img); free(lab); free(g0);

@@ -6,6 +6,7 @@
  * differ only in summation order (GEMM blocking, chunked statistics), so errors are float
  * rounding ~1e-6 relative, amplified by BatchNorm's division by the batch std. */
 #include "engine/augment.h"
+#include "engine/input.h"
 #include "engine/model.h"
 #include "engine/model_ref.h"
 #include "engine/net.h"
@@ -69,13 +70,13 @@ static void check_batch(int B)
     float *gref = malloc(sizeof(float) * MODEL_N_PARAMS);
 
     float lref = ref_model_pass(&ref, gref, NULL, x, labels, B, 1, 11, 3);
-    Net *net = net_create(B, 2);
-    float lfast = net_train_step(net, &fast, x, labels, B, 11, 3, NULL);
+    Workspace *ws = workspace_create(B, 2);
+    float lfast = net_train_step(ws, &fast, x, labels, B, 11, 3, NULL);
     CHECK_CLOSE(lfast, lref, 1e-5, 1e-4);
     char what[64];
     for (int p = 0; p < N_PARAM_TENSORS; p++) {
         const StateEntry *e = model_param_entry((ParamId)p);
-        const float *gf = net_grad(net) + e->offset, *gr = gref + e->offset;
+        const float *gf = workspace_grad(ws) + e->offset, *gr = gref + e->offset;
         if (p == P_CONV1_B || p == P_CONV2_B) {
             /* A bias right before BatchNorm has an exactly zero gradient (BN removes the mean),
              * so both paths hold only rounding noise: require it tiny next to the weights'. */
@@ -96,11 +97,11 @@ static void check_batch(int B)
     /* eval mode on the updated running statistics */
     float *zr = malloc(sizeof(float) * 10 * (size_t)B), *zf = malloc(sizeof(float) * 10 * (size_t)B);
     ref_model_pass(&ref, NULL, zr, x, labels, B, 0, 0, 0);
-    net_forward_eval(net, &fast, x, B, zf);
+    net_forward_eval(ws, &fast, x, B, zf);
     snprintf(what, sizeof what, "B=%d eval logits", B);
     compare(what, zf, zr, 10 * (size_t)B, 1e-5);
 
-    net_free(net);
+    workspace_free(ws);
     free(x); free(labels); free(gref); free(zr); free(zf);
     model_free(&ref);
     model_free(&fast);
