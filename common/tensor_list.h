@@ -16,14 +16,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef enum { ELEM_F32, ELEM_I32, ELEM_I64, ELEM_U64, ELEM_STR } ElemType;
+typedef enum { ELEM_F32, ELEM_F64, ELEM_U8, ELEM_I32, ELEM_I64, ELEM_U64, ELEM_STR } ElemType;
 typedef enum { ITEM_ATTR, ITEM_TENSOR, ITEM_TABLE } ItemKind;
 
 /* One field of a table's records: a member of a C struct. */
 typedef struct {
     const char *name;
     size_t offset;
-    ElemType type;    /* ELEM_F32, ELEM_I32 or ELEM_I64 */
+    ElemType type;    /* a number: not ELEM_STR */
 } RecordField;
 
 /* A table of records: a growable array of C structs stored as a 1-D extendible table. */
@@ -116,7 +116,12 @@ static inline size_t tensor_item_numel(const TensorItem *it)
 
 static inline size_t elem_size(ElemType t)
 {
-    return t == ELEM_I64 || t == ELEM_U64 ? 8 : t == ELEM_STR ? 0 : 4;
+    switch (t) {
+    case ELEM_U8: return 1;
+    case ELEM_F32: case ELEM_I32: return 4;
+    case ELEM_F64: case ELEM_I64: case ELEM_U64: return 8;
+    default: return 0;
+    }
 }
 
 #endif

@@ -38,7 +38,6 @@ static void acts_free(Acts *a)
 static void backward(const Model *m, float *grad, const Acts *a, const float *x,
                      const uint8_t *labels, int B)
 {
-    Model g = {.params = grad};
     memset(grad, 0, MODEL_N_PARAMS * sizeof(float));
     size_t n1 = (size_t)B * C1 * IMG_PIXELS, n2 = (size_t)B * C2 * P1_H * P1_W;
     float *d1 = buf(n1), *d1b = buf(n1), *dp1 = buf(n1 / 4);
@@ -47,23 +46,23 @@ static void backward(const Model *m, float *grad, const Acts *a, const float *x,
     float *dlogits = buf((size_t)B * N_CLASSES);
 
     ref_softmax_xent_backward(dlogits, a->probs, labels, B, N_CLASSES);
-    ref_linear_backward(dh, model_param(&g, P_FC2_W), model_param(&g, P_FC2_B), dlogits, a->hd,
+    ref_linear_backward(dh, param_in(grad, P_FC2_W), param_in(grad, P_FC2_B), dlogits, a->hd,
                         model_param(m, P_FC2_W), B, FC1_OUT, N_CLASSES);
     ref_dropout_backward(dh2, dh, a->mask, B * FC1_OUT);
     ref_relu_backward(dh, dh2, a->hr, B * FC1_OUT);
-    ref_linear_backward(dp2, model_param(&g, P_FC1_W), model_param(&g, P_FC1_B), dh, a->p2,
+    ref_linear_backward(dp2, param_in(grad, P_FC1_W), param_in(grad, P_FC1_B), dh, a->p2,
                         model_param(m, P_FC1_W), B, FC1_IN, FC1_OUT);
     ref_maxpool2_backward(d2, dp2, a->r2, B, C2, P1_H, P1_W);
     ref_relu_backward(d2b, d2, a->r2, (int)n2);
-    ref_batchnorm_backward(d2, model_param(&g, P_BN2_W), model_param(&g, P_BN2_B), d2b, a->c2,
+    ref_batchnorm_backward(d2, param_in(grad, P_BN2_W), param_in(grad, P_BN2_B), d2b, a->c2,
                            a->mean2, a->rstd2, model_param(m, P_BN2_W), B, C2, P1_H * P1_W);
-    ref_conv3x3_backward(dp1, model_param(&g, P_CONV2_W), model_param(&g, P_CONV2_B), d2, a->p1,
+    ref_conv3x3_backward(dp1, param_in(grad, P_CONV2_W), param_in(grad, P_CONV2_B), d2, a->p1,
                          model_param(m, P_CONV2_W), B, C1, C2, P1_H, P1_W);
     ref_maxpool2_backward(d1, dp1, a->r1, B, C1, IMG_H, IMG_W);
     ref_relu_backward(d1b, d1, a->r1, (int)n1);
-    ref_batchnorm_backward(d1, model_param(&g, P_BN1_W), model_param(&g, P_BN1_B), d1b, a->c1,
+    ref_batchnorm_backward(d1, param_in(grad, P_BN1_W), param_in(grad, P_BN1_B), d1b, a->c1,
                            a->mean1, a->rstd1, model_param(m, P_BN1_W), B, C1, IMG_PIXELS);
-    ref_conv3x3_backward(NULL, model_param(&g, P_CONV1_W), model_param(&g, P_CONV1_B), d1, x,
+    ref_conv3x3_backward(NULL, param_in(grad, P_CONV1_W), param_in(grad, P_CONV1_B), d1, x,
                          model_param(m, P_CONV1_W), B, 1, C1, IMG_H, IMG_W);
 
     float *all[] = {d1, d1b, dp1, d2, d2b, dp2, dh, dh2, dlogits};

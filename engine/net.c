@@ -306,8 +306,7 @@ static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, ui
 static void bn_finish_sums(Workspace *ws, BnState *bn, const BnLayer *L, int B)
 {
     int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
-    Model g = {.params = ws->grad};
-    float *dg = model_param(&g, L->gamma), *db = model_param(&g, L->beta);
+    float *dg = param_in(ws->grad, L->gamma), *db = param_in(ws->grad, L->beta);
     double total = (double)B * L->HW;
     for (int c = 0; c < L->C; c++) {
         double s1 = 0, s2 = 0;
@@ -335,23 +334,22 @@ static void bn_backward_chunk_bias_grad(float *dx, float *bias_grad, const float
 static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B)
 {
     int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
-    Model g = {.params = ws->grad};
 
     /* loss -> fc2 -> dropout -> ReLU */
     ref_softmax_xent_backward(ws->dlogits, ws->probs, labels, B, N_CLASSES);
-    memset(model_param(&g, P_FC2_W), 0, sizeof(float) * N_CLASSES * FC1_OUT);
-    memset(model_param(&g, P_FC2_B), 0, sizeof(float) * N_CLASSES);
-    ref_linear_backward(ws->dhd, model_param(&g, P_FC2_W), model_param(&g, P_FC2_B), ws->dlogits,
+    memset(param_in(ws->grad, P_FC2_W), 0, sizeof(float) * N_CLASSES * FC1_OUT);
+    memset(param_in(ws->grad, P_FC2_B), 0, sizeof(float) * N_CLASSES);
+    ref_linear_backward(ws->dhd, param_in(ws->grad, P_FC2_W), param_in(ws->grad, P_FC2_B), ws->dlogits,
                         ws->hd, model_param(m, P_FC2_W), B, FC1_OUT, N_CLASSES);
     ref_dropout_backward(ws->dh, ws->dhd, ws->mask, B * FC1_OUT);
     ref_relu_backward(ws->dh, ws->dh, ws->hr, B * FC1_OUT);
 
     /* fc1: bias gradient, then weight and input gradients by blocks of input columns */
-    float *gfb = model_param(&g, P_FC1_B);
+    float *gfb = param_in(ws->grad, P_FC1_B);
     memset(gfb, 0, sizeof(float) * FC1_OUT);
     for (int b = 0; b < B; b++)
         for (int o = 0; o < FC1_OUT; o++) gfb[o] += ws->dh[(size_t)b * FC1_OUT + o];
-    float *gfw = model_param(&g, P_FC1_W);
+    float *gfw = param_in(ws->grad, P_FC1_W);
     const float *fw = model_param(m, P_FC1_W);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int j = 0; j < FC1_IN / FC1_BWD_BLOCK; j++) {
@@ -415,8 +413,8 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
     }
 
     /* conv gradients: sum the chunks in chunk order */
-    float *dst[4] = {model_param(&g, P_CONV1_W), model_param(&g, P_CONV1_B),
-                     model_param(&g, P_CONV2_W), model_param(&g, P_CONV2_B)};
+    float *dst[4] = {param_in(ws->grad, P_CONV1_W), param_in(ws->grad, P_CONV1_B),
+                     param_in(ws->grad, P_CONV2_W), param_in(ws->grad, P_CONV2_B)};
     const int off[5] = {CG_W1, CG_B1, CG_W2, CG_B2, CG_SIZE};
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int i = 0; i < CG_SIZE; i++) {

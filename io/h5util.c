@@ -51,6 +51,8 @@ hid_t h5u_file_type(ElemType t)
 {
     switch (t) {
     case ELEM_F32: return H5T_IEEE_F32LE;
+    case ELEM_F64: return H5T_IEEE_F64LE;
+    case ELEM_U8: return H5T_STD_U8LE;
     case ELEM_I32: return H5T_STD_I32LE;
     case ELEM_I64: return H5T_STD_I64LE;
     case ELEM_U64: return H5T_STD_U64LE;
@@ -62,6 +64,8 @@ hid_t h5u_mem_type(ElemType t)
 {
     switch (t) {
     case ELEM_F32: return H5T_NATIVE_FLOAT;
+    case ELEM_F64: return H5T_NATIVE_DOUBLE;
+    case ELEM_U8: return H5T_NATIVE_UINT8;
     case ELEM_I32: return H5T_NATIVE_INT32;
     case ELEM_I64: return H5T_NATIVE_INT64;
     case ELEM_U64: return H5T_NATIVE_UINT64;

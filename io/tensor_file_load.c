@@ -41,12 +41,14 @@ static void split_path(const char *path, char *obj, size_t olen, const char **na
 static int class_matches(hid_t t, ElemType want)
 {
     H5T_class_t c = H5Tget_class(t);
-    return want == ELEM_F32 ? c == H5T_FLOAT : want == ELEM_STR ? c == H5T_STRING : c == H5T_INTEGER;
+    return want == ELEM_F32 || want == ELEM_F64 ? c == H5T_FLOAT
+           : want == ELEM_STR                  ? c == H5T_STRING
+                                               : c == H5T_INTEGER;
 }
 
 static const char *class_words(ElemType t)
 {
-    return t == ELEM_F32 ? "a float" : t == ELEM_STR ? "a string" : "an integer";
+    return t == ELEM_F32 || t == ELEM_F64 ? "a float" : t == ELEM_STR ? "a string" : "an integer";
 }
 
 /* A string attribute (variable or fixed length) into stage[0..cap), terminated, truncated. */
