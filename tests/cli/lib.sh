@@ -1,53 +1,17 @@
-# Shared by the tests/cli/*.sh scripts (sourced, not run): TAP output, a work folder removed on
-# exit, and checks of a command's exit code, stderr and stdout.
+# Shared by the tests/cli/*.sh scripts (sourced, not run): tests/tap.sh, then checks of a
+# command's exit code, stderr and stdout, and small data folders cut from the real files.
 #
 #   bash tests/cli/X.sh path/to/mnist-cnn path/to/cli_helper
 #
 # Cases that need the real MNIST files ($MNIST_DATA) are skipped when it is unset or incomplete.
-set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 BIN=${1:?usage: $0 MNIST_CNN CLI_HELPER}
 HELPER=${2:?usage: $0 MNIST_CNN CLI_HELPER}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mnist-cli-test.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-# Never pick up a forced kernel path or thread count from the caller's environment by accident.
-unset MNIST_CNN_ISA OMP_NUM_THREADS
-# meson runs two tests at once on two cores: OpenMP threads that spin while they wait then fight
-# for the cores and a 2-thread run takes 3-4 times as long. These tests check results, not speed.
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 # The real interpreter: a python3 found on PATH may be a slow wrapper script (pyenv shims).
 PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PYTHON=python3
 python3() { "$PYTHON" "$@"; }
-
-tap_n=0
-tap_failed=0
-ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
-not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $1"; }
-skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP ${2:-no data}"; }
-diag() { sed 's/^/# /'; }
-# Report a case: pass when $2 (the reasons it failed) is empty.
-verdict() {
-    if [ -z "$2" ]; then
-        ok "$1"
-    else
-        not_ok "$1"
-        printf '%s\n' "$2" | diag
-    fi
-}
-finish() {
-    echo "1..$tap_n"
-    [ "$tap_failed" -eq 0 ]
-}
-
-have_data() {
-    [ -n "${MNIST_DATA:-}" ] || return 1
-    local f
-    for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte \
-             t10k-labels-idx1-ubyte; do
-        [ -f "$MNIST_DATA/$f" ] || return 1
-    done
-}
 
 # run CMD... : runs it with stdout/stderr in $WORK/out, $WORK/err; exit status in $rc.
 run() {

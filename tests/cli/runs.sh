@@ -3,42 +3,17 @@
 # object per epoch and the graphs at the end, `eval --report DIR` writes its pictures and tables.
 # Prints TAP.
 #
-#   bash tests/plot/runs.sh path/to/mnist-cnn
-set -u
+#   bash tests/cli/runs.sh path/to/mnist-cnn
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 BIN=${1:?usage: $0 MNIST_CNN}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mnist-plot-test.XXXXXX") || exit 1
 PID=
 cleanup() {
     [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-unset MNIST_CNN_ISA OMP_NUM_THREADS
-# two tests share two cores: spinning OpenMP threads would only slow both down
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
-tap_n=0
-tap_failed=0
-ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
-not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $1"; }
-skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
-verdict() {
-    if [ -z "$2" ]; then
-        ok "$1"
-    else
-        not_ok "$1"
-        printf '%s\n' "$2" | sed 's/^/# /'
-    fi
-}
-
-have_data() {
-    [ -n "${MNIST_DATA:-}" ] || return 1
-    for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte \
-             t10k-labels-idx1-ubyte; do
-        [ -s "$MNIST_DATA/$f" ] || return 1
-    done
-}
 have_plots() { "$BIN" plot --help >/dev/null 2>&1 && ! "$BIN" plot "$WORK/none.h5" 2>&1 | grep -q 'without PLplot'; }
 # h5py: Debian's python3-h5py lives with /usr/bin/python3 (python3 on PATH may be another one)
 H5PY_PY=
@@ -71,8 +46,8 @@ if ! have_data; then
              "eval --report to a bad folder fails cleanly"; do
         skip "$t" "no MNIST data (set MNIST_DATA)"
     done
-    echo "1..$tap_n"
-    exit 0
+    finish
+    exit
 fi
 PLOTS=0
 have_plots && PLOTS=1
@@ -223,5 +198,4 @@ st=$?
 grep -q "$WORK/afile/rep" "$WORK/bad.err" || why+="message does not name the folder: $(cat "$WORK/bad.err")"$'\n'
 verdict "$name" "$why"
 
-echo "1..$tap_n"
-[ "$tap_failed" -eq 0 ]
+finish

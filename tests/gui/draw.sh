@@ -5,27 +5,16 @@
 # XVFB_RUN / XDOTOOL may be empty (not installed): their cases are skipped. Cases that need a
 # trained model train a small one (6000 images, 2 epochs) from $MNIST_DATA, and are skipped when
 # it is unset or incomplete.
-set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+
 BIN=${1:?usage: $0 MNIST_CNN PNG_PROBE WM_CLOSE STROKES_DIR XVFB_RUN XDOTOOL}
 PROBE=${2:?}
 WMCLOSE=${3:?}
 STROKES=${4:?}
 XVFB=${5:-}
 XDO=${6:-}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mnist-gui-test.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-unset MNIST_CNN_ISA OMP_NUM_THREADS MNIST_CNN_NO_SHM
 L_DEBUG_SIZE=1092x620   # gui/layout.h: L_DEBUG_W x L_DEBUG_H
 
-tap_n=0
-ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
-not_ok() { tap_n=$((tap_n + 1)); echo "not ok $tap_n - $1"; }
-skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
-diag() { sed 's/^/# /'; }
-# Report a case: pass when $2 (the reasons it failed) is empty.
-verdict() {
-    if [ -z "$2" ]; then ok "$1"; else not_ok "$1"; printf '%s\n' "$2" | diag; fi
-}
 # Run a command on a fresh virtual screen (24-bit, as the window needs).
 on_xvfb() { timeout 120 "$XVFB" -a -s "-screen 0 1280x1024x24 -nolisten tcp" "$@"; }
 # The "digit" of the last JSON line of a --print output file ("null" for a blank canvas).
@@ -78,8 +67,8 @@ else
 fi
 if [ -n "$reason" ]; then
     for i in $(seq 2 "$n_model_cases"); do skip "needs a display and a model" "$reason"; done
-    echo "1..$tap_n"
-    exit 0
+    finish
+    exit
 fi
 
 # (a) each recorded digit is read correctly; one JSON line per stroke
@@ -198,4 +187,4 @@ $(cat "$WORK/drag.log")}"
     grep -qx 'exit 0' "$WORK/drag.log" || why="$(cat "$WORK/drag.log" "$WORK/drag.err")"
     verdict "window close button (WM_DELETE_WINDOW): exit 0" "$why"
 fi
-echo "1..$tap_n"
+finish

@@ -4,13 +4,9 @@
 # dpkg-query (every package missing), id, sudo and apt-get that only record their arguments, in a
 # PATH that holds nothing else, so no real package is touched. TAP output.
 #   setup_elevation.sh SETUP_SH
-set -u
-setup=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+setup=${1:?usage: $0 SETUP_SH}
+work=$WORK
 
 # A bin folder with the tools setup.sh uses, the stand-ins, and sudo only when asked for.
 make_bin() {  # make_bin DIR UID WITH_SUDO
@@ -35,7 +31,7 @@ make_bin "$work/root" 0 1
 run_setup "$work/root"
 if [ $rc = 0 ] && grep -q '^apt-get install -y --no-install-recommends .*libhdf5-dev' "$work/root/calls" &&
    ! grep -q '^sudo' "$work/root/calls"; then ok "as root: apt-get runs directly"
-else not_ok "as root: apt-get runs directly" "rc=$rc" "$(cat "$work/root/calls" "$work/root/out" 2>&1)"; fi
+else verdict "as root: apt-get runs directly" "rc=$rc $(cat "$work/root/calls" "$work/root/out" 2>&1)"; fi
 
 # a user with sudo: apt-get through sudo
 make_bin "$work/user" 1000 1
@@ -43,7 +39,7 @@ run_setup "$work/user"
 if [ $rc = 0 ] && grep -q '^sudo env DEBIAN_FRONTEND=noninteractive apt-get update' "$work/user/calls" &&
    grep -q '^sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y' "$work/user/calls"; then
   ok "as a user with sudo: apt-get runs through sudo"
-else not_ok "as a user with sudo: apt-get runs through sudo" "rc=$rc" "$(cat "$work/user/calls" "$work/user/out" 2>&1)"; fi
+else verdict "as a user with sudo: apt-get runs through sudo" "rc=$rc $(cat "$work/user/calls" "$work/user/out" 2>&1)"; fi
 
 # a user without sudo: the command to run as root, exit 1, nothing installed
 make_bin "$work/nosudo" 1000 0
@@ -52,7 +48,6 @@ if [ $rc = 1 ] && [ ! -e "$work/nosudo/calls" ] &&
    grep -q '^  apt-get update && apt-get install -y --no-install-recommends .*libhdf5-dev' "$work/nosudo/out" &&
    grep -q 'sudo is not installed' "$work/nosudo/out"; then
   ok "as a user without sudo: prints the command for root and exits 1"
-else not_ok "as a user without sudo: prints the command for root and exits 1" "rc=$rc" "$(cat "$work/nosudo/out")"; fi
+else verdict "as a user without sudo: prints the command for root and exits 1" "rc=$rc $(cat "$work/nosudo/out")"; fi
 
-echo "1..$n"
-[ $failed = 0 ]
+finish
