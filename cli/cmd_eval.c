@@ -4,6 +4,8 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "engine/argmax.h"
+#include "io/atomic_file.h"
+#include "engine/argmax.h"
 #include "engine/train.h"
 #include "io/idx.h"
 #include "io/plot.h"
@@ -38,13 +40,13 @@ typedef struct {
     const char *path;   /* checkpoint */
     int n;
     float acc, loss;
-    long conf[10][10], total[10];
+    long conf[N_CLASSES][N_CLASSES], total[N_CLASSES];
 } EvalResult;
 
 static void print_per_class(FILE *f, const EvalResult *r)
 {
     fprintf(f, "class  images  accuracy\n");
-    for (int k = 0; k < 10; k++)
+    for (int k = 0; k < N_CLASSES; k++)
         fprintf(f, "%5d  %6ld  %7.2f%%\n", k, r->total[k],
                 r->total[k] ? 100.0 * r->conf[k][k] / r->total[k] : 0.0);
 }
@@ -52,11 +54,11 @@ static void print_per_class(FILE *f, const EvalResult *r)
 static void print_confusion(FILE *f, const EvalResult *r)
 {
     fprintf(f, "confusion matrix (rows: true digit, columns: predicted)\n     ");
-    for (int j = 0; j < 10; j++) fprintf(f, "%6d", j);
+    for (int j = 0; j < N_CLASSES; j++) fprintf(f, "%6d", j);
     fprintf(f, "\n");
-    for (int k = 0; k < 10; k++) {
+    for (int k = 0; k < N_CLASSES; k++) {
         fprintf(f, "%5d", k);
-        for (int j = 0; j < 10; j++) fprintf(f, "%6ld", r->conf[k][j]);
+        for (int j = 0; j < N_CLASSES; j++) fprintf(f, "%6ld", r->conf[k][j]);
         fprintf(f, "\n");
     }
 }
@@ -73,12 +75,12 @@ static void print_json(const EvalResult *r)
     json_string(stdout, r->path);
     printf("\", \"images\": %d, \"accuracy\": %.6f, \"loss\": %.6f, \"per_class\": [", r->n,
            r->acc, r->loss);
-    for (int k = 0; k < 10; k++)
+    for (int k = 0; k < N_CLASSES; k++)
         printf("%s%.6f", k ? ", " : "", r->total[k] ? (double)r->conf[k][k] / r->total[k] : 0.0);
     printf("], \"confusion\": [");
-    for (int k = 0; k < 10; k++) {
+    for (int k = 0; k < N_CLASSES; k++) {
         printf("%s[", k ? ", " : "");
-        for (int j = 0; j < 10; j++) printf("%s%ld", j ? ", " : "", r->conf[k][j]);
+        for (int j = 0; j < N_CLASSES; j++) printf("%s%ld", j ? ", " : "", r->conf[k][j]);
         printf("]");
     }
     printf("]}\n");
@@ -120,142 +122,164 @@ static int by_confidence(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-/* Opens dir/name for writing; prints the error and returns NULL on failure. */
-static FILE *open_report_file(const char *dir, const char *name, char *path, size_t n)
+/* A text file of the report, written atomically: print fills a memory stream with what goes in
+ * it. Prints the error and returns -1 on failure. */
+static int write_text(const char *dir, const char *name, void (*print)(FILE *, const void *),
+                      const void *ctx)
 {
-    snprintf(path, n, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) fprintf(stderr, "mnist-cnn eval: %s: cannot write: %s\n", path, strerror(errno));
-    return f;
+    char path[4200], err[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    int rc = -1;
+    if (f) print(f, ctx);
+    if (f && fclose(f) == 0) rc = atomic_write_bytes(path, text, len, err, sizeof err);
+    else snprintf(err, sizeof err, "%s: out of memory", path);
+    if (rc) fprintf(stderr, "mnist-cnn eval: %s\n", err);
+    free(text);
+    return rc;
 }
 
-static int close_report_file(FILE *f, const char *path)
+static void print_per_class_file(FILE *f, const void *ctx)
 {
-    if (ferror(f) | fclose(f)) {
-        fprintf(stderr, "mnist-cnn eval: %s: cannot write: %s\n", path, strerror(errno));
+    print_summary(f, ctx);
+    fprintf(f, "\n");
+    print_per_class(f, ctx);
+}
+
+static void print_confusion_file(FILE *f, const void *ctx)
+{
+    print_summary(f, ctx);
+    fprintf(f, "\n");
+    print_confusion(f, ctx);
+}
+
+/* The misclassified test images, most confident first. */
+typedef struct {
+    const EvalResult *r;
+    Mistake *list;
+    int n;
+} Mistakes;
+
+static int find_mistakes(const EvalResult *r, const ImageSet *set, const float *probs, Mistakes *m)
+{
+    m->r = r;
+    m->n = 0;
+    m->list = malloc(sizeof(Mistake) * (size_t)(r->n > 0 ? r->n : 1));
+    if (!m->list) {
+        fprintf(stderr, "mnist-cnn eval: out of memory\n");
+        return -1;
+    }
+    for (int i = 0; i < r->n; i++) {
+        const float *p = probs + (size_t)i * N_CLASSES;
+        int best = argmax(p, N_CLASSES);
+        if (best != set->labels[i])
+            m->list[m->n++] = (Mistake){i, set->labels[i], best, p[best], p[set->labels[i]]};
+    }
+    qsort(m->list, (size_t)m->n, sizeof *m->list, by_confidence);
+    return 0;
+}
+
+static void print_mistakes_file(FILE *f, const void *ctx)
+{
+    const Mistakes *m = ctx;
+    fprintf(f, "# %d misclassified of %d test images in %s, most confident first\n", m->n, m->r->n,
+            m->r->path);
+    fprintf(f, "# rank  index  true  predicted  p(predicted)  p(true)\n");
+    for (int i = 0; i < m->n; i++)
+        fprintf(f, "%6d  %5d  %4d  %9d  %12.4f  %7.4f\n", i + 1, m->list[i].index, m->list[i].truth,
+                m->list[i].pred, m->list[i].prob, m->list[i].prob_truth);
+}
+
+/* confusion.png: the matrix as a heat map. */
+static int write_confusion_picture(const char *dir, const EvalResult *r)
+{
+    char path[4200], title[4300], err[512];
+    snprintf(title, sizeof title, "%s: %d test images, accuracy %.2f%%", r->path, r->n, 100 * r->acc);
+    snprintf(path, sizeof path, "%s/confusion.png", dir);
+    if (plot_confusion((const long(*)[N_CLASSES])r->conf, title, path, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn eval: %s\n", err);
         return -1;
     }
     return 0;
 }
 
-/* Writes the report files into dir; returns 0 when all were written. */
+/* worst.png: the most confident mistakes; no stale gallery when there is no mistake. */
+static int write_mistakes_picture(const char *dir, const Mistakes *m, const ImageSet *set)
+{
+    char path[4200], title[300], err[512];
+    snprintf(path, sizeof path, "%s/worst.png", dir);
+    if (m->n == 0) {
+        if (remove(path) && errno != ENOENT) {
+            fprintf(stderr, "mnist-cnn eval: %s: cannot remove: %s\n", path, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    int shown = m->n < WORST_SHOWN ? m->n : WORST_SHOWN;
+    GalleryItem items[WORST_SHOWN];
+    for (int i = 0; i < shown; i++)
+        items[i] = (GalleryItem){set->images + (size_t)m->list[i].index * IMG_PIXELS,
+                                 m->list[i].truth, m->list[i].pred, m->list[i].prob,
+                                 m->list[i].index};
+    snprintf(title, sizeof title,
+             "The %d most confident of %d mistakes in %d test images: true \u2192 predicted "
+             "(p, #index)",
+             shown, m->n, m->r->n);
+    if (plot_gallery(items, shown, WORST_COLS, title, path, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn eval: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes the report files into dir (created before); returns 0 when all were written. */
 static int write_report(const char *dir, const EvalResult *r, const ImageSet *set,
                         const float *probs)
 {
-    if (make_dirs(dir)) {
-        fprintf(stderr, "mnist-cnn eval: %s: cannot create the report folder: %s\n", dir,
-                strerror(errno));
-        return -1;
-    }
+    Mistakes m;
+    if (find_mistakes(r, set, probs, &m)) return -1;
     int rc = 0;
-    char path[4200], err[512];
-
-    /* the tables as text */
-    FILE *f = open_report_file(dir, "per_class.txt", path, sizeof path);
-    if (f) {
-        print_summary(f, r);
-        fprintf(f, "\n");
-        print_per_class(f, r);
-        rc |= close_report_file(f, path);
-    } else {
-        rc = -1;
-    }
-    f = open_report_file(dir, "confusion.txt", path, sizeof path);
-    if (f) {
-        print_summary(f, r);
-        fprintf(f, "\n");
-        print_confusion(f, r);
-        rc |= close_report_file(f, path);
-    } else {
-        rc = -1;
-    }
-
-    /* the mistakes, most confident first */
-    Mistake *wrong = malloc(sizeof(Mistake) * (size_t)(r->n > 0 ? r->n : 1));
-    if (!wrong) {
-        fprintf(stderr, "mnist-cnn eval: out of memory\n");
-        return -1;
-    }
-    int nw = 0;
-    for (int i = 0; i < r->n; i++) {
-        const float *p = probs + (size_t)i * 10;
-        int best = argmax(p, N_CLASSES);
-        if (best != set->labels[i])
-            wrong[nw++] = (Mistake){i, set->labels[i], best, p[best], p[set->labels[i]]};
-    }
-    qsort(wrong, (size_t)nw, sizeof *wrong, by_confidence);
-    f = open_report_file(dir, "worst.txt", path, sizeof path);
-    if (f) {
-        fprintf(f, "# %d misclassified of %d test images in %s, most confident first\n", nw, r->n,
-                r->path);
-        fprintf(f, "# rank  index  true  predicted  p(predicted)  p(true)\n");
-        for (int i = 0; i < nw; i++)
-            fprintf(f, "%6d  %5d  %4d  %9d  %12.4f  %7.4f\n", i + 1, wrong[i].index,
-                    wrong[i].truth, wrong[i].pred, wrong[i].prob, wrong[i].prob_truth);
-        rc |= close_report_file(f, path);
-    } else {
-        rc = -1;
-    }
-
-    /* the pictures */
+    rc |= write_text(dir, "per_class.txt", print_per_class_file, r);
+    rc |= write_text(dir, "confusion.txt", print_confusion_file, r);
+    rc |= write_text(dir, "worst.txt", print_mistakes_file, &m);
     char why[256];
     if (!plot_available(why, sizeof why)) {
         fprintf(stderr, "mnist-cnn eval: no confusion.png, worst.png in %s: %s\n", dir, why);
-        free(wrong);
-        return -1;
-    }
-    char title[4300];
-    snprintf(title, sizeof title, "%s: %d test images, accuracy %.2f%%", r->path, r->n,
-             100 * r->acc);
-    snprintf(path, sizeof path, "%s/confusion.png", dir);
-    if (plot_confusion((const long(*)[10])r->conf, title, path, err, sizeof err)) {
-        fprintf(stderr, "mnist-cnn eval: %s\n", err);
         rc = -1;
-    }
-    snprintf(path, sizeof path, "%s/worst.png", dir);
-    if (nw == 0) {
-        /* nothing to show: no stale gallery from an earlier report either */
-        if (remove(path) && errno != ENOENT) {
-            fprintf(stderr, "mnist-cnn eval: %s: cannot remove: %s\n", path, strerror(errno));
-            rc = -1;
-        }
     } else {
-        int shown = nw < WORST_SHOWN ? nw : WORST_SHOWN;
-        GalleryItem items[WORST_SHOWN];
-        for (int i = 0; i < shown; i++)
-            items[i] = (GalleryItem){set->images + (size_t)wrong[i].index * 28 * 28,
-                                     wrong[i].truth, wrong[i].pred, wrong[i].prob, wrong[i].index};
-        snprintf(title, sizeof title,
-                 "The %d most confident of %d mistakes in %d test images: true \u2192 predicted "
-                 "(p, #index)",
-                 shown, nw, r->n);
-        if (plot_gallery(items, shown, WORST_COLS, title, path, err, sizeof err)) {
-            fprintf(stderr, "mnist-cnn eval: %s\n", err);
-            rc = -1;
-        }
+        rc |= write_confusion_picture(dir, r);
+        rc |= write_mistakes_picture(dir, &m, set);
     }
-    free(wrong);
+    free(m.list);
     return rc;
 }
 
-int cmd_eval(int argc, char **argv)
+typedef struct {
+    const char *data, *report, *path;
+    long threads;
+    int json;
+} EvalOptions;
+
+/* Returns -1 to go on, else the exit code (help printed, or a usage error reported). */
+static int parse_options(int argc, char **argv, EvalOptions *o)
 {
     static const struct option opts[] = {
         {"data", required_argument, 0, 'd'}, {"threads", required_argument, 0, 't'},
         {"json", no_argument, 0, 'j'},       {"report", required_argument, 0, 'r'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
-    const char *data = default_data_dir(), *report = NULL;
-    long threads = 0;
-    int json = 0, c;
+    *o = (EvalOptions){.data = default_data_dir()};
+    int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
+        case 'd': o->data = optarg; break;
         case 't':
-            if (parse_long("eval", "--threads", optarg, 1, 1024, &threads)) return usage_error("eval");
+            if (parse_long("eval", "--threads", optarg, 1, 1024, &o->threads)) return usage_error("eval");
             break;
-        case 'j': json = 1; break;
-        case 'r': report = optarg; break;
+        case 'j': o->json = 1; break;
+        case 'r': o->report = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: return usage_error("eval");
         }
@@ -264,68 +288,90 @@ int cmd_eval(int argc, char **argv)
         fprintf(stderr, "mnist-cnn eval: expected exactly one checkpoint file\n");
         return usage_error("eval");
     }
-    if (report && !*report) {
+    if (o->report && !*o->report) {
         fprintf(stderr, "mnist-cnn eval: --report expects a folder\n");
         return usage_error("eval");
     }
-    const char *path = argv[optind];
-    if (report && make_dirs(report)) {
-        fprintf(stderr, "mnist-cnn eval: %s: cannot create the report folder: %s\n", report,
+    o->path = argv[optind];
+    return -1;
+}
+
+/* Everything one evaluation holds, freed in one place. */
+typedef struct {
+    Model m;
+    Dataset test;
+    ImageSet set;
+    float *probs;   /* every test image's probabilities */
+    EvalResult r;
+} EvalRun;
+
+static void eval_run_free(EvalRun *e)
+{
+    free(e->probs);
+    dataset_free(&e->test);
+    model_free(&e->m);
+}
+
+/* Load the model and the test set, evaluate, count the confusion matrix. */
+static int evaluate_checkpoint(const EvalOptions *o, EvalRun *e)
+{
+    char err[512];
+    if (load_checkpoint_or_report("eval", o->path, &e->m, NULL)) return -1;
+    if (dataset_load(o->data, "t10k", &e->test, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn eval: %s\n", err);
+        return -1;
+    }
+    if (e->test.rows != IMG_H || e->test.cols != IMG_W) {
+        fprintf(stderr, "mnist-cnn eval: %s: test images are %dx%d, the model needs %dx%d\n",
+                o->data, e->test.rows, e->test.cols, IMG_H, IMG_W);
+        return -1;
+    }
+    e->set = (ImageSet){e->test.images.data, e->test.labels.data, e->test.n};
+    e->r = (EvalResult){.path = o->path, .n = e->test.n};
+    e->probs = malloc(sizeof(float) * N_CLASSES * (size_t)(e->test.n > 0 ? e->test.n : 1));
+    if (!e->probs || evaluate(&e->m, &e->set, set_threads(o->threads), &e->r.loss, &e->r.acc, e->probs)) {
+        fprintf(stderr, "mnist-cnn eval: out of memory\n");
+        return -1;
+    }
+    for (int i = 0; i < e->test.n; i++) {
+        e->r.conf[e->set.labels[i]][argmax(e->probs + (size_t)i * N_CLASSES, N_CLASSES)]++;
+        e->r.total[e->set.labels[i]]++;
+    }
+    return 0;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    EvalOptions o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0) return rc;
+    if (o.report && make_dirs(o.report)) {
+        fprintf(stderr, "mnist-cnn eval: %s: cannot create the report folder: %s\n", o.report,
                 strerror(errno));
         return EXIT_RUNTIME;
     }
-    int nthreads = set_threads(threads);
-
-    Model m;
-    if (load_checkpoint_or_report("eval", path, &m, NULL)) return EXIT_RUNTIME;
-    char err[512];
-    Dataset test = {0};
-    if (dataset_load(data, "t10k", &test, err, sizeof err)) {
-        fprintf(stderr, "mnist-cnn eval: %s\n", err);
-        model_free(&m);
-        return EXIT_RUNTIME;
+    EvalRun e = {0};
+    rc = EXIT_RUNTIME;
+    if (evaluate_checkpoint(&o, &e) == 0) {
+        if (o.json) {
+            print_json(&e.r);
+        } else {
+            print_summary(stdout, &e.r);
+            printf("\n");
+            print_per_class(stdout, &e.r);
+            printf("\n");
+            print_confusion(stdout, &e.r);
+        }
+        fflush(stdout);
+        rc = EXIT_OK;
+        if (o.report) {
+            if (write_report(o.report, &e.r, &e.set, e.probs))
+                rc = EXIT_RUNTIME;
+            else if (!o.json)
+                printf("\nreport in %s: confusion.png, worst.png, worst.txt, per_class.txt, "
+                       "confusion.txt\n", o.report);
+        }
     }
-    if (test.rows != 28 || test.cols != 28) {
-        fprintf(stderr, "mnist-cnn eval: %s: test images are %dx%d, the model needs 28x28\n", data,
-                test.rows, test.cols);
-        dataset_free(&test);
-        model_free(&m);
-        return EXIT_RUNTIME;
-    }
-    ImageSet set = {test.images.data, test.labels.data, test.n};
-    EvalResult r = {.path = path, .n = test.n};
-    float *probs = malloc(sizeof(float) * 10 * (size_t)(test.n > 0 ? test.n : 1));
-    if (!probs || evaluate(&m, &set, nthreads, &r.loss, &r.acc, probs)) {
-        fprintf(stderr, "mnist-cnn eval: out of memory\n");
-        free(probs);
-        dataset_free(&test);
-        model_free(&m);
-        return EXIT_RUNTIME;
-    }
-    for (int i = 0; i < test.n; i++) {
-        r.conf[set.labels[i]][argmax(probs + (size_t)i * N_CLASSES, N_CLASSES)]++;
-        r.total[set.labels[i]]++;
-    }
-    if (json) {
-        print_json(&r);
-    } else {
-        print_summary(stdout, &r);
-        printf("\n");
-        print_per_class(stdout, &r);
-        printf("\n");
-        print_confusion(stdout, &r);
-    }
-    fflush(stdout);
-    int rc = EXIT_OK;
-    if (report) {
-        if (write_report(report, &r, &set, probs))
-            rc = EXIT_RUNTIME;
-        else if (!json)
-            printf("\nreport in %s: confusion.png, worst.png, worst.txt, per_class.txt, "
-                   "confusion.txt\n", report);
-    }
-    free(probs);
-    dataset_free(&test);
-    model_free(&m);
+    eval_run_free(&e);
     return rc;
 }

@@ -23,90 +23,81 @@ static void dims_str(const int *dims, int ndim, char *buf, size_t len)
     }
 }
 
-int idx_load(const char *path, IdxArray *out, char *err, size_t errlen)
+/* The magic bytes {0, 0, 0x08, ndim} and the dimensions; fills out->ndim and out->dims. */
+static int read_dims(FILE *f, const char *path, unsigned long long fsize, IdxArray *out,
+                     char *err, size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    unsigned long long fsize;
-    FILE *f = io_open_regular(path, &fsize, err, errlen);
-    if (!f) return -1;
-
     uint8_t magic[4];
-    if (fread(magic, 1, 4, f) != 4) {
-        fclose(f);
+    if (fread(magic, 1, 4, f) != 4)
         return io_fail(err, errlen, "%s: truncated header: file holds only %llu bytes", path, fsize);
-    }
-    if (magic[0] != 0 || magic[1] != 0) {
-        fclose(f);
+    if (magic[0] != 0 || magic[1] != 0)
         return io_fail(err, errlen,
-                    "%s: not an IDX file (magic bytes %02x %02x %02x %02x; expected 00 00 08 0n)",
-                    path, magic[0], magic[1], magic[2], magic[3]);
-    }
-    if (magic[2] != 0x08) {
-        fclose(f);
+                       "%s: not an IDX file (magic bytes %02x %02x %02x %02x; expected 00 00 08 0n)",
+                       path, magic[0], magic[1], magic[2], magic[3]);
+    if (magic[2] != 0x08)
         return io_fail(err, errlen, "%s: IDX data type 0x%02x is not supported (only 0x08, unsigned byte)",
-                    path, magic[2]);
-    }
+                       path, magic[2]);
     int ndim = magic[3];
-    if (ndim < 1 || ndim > 4) {
-        fclose(f);
+    if (ndim < 1 || ndim > 4)
         return io_fail(err, errlen, "%s: IDX header has %d dimensions (supported: 1 to 4)", path, ndim);
-    }
-
     uint8_t raw[16];
-    if (fread(raw, 4, (size_t)ndim, f) != (size_t)ndim) {
-        fclose(f);
+    if (fread(raw, 4, (size_t)ndim, f) != (size_t)ndim)
         return io_fail(err, errlen, "%s: truncated header: %d dimensions need %d bytes but the file holds only %llu",
-                    path, ndim, 4 + 4 * ndim, fsize);
-    }
-    unsigned long long header = 4 + 4 * (unsigned long long)ndim;
-    unsigned long long payload = fsize - header;
-    unsigned long long total = 1;
-    int overflow = 0;
+                       path, ndim, 4 + 4 * ndim, fsize);
     for (int i = 0; i < ndim; i++) {
         uint32_t d = (uint32_t)raw[4 * i] << 24 | (uint32_t)raw[4 * i + 1] << 16 |
                      (uint32_t)raw[4 * i + 2] << 8 | raw[4 * i + 3];
-        if (d == 0) {
-            fclose(f);
-            memset(out, 0, sizeof *out);
-            return io_fail(err, errlen, "%s: dimension %d of the IDX header is 0", path, i);
-        }
-        if (d > INT_MAX) {
-            fclose(f);
-            memset(out, 0, sizeof *out);
+        if (d == 0) return io_fail(err, errlen, "%s: dimension %d of the IDX header is 0", path, i);
+        if (d > INT_MAX)
             return io_fail(err, errlen, "%s: dimension %d of the IDX header is absurd (%lu)", path, i,
-                        (unsigned long)d);
-        }
+                           (unsigned long)d);
         out->dims[i] = (int)d;
-        if (__builtin_mul_overflow(total, (unsigned long long)d, &total)) overflow = 1;
     }
     out->ndim = ndim;
+    return 0;
+}
 
+/* The header's size must be the data's size exactly: checked before anything is allocated. */
+static int check_size(const char *path, unsigned long long fsize, const IdxArray *a,
+                      unsigned long long *total, char *err, size_t errlen)
+{
+    unsigned long long payload = fsize - (4 + 4 * (unsigned long long)a->ndim);
+    int overflow = 0;
+    *total = 1;
+    for (int i = 0; i < a->ndim; i++)
+        if (__builtin_mul_overflow(*total, (unsigned long long)a->dims[i], total)) overflow = 1;
     /* "60000 items of 28x28" reads better in messages than a bare byte count. */
     char what[96];
-    if (ndim == 1) {
-        snprintf(what, sizeof what, "%d items", out->dims[0]);
+    if (a->ndim == 1) {
+        snprintf(what, sizeof what, "%d items", a->dims[0]);
     } else {
         char inner[64];
-        dims_str(out->dims + 1, ndim - 1, inner, sizeof inner);
-        snprintf(what, sizeof what, "%d items of %s", out->dims[0], inner);
+        dims_str(a->dims + 1, a->ndim - 1, inner, sizeof inner);
+        snprintf(what, sizeof what, "%d items of %s", a->dims[0], inner);
     }
-    if (overflow || total > payload) {
-        fclose(f);
-        memset(out, 0, sizeof *out);
-        if (overflow)
-            return io_fail(err, errlen, "%s: header claims %s, an absurd size", path, what);
+    if (overflow) return io_fail(err, errlen, "%s: header claims %s, an absurd size", path, what);
+    if (*total > payload)
         return io_fail(err, errlen,
-                    "%s: header claims %s (%llu bytes) but the file holds only %llu bytes of data",
-                    path, what, total, payload);
-    }
-    if (total < payload) {
-        fclose(f);
-        memset(out, 0, sizeof *out);
+                       "%s: header claims %s (%llu bytes) but the file holds only %llu bytes of data",
+                       path, what, *total, payload);
+    if (*total < payload)
         return io_fail(err, errlen,
-                    "%s: header claims %s (%llu bytes) but the file has %llu extra bytes after them",
-                    path, what, total, payload - total);
-    }
+                       "%s: header claims %s (%llu bytes) but the file has %llu extra bytes after them",
+                       path, what, *total, payload - *total);
+    return 0;
+}
 
+int idx_load(const char *path, IdxArray *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    unsigned long long fsize, total = 0;
+    FILE *f = io_open_regular(path, &fsize, err, errlen);
+    if (!f) return -1;
+    if (read_dims(f, path, fsize, out, err, errlen) || check_size(path, fsize, out, &total, err, errlen)) {
+        fclose(f);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
     out->data = malloc(total ? (size_t)total : 1);
     if (!out->data) {
         fclose(f);

@@ -269,87 +269,89 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void draw_training(const void *p)
+/* The x axis of both panels: epochs 1..n, from 0 when batch losses (which start at step 1) are
+ * drawn. */
+typedef struct {
+    PLFLT xmin, xmax, xpad, xtick;
+} EpochAxis;
+
+static EpochAxis epoch_axis(const PLFLT *x, int n, int steps)
 {
-    const TrainingFig *f = p;
+    EpochAxis ax = {steps ? 0 : x[0], x[n - 1], 0, 0};
+    for (int i = 0; i < n; i++) {
+        if (x[i] < ax.xmin) ax.xmin = x[i];
+        if (x[i] > ax.xmax) ax.xmax = x[i];
+    }
+    if (ax.xmax - ax.xmin < 1) ax.xmin -= 0.5, ax.xmax += 0.5;
+    ax.xpad = 0.03 * (ax.xmax - ax.xmin);
+    ax.xtick = epoch_tick(ax.xmax - ax.xmin);
+    return ax;
+}
+
+/* The recorded batch losses as points (x in epochs) in sx, sy (malloc'ed, *ns of them); their
+ * 95th percentile goes to *q95 (0 when there are none). */
+static void batch_losses(const TrainingFig *f, PLFLT **sx, PLFLT **sy, int *ns, double *q95)
+{
     const MetricLog *log = f->log;
-    int n = (int)log->n_epochs;
-    PLFLT *x = malloc(sizeof(PLFLT) * 4 * (size_t)n);
-    if (!x) {
-        on_plabort("out of memory");
-        return;
+    *sx = *sy = NULL;
+    *ns = 0;
+    *q95 = 0;
+    if (!(f->steps_per_epoch > 0 && log->n_steps > 0)) return;
+    *sx = malloc(sizeof(PLFLT) * log->n_steps);
+    *sy = malloc(sizeof(PLFLT) * log->n_steps);
+    float *sorted = malloc(sizeof(float) * log->n_steps);
+    if (*sx && *sy && sorted) {
+        for (size_t i = 0; i < log->n_steps; i++) {
+            if (!isfinite(log->steps[i].loss)) continue;
+            (*sx)[*ns] = (double)log->steps[i].step / f->steps_per_epoch;
+            (*sy)[*ns] = log->steps[i].loss;
+            sorted[(*ns)++] = log->steps[i].loss;
+        }
+        if (*ns > 0) {
+            qsort(sorted, (size_t)*ns, sizeof *sorted, cmp_float);
+            *q95 = sorted[(size_t)(0.95 * (*ns - 1))];
+        }
     }
-    PLFLT *trl = x + n, *tel = trl + n, *tra = tel + n;
-    for (int i = 0; i < n; i++) {
-        x[i] = log->epochs[i].epoch;
-        trl[i] = log->epochs[i].train_loss;
-        tel[i] = log->epochs[i].test_loss;
-    }
-    int steps = f->steps_per_epoch > 0 && log->n_steps > 0;
+    free(sorted);
+}
 
-    /* x range: epochs 1..n, from 0 when batch losses (which start at step 1) are drawn */
-    PLFLT xmin = steps ? 0 : x[0], xmax = x[n - 1];
-    for (int i = 0; i < n; i++) {
-        if (x[i] < xmin) xmin = x[i];
-        if (x[i] > xmax) xmax = x[i];
-    }
-    if (xmax - xmin < 1) xmin -= 0.5, xmax += 0.5;
-    PLFLT xpad = 0.03 * (xmax - xmin);
-    PLFLT xtick = epoch_tick(xmax - xmin);
-
-    /* loss range: 0 .. a little above every epoch loss and nearly every batch loss (the first
-     * batches, at ~2.3, would otherwise flatten the curves; they run off the top instead) */
-    double lmax = 0;
+/* Left: the loss per epoch, train and test, with the batch losses faintly behind. The range runs
+ * from 0 to a little above every epoch loss and nearly every batch loss (the first batches, at
+ * ~2.3, would otherwise flatten the curves; they run off the top instead). */
+static void loss_panel(const TrainingFig *f, const PLFLT *x, const PLFLT *trl, const PLFLT *tel,
+                       int n, EpochAxis ax)
+{
+    PLFLT *sx, *sy;
+    int ns;
+    double lmax;
+    batch_losses(f, &sx, &sy, &ns, &lmax);
     for (int i = 0; i < n; i++) {
         if (isfinite(trl[i]) && trl[i] > lmax) lmax = trl[i];
         if (isfinite(tel[i]) && tel[i] > lmax) lmax = tel[i];
     }
-    PLFLT *sx = NULL, *sy = NULL;
-    int ns = 0;
-    if (steps) {
-        sx = malloc(sizeof(PLFLT) * log->n_steps);
-        sy = malloc(sizeof(PLFLT) * log->n_steps);
-        float *sorted = malloc(sizeof(float) * log->n_steps);
-        if (sx && sy && sorted) {
-            for (size_t i = 0; i < log->n_steps; i++) {
-                if (!isfinite(log->steps[i].loss)) continue;
-                sx[ns] = (double)log->steps[i].step / f->steps_per_epoch;
-                sy[ns] = log->steps[i].loss;
-                sorted[ns] = log->steps[i].loss;
-                ns++;
-            }
-            if (ns > 0) {
-                qsort(sorted, (size_t)ns, sizeof *sorted, cmp_float);
-                double q = sorted[(size_t)(0.95 * (ns - 1))];
-                if (q > lmax) lmax = q;
-            }
-        } else {
-            ns = 0;
-        }
-        free(sorted);
-    }
     if (!(lmax > 0)) lmax = 1;
-
-    /* left: loss */
     plschr(0, CHR);
     plvpor(0.07, 0.48, VP_BOTTOM, VP_TOP);
-    panel_frame(xmin - xpad, xmax + xpad, 0, lmax * 1.12, xtick, "cross-entropy loss", "Loss");
+    panel_frame(ax.xmin - ax.xpad, ax.xmax + ax.xpad, 0, lmax * 1.12, ax.xtick, "cross-entropy loss",
+                "Loss");
     if (ns > 1) curve(sx, sy, ns, C_BATCH, 0.8, 0);
     curve(x, trl, n, C_TRAIN, 2.2, 17);
     curve(x, tel, n, C_TEST, 2.2, 17);
-    {
-        const char *text[3] = {"train (epoch mean)", "test", "batch (train)"};
-        int col[3] = {C_TRAIN, C_TEST, C_BATCH}, mk[3] = {1, 1, 0};
-        panel_legend(0.07, 0.48, 0.06, ns > 1 ? 3 : 2, text, col, mk);
-    }
+    const char *text[3] = {"train (epoch mean)", "test", "batch (train)"};
+    int col[3] = {C_TRAIN, C_TEST, C_BATCH}, mk[3] = {1, 1, 0};
+    panel_legend(0.07, 0.48, 0.06, ns > 1 ? 3 : 2, text, col, mk);
+    free(sx);
+    free(sy);
+}
 
-    /* right: accuracy in % */
+/* Right: the accuracy in % per epoch, train and test, the last test figure in the legend. */
+static void accuracy_panel(const MetricLog *log, const PLFLT *x, const PLFLT *tra, const PLFLT *tea,
+                           int n, EpochAxis ax)
+{
     double amin = 100;
     for (int i = 0; i < n; i++) {
-        tra[i] = 100.0 * log->epochs[i].train_acc;
-        trl[i] = 100.0 * log->epochs[i].test_acc; /* reuse: test accuracy */
         if (isfinite(tra[i]) && tra[i] < amin) amin = tra[i];
-        if (isfinite(trl[i]) && trl[i] < amin) amin = trl[i];
+        if (isfinite(tea[i]) && tea[i] < amin) amin = tea[i];
     }
     double lo = amin - 0.12 * (100 - amin);
     lo = lo < 0 ? 0 : floor(lo);
@@ -362,17 +364,36 @@ static void draw_training(const void *p)
     else
         snprintf(test_text, sizeof test_text, "test");
     plvpor(0.57, 0.98, VP_BOTTOM, VP_TOP);
-    panel_frame(xmin - xpad, xmax + xpad, lo, 100 + 0.04 * (100 - lo), xtick, "accuracy (%)",
-                "Accuracy");
+    panel_frame(ax.xmin - ax.xpad, ax.xmax + ax.xpad, lo, 100 + 0.04 * (100 - lo), ax.xtick,
+                "accuracy (%)", "Accuracy");
     curve(x, tra, n, C_TRAIN, 2.2, 17);
-    curve(x, trl, n, C_TEST, 2.2, 17);
-    {
-        const char *text[2] = {"train", test_text};
-        int col[2] = {C_TRAIN, C_TEST}, mk[2] = {1, 1};
-        panel_legend(0.57, 0.98, 0.06, 2, text, col, mk);
+    curve(x, tea, n, C_TEST, 2.2, 17);
+    const char *text[2] = {"train", test_text};
+    int col[2] = {C_TRAIN, C_TEST}, mk[2] = {1, 1};
+    panel_legend(0.57, 0.98, 0.06, 2, text, col, mk);
+}
+
+static void draw_training(const void *p)
+{
+    const TrainingFig *f = p;
+    const MetricLog *log = f->log;
+    int n = (int)log->n_epochs;
+    PLFLT *x = malloc(sizeof(PLFLT) * 5 * (size_t)n);
+    if (!x) {
+        on_plabort("out of memory");
+        return;
     }
-    free(sx);
-    free(sy);
+    PLFLT *trl = x + n, *tel = trl + n, *tra = tel + n, *tea = tra + n;
+    for (int i = 0; i < n; i++) {
+        x[i] = log->epochs[i].epoch;
+        trl[i] = log->epochs[i].train_loss;
+        tel[i] = log->epochs[i].test_loss;
+        tra[i] = 100.0 * log->epochs[i].train_acc;
+        tea[i] = 100.0 * log->epochs[i].test_acc;
+    }
+    EpochAxis ax = epoch_axis(x, n, f->steps_per_epoch > 0 && log->n_steps > 0);
+    loss_panel(f, x, trl, tel, n, ax);
+    accuracy_panel(log, x, tra, tea, n, ax);
     free(x);
 }
 
