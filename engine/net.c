@@ -323,28 +323,30 @@ static void bn_finish_sums(Workspace *ws, BnState *bn, const BnLayer *L, int B)
 
 /* BatchNorm backward's second half for one chunk, leaving the gradient of the bias added before
  * BatchNorm (the sum of dx; ~0 in exact arithmetic) in bias_grad. */
-static void bn_backward_chunk_bias_grad(float *dx, float *bias_grad, const float *x, const BnState *bn,
-                              const float *gamma, int C, size_t n)
+static void bn_backward_chunk_bias_grad(float *dx, float *bias_grad, const float *x,
+                                        const BnState *bn, const float *gamma, int C, size_t n)
 {
     double sums[C2];
-    bn_backward_apply_sum_dx(dx, sums, x, bn->mean, bn->rstd, gamma, bn->mean_dy, bn->mean_dy_xhat, C, n);
+    bn_backward_apply_sum_dx(dx, sums, x, bn->mean, bn->rstd, gamma, bn->mean_dy, bn->mean_dy_xhat,
+                             C, n);
     for (int c = 0; c < C; c++) bias_grad[c] = (float)sums[c];
 }
 
-static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B)
+/* loss -> fc2 -> dropout -> ReLU: small, on the reference layers */
+static void backward_head(Workspace *ws, const Model *m, const uint8_t *labels, int B)
 {
-    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
-
-    /* loss -> fc2 -> dropout -> ReLU */
     ref_softmax_xent_backward(ws->dlogits, ws->probs, labels, B, N_CLASSES);
     memset(param_in(ws->grad, P_FC2_W), 0, sizeof(float) * N_CLASSES * FC1_OUT);
     memset(param_in(ws->grad, P_FC2_B), 0, sizeof(float) * N_CLASSES);
-    ref_linear_backward(ws->dhd, param_in(ws->grad, P_FC2_W), param_in(ws->grad, P_FC2_B), ws->dlogits,
-                        ws->hd, model_param(m, P_FC2_W), B, FC1_OUT, N_CLASSES);
+    ref_linear_backward(ws->dhd, param_in(ws->grad, P_FC2_W), param_in(ws->grad, P_FC2_B),
+                        ws->dlogits, ws->hd, model_param(m, P_FC2_W), B, FC1_OUT, N_CLASSES);
     ref_dropout_backward(ws->dh, ws->dhd, ws->mask, B * FC1_OUT);
     ref_relu_backward(ws->dh, ws->dh, ws->hr, B * FC1_OUT);
+}
 
-    /* fc1: bias gradient, then weight and input gradients by blocks of input columns */
+/* fc1: bias gradient, then weight and input gradients by blocks of input columns */
+static void backward_fc1(Workspace *ws, const Model *m, int B)
+{
     float *gfb = param_in(ws->grad, P_FC1_B);
     memset(gfb, 0, sizeof(float) * FC1_OUT);
     for (int b = 0; b < B; b++)
@@ -359,20 +361,28 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
         sgemm(false, false, B, FC1_BWD_BLOCK, FC1_OUT, 1.0f, ws->dh, FC1_OUT, fw + i0, FC1_IN,
               0.0f, ws->dflat + i0, FC1_IN, pack_buffers(ws));
     }
+}
 
-    /* pool2 + ReLU backward with bn2's partial sums */
+/* pool2 + ReLU backward, with bn2's partial sums per chunk, merged */
+static void backward_pool2(Workspace *ws, int B, int chunks)
+{
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int k = 0; k < chunks; k++) {
         int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-        relu_pool_backward_bn_sums(ws->dc2 + (size_t)s0 * C2 * HW2, ws->st_dy + k * C2,
-                           ws->st_dyx + k * C2, ws->dflat + (size_t)s0 * FC1_IN,
-                           ws->flat + (size_t)s0 * FC1_IN, ws->arg2 + (size_t)s0 * FC1_IN,
-                           ws->c2 + (size_t)s0 * C2 * HW2, ws->bn2.mean, ws->bn2.rstd, C2, S,
-                           P1_H, P1_W, (Strides){(size_t)S * HW2, HW2}, (Strides){HW3, FC1_IN});
+        relu_pool_backward_bn_sums(
+            ws->dc2 + (size_t)s0 * C2 * HW2, ws->st_dy + k * C2, ws->st_dyx + k * C2,
+            ws->dflat + (size_t)s0 * FC1_IN, ws->flat + (size_t)s0 * FC1_IN,
+            ws->arg2 + (size_t)s0 * FC1_IN, ws->c2 + (size_t)s0 * C2 * HW2, ws->bn2.mean,
+            ws->bn2.rstd, C2, S, P1_H, P1_W, (Strides){(size_t)S * HW2, HW2},
+            (Strides){HW3, FC1_IN});
     }
     bn_finish_sums(ws, &ws->bn2, &BN2, B);
+}
 
-    /* bn2 backward, conv2 weight and input gradients, pool1 + ReLU backward, bn1 partial sums */
+/* bn2 backward, conv2 weight and input gradients, pool1 + ReLU backward with bn1's partial sums,
+ * per chunk; the sums merged */
+static void backward_conv2(Workspace *ws, const Model *m, int B, int chunks)
+{
     const float *w2 = model_param(m, P_CONV2_W);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int k = 0; k < chunks; k++) {
@@ -383,26 +393,29 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
         float *dp1 = ws->dp1 + (size_t)t * C1 * NET_CHUNK * HW2;
         float *dc1 = ws->dc1 + (size_t)s0 * C1 * HW1;
         bn_backward_chunk_bias_grad(dc2, cg + CG_B2, c2, &ws->bn2, model_param(m, P_BN2_W), C2,
-                          (size_t)S * HW2);
+                                    (size_t)S * HW2);
         float *pk = pack_buffers(ws);
         sgemm(false, true, C2, K2, S * HW2, 1.0f, dc2, S * HW2, col, S * HW2, 0.0f, cg + CG_W2, K2, pk);
         sgemm(true, false, K2, S * HW2, C2, 1.0f, w2, K2, dc2, S * HW2, 0.0f, dcol, S * HW2, pk);
         col2im3x3(dp1, dcol, C1, S, P1_H, P1_W);
         relu_pool_backward_bn_sums(dc1, ws->st_dy + k * C2, ws->st_dyx + k * C2, dp1,
-                           ws->p1 + (size_t)s0 * C1 * HW2, ws->arg1 + (size_t)s0 * C1 * HW2,
-                           ws->c1 + (size_t)s0 * C1 * HW1, ws->bn1.mean, ws->bn1.rstd, C1, S,
-                           IMG_H, IMG_W, (Strides){(size_t)S * HW1, HW1},
-                           (Strides){(size_t)S * HW2, HW2});
+                                   ws->p1 + (size_t)s0 * C1 * HW2, ws->arg1 + (size_t)s0 * C1 * HW2,
+                                   ws->c1 + (size_t)s0 * C1 * HW1, ws->bn1.mean, ws->bn1.rstd, C1,
+                                   S, IMG_H, IMG_W, (Strides){(size_t)S * HW1, HW1},
+                                   (Strides){(size_t)S * HW2, HW2});
     }
     bn_finish_sums(ws, &ws->bn1, &BN1, B);
+}
 
-    /* bn1 backward, conv1 weight gradient */
+/* bn1 backward and conv1's weight gradient, per chunk */
+static void backward_conv1(Workspace *ws, const Model *m, int B, int chunks)
+{
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int k = 0; k < chunks; k++) {
         int s0 = k * NET_CHUNK, S = chunk_size(B, k);
         float *dc1 = ws->dc1 + (size_t)s0 * C1 * HW1, *cg = ws->cgrad + (size_t)k * CG_SIZE;
         bn_backward_chunk_bias_grad(dc1, cg + CG_B1, ws->c1 + (size_t)s0 * C1 * HW1, &ws->bn1,
-                          model_param(m, P_BN1_W), C1, (size_t)S * HW1);
+                                    model_param(m, P_BN1_W), C1, (size_t)S * HW1);
         /* dW1 = dc1 x col1^T is 32x9: computed as its transpose 9x32 = col1 x dc1^T, because a
          * 9-column product would fill a 32-column register tile only a quarter full */
         float dwt[K1 * C1];
@@ -411,8 +424,11 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
         for (int o = 0; o < C1; o++)
             for (int i = 0; i < K1; i++) cg[CG_W1 + o * K1 + i] = dwt[i * C1 + o];
     }
+}
 
-    /* conv gradients: sum the chunks in chunk order */
+/* The conv layers' gradients: the chunks' parts summed in chunk order. */
+static void sum_conv_grads(Workspace *ws, int chunks)
+{
     float *dst[4] = {param_in(ws->grad, P_CONV1_W), param_in(ws->grad, P_CONV1_B),
                      param_in(ws->grad, P_CONV2_W), param_in(ws->grad, P_CONV2_B)};
     const int off[5] = {CG_W1, CG_B1, CG_W2, CG_B2, CG_SIZE};
@@ -424,6 +440,17 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
         while (i >= off[t + 1]) t++;
         dst[t][i - off[t]] = s;
     }
+}
+
+static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B)
+{
+    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    backward_head(ws, m, labels, B);
+    backward_fc1(ws, m, B);
+    backward_pool2(ws, B, chunks);
+    backward_conv2(ws, m, B, chunks);
+    backward_conv1(ws, m, B, chunks);
+    sum_conv_grads(ws, chunks);
 }
 
 float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *labels, int B,

@@ -6,6 +6,7 @@
 #include "io/plot.h"
 #include "io/seal.h"
 #include "tests/check.h"
+#include "tests/make_log.h"
 #include "tests/picture_check.h"
 #include "tests/tmpdir.h"
 
@@ -13,21 +14,6 @@
 #include <sys/wait.h>
 
 static const char *bin;
-
-static void make_log(MetricLog *log, int epochs, int steps_per_epoch, int log_every)
-{
-    *log = (MetricLog){0};
-    for (int e = 1; e <= epochs; e++) {
-        EpochMetrics m = {.epoch = e, .train_loss = 1.0f / e, .train_acc = 1 - 0.2f / e,
-                          .test_loss = 0.8f / e, .test_acc = 1 - 0.1f / e, .seconds = 2,
-                          .samples_per_s = 320, .lr = 1e-3f};
-        metrics_add_epoch(log, &m);
-    }
-    for (int s = log_every; log_every > 0 && s <= epochs * steps_per_epoch; s += log_every) {
-        StepMetrics m = {.step = s, .loss = 2.3f / (1 + 0.1f * s), .acc = 0.5f};
-        metrics_add_step(log, &m);
-    }
-}
 
 /* Saves a checkpoint with a freshly initialised model and, when log is not NULL, its metric log
  * beside it, as `train` does. */

@@ -1,5 +1,5 @@
-/* The reference engine against PyTorch, the second oracle: tests/engine/fixtures/torch_step.h5
- * holds one training step done by PyTorch 1.13 (make_torch_fixture.py beside it) from the engine's
+/* The reference engine against PyTorch, the second oracle: tests/data/torch_step.h5
+ * holds one training step done by PyTorch 1.13 (tests/engine/make_torch_fixture.py) from the engine's
  * own initialisation and dropout masks. The reference pass (engine/model_ref.h) must give the same
  * initial weights (exactly), logits, loss, BatchNorm running statistics and every gradient.
  *
