@@ -15,28 +15,37 @@ int checkpoint_save(const char *path, const Model *m, const Adam *opt, const Run
     Model copy = *m;
     list = (TensorList){0};
     /* the list points into the copies' arrays, which are the caller's: saving only reads them */
-    state_describe(&list, &copy, opt ? &a : NULL, &r);
+    state_describe(&list, &copy, opt ? &a : NULL, &r, 1);
     return tensor_file_save(path, &list, err, errlen);
+}
+
+/* A loaded state this program can use, or a message naming the file and the bad item. */
+static int check_loaded(const char *path, const Model *m, const Adam *a, const RunInfo *r,
+                        char *err, size_t errlen)
+{
+    char why[400];
+    if (state_check(m, a, r, why, sizeof why) == 0) return 0;
+    snprintf(err, errlen, "%s: %s", path, why);
+    return -1;
 }
 
 int checkpoint_load(const char *path, Model *m, Adam *opt, RunInfo *run, char *err, size_t errlen)
 {
     Model tm = {0};
     Adam ta = {0};
-    RunInfo tr;
+    RunInfo tr = {0};
     int rc = -1;
     if (model_alloc(&tm) || (opt && adam_alloc(&ta, 0.0f))) {
         snprintf(err, errlen, "%s: out of memory", path);
         goto out;
     }
     list = (TensorList){0};
-    state_describe(&list, &tm, opt ? &ta : NULL, &tr);
-    if (tensor_file_load(path, &list, err, errlen)) goto out;
-    char why[256];
-    if (state_check(&tr, why, sizeof why)) {
-        snprintf(err, errlen, "%s: %s", path, why);
+    /* The run's attributes are needed to resume (opt) or when asked for; a model alone loads from
+     * a plain PyTorch state_dict too, whose file has no attributes of ours. */
+    state_describe(&list, &tm, opt ? &ta : NULL, &tr, run || opt);
+    if (tensor_file_load(path, &list, err, errlen) ||
+        check_loaded(path, &tm, opt ? &ta : NULL, &tr, err, errlen))
         goto out;
-    }
     /* everything checked out: hand it over */
     model_copy(m, &tm);
     if (opt) adam_copy(opt, &ta);
@@ -50,15 +59,11 @@ out:
 
 int checkpoint_load_run(const char *path, RunInfo *run, char *err, size_t errlen)
 {
-    RunInfo tr;
+    RunInfo tr = {0};
     list = (TensorList){0};
-    state_describe_run(&list, &tr);
-    if (tensor_file_load(path, &list, err, errlen)) return -1;
-    char why[256];
-    if (state_check(&tr, why, sizeof why)) {
-        snprintf(err, errlen, "%s: %s", path, why);
+    state_describe_run(&list, &tr, 1);
+    if (tensor_file_load(path, &list, err, errlen) || check_loaded(path, NULL, NULL, &tr, err, errlen))
         return -1;
-    }
     *run = tr;
     return 0;
 }

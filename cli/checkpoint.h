@@ -16,9 +16,11 @@ int checkpoint_save(const char *path, const Model *m, const Adam *opt, const Run
                     char *err, size_t errlen);
 
 /* Reads a checkpoint into caller-allocated m (model_alloc) and, when not NULL, opt (adam_alloc:
- * the file must then hold /optimizer) and run. Every name, shape and dtype is checked, and
- * entries the model does not know are errors too (like load_state_dict(strict=True)). On failure
- * nothing passed in is modified. */
+ * the file must then hold /optimizer) and run (the file must then have our attributes; without
+ * opt and run, a bare state_dict saved from PyTorch with h5py loads too). Every name, shape and
+ * dtype is checked, entries the model does not know are errors (like load_state_dict(strict=True)),
+ * and so are values no training can produce (engine/state.h state_check: NaN, negative variances,
+ * absurd counters). On failure nothing passed in is modified. */
 int checkpoint_load(const char *path, Model *m, Adam *opt, RunInfo *run, char *err, size_t errlen);
 
 /* Only the run's position and options (the root attributes), for commands that need no more. */

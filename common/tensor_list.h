@@ -48,6 +48,8 @@ typedef struct {
     const RecordTable *table;     /* tables: the record layout */
     void **rows;                  /* tables: the records; loading hands over a malloc'ed array */
     size_t *n_rows;
+    int optional;                 /* loading: may be absent (then data is left as it is) */
+    int found;                    /* loading: set to whether it was there */
 } TensorItem;
 
 typedef struct {
@@ -104,6 +106,12 @@ static inline void tensor_list_table(TensorList *l, const char *path, const Reco
     it->table = t;
     it->rows = rows;
     it->n_rows = n_rows;
+}
+
+/* Items from index `from` to the end may be absent from a file. */
+static inline void tensor_list_optional(TensorList *l, int from)
+{
+    for (int i = from; i < l->n; i++) l->items[i].optional = 1;
 }
 
 /* Number of elements of a tensor item. */

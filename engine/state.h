@@ -1,17 +1,21 @@
 /* What a training checkpoint holds, described for io as named tensors and attributes
  * (common/tensor_list.h), so io stores it without knowing any layer:
  *
- *   root attributes    format_version (int32, = 1), epoch (int32, epochs completed), step (int64,
+ *   root attributes    format_version (int32, = 2), epoch (int32, epochs completed), step (int64,
  *                      optimizer steps done), seed (uint64), epochs, batch, limit, augment (int32:
- *                      training options), lr (float32), isa, data_dir (strings)
+ *                      training options), lr (float32), isa, data_dir (strings); where a run
+ *                      stopped inside an epoch: epoch_samples (int64, samples of the next epoch
+ *                      already trained), epoch_loss_sum (float64) and epoch_correct (int64), the
+ *                      partial sums its train loss and accuracy continue from
  *   model/<key>        every state_dict tensor, named and shaped exactly as PyTorch's (the table in
  *                      engine/model.h); num_batches_tracked as int64 scalars
  *   optimizer/         Adam: attributes step (int64), lr, beta1, beta2, eps (float32); its moments
  *                      in exp_avg/<key> and exp_avg_sq/<key> for each trainable tensor
  *
- * The random numbers' position is seed + epoch + step (the generator is counter-based), so
- * nothing else is needed to resume bit for bit. The thread count is not stored: results do not
- * depend on it, and neither does the file. */
+ * The random numbers' position is seed + epoch + step + epoch_samples (the generator is
+ * counter-based), so nothing else is needed to resume bit for bit. The thread count is not stored:
+ * results do not depend on it, and neither does the file. Version 1 files (no epoch_samples,
+ * epoch_loss_sum, epoch_correct: always at an epoch's end) load as they are. */
 #ifndef MNIST_ENGINE_STATE_H
 #define MNIST_ENGINE_STATE_H
 
@@ -22,7 +26,7 @@
 #include "engine/adam.h"
 #include "engine/model.h"
 
-enum { STATE_FORMAT_VERSION = 1 };
+enum { STATE_FORMAT_VERSION = 2, STATE_OLDEST_VERSION = 1 };
 
 /* A run's position and options: the root attributes. */
 typedef struct {
@@ -34,18 +38,25 @@ typedef struct {
     float lr;
     char isa[16];        /* kernel path used, e.g. "avx512" */
     char data_dir[256];
+    int64_t epoch_samples;   /* inside epoch `epoch + 1`: samples trained so far (0: at its start) */
+    double epoch_loss_sum;   /* their summed loss (loss of each batch times its size) */
+    int64_t epoch_correct;   /* their right predictions */
 } RunInfo;
 
 /* Appends the state to list, in the order it is stored: run's attributes (when run is not NULL;
  * its format_version is set to STATE_FORMAT_VERSION), the model's tensors, and Adam's state (when
- * opt is not NULL). The items point into m, opt and run: saving reads them, loading fills them. */
-void state_describe(TensorList *list, Model *m, Adam *opt, RunInfo *run);
+ * opt is not NULL). The items point into m, opt and run: saving reads them, loading fills them.
+ * With run_required 0, the run's attributes may be missing from a file (a state_dict saved by
+ * PyTorch has none): run then keeps what it held. */
+void state_describe(TensorList *list, Model *m, Adam *opt, RunInfo *run, int run_required);
 
 /* Only run's attributes (the first items state_describe appends). */
-void state_describe_run(TensorList *list, RunInfo *run);
+void state_describe_run(TensorList *list, RunInfo *run, int required);
 
-/* Whether a loaded state is one this program can continue from: the format version it reads.
- * 0, or -1 with a message (without the file's name) in err. */
-int state_check(const RunInfo *run, char *err, size_t errlen);
+/* Whether a loaded state is one this program can use: a format version it reads; counters,
+ * options and positions within sane bounds; every weight, statistic and moment finite; variances
+ * and second moments not negative. m, opt and run may each be NULL (not checked). 0, or -1 with a
+ * message naming the first bad item (without the file's name) in err. */
+int state_check(const Model *m, const Adam *opt, const RunInfo *run, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,6 @@
 /* Stroke-file parsing (format in gui/replay.h). */
 #include "gui/replay.h"
+#include "io/read_file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -54,11 +55,8 @@ static int parse_points(const char *s, ReplayStroke *st, char *what, size_t wlen
 
 int replay_load(const char *path, Replay *r, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = read_file_open(path, READ_LIMIT_TEXT, NULL, err, errlen);
+    if (!f) return -1;
     memset(r, 0, sizeof *r);
     int cap = 0, lineno = 0, rc = 0;
     char *line = NULL;

@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-void h5u_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+void h5u_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    H5PLset_loading_state(0);
+}
 
 /* H5Ewalk callback: keep the first (innermost, most specific) description. */
 static herr_t first_desc(unsigned n, const H5E_error2_t *e, void *data)
@@ -126,24 +130,38 @@ void h5u_shape_str(int ndim, const unsigned long long *dims, char *buf, size_t l
     }
 }
 
-int h5u_missing_prefix(hid_t fid, const char *path, char *missing, size_t len)
+int h5u_walk(hid_t fid, const char *path, char *where, size_t len)
 {
-    /* H5Lexists fails rather than answering 0 when a parent is missing: test each prefix. */
+    /* H5Lexists fails rather than answering 0 when a parent is missing: test each step */
     char buf[ITEM_PATH_MAX + 2];
     if (snprintf(buf, sizeof buf, "/%s", path) >= (int)sizeof buf) {
-        snprintf(missing, len, "%s", path);
-        return 1;
+        snprintf(where, len, "%s", path);
+        return H5U_MISSING;
     }
     for (char *p = buf + 1;; p++) {
         if (*p != '/' && *p != '\0') continue;
         char c = *p;
         *p = '\0';
-        if (H5Lexists(fid, buf, H5P_DEFAULT) <= 0) {
+        H5L_info_t li;
+        if (H5Lexists(fid, buf, H5P_DEFAULT) <= 0 || H5Lget_info(fid, buf, &li, H5P_DEFAULT) < 0) {
             H5Eclear2(H5E_DEFAULT);
-            snprintf(missing, len, "%s", buf + 1);
-            return 1;
+            snprintf(where, len, "%s", buf + 1);
+            return H5U_MISSING;
         }
-        if (c == '\0') return 0;
+        if (li.type != H5L_TYPE_HARD) {
+            snprintf(where, len, "%s", buf + 1);
+            return H5U_NOT_HARD;
+        }
+        if (c == '\0') return H5U_FOUND;
         *p = c;
     }
+}
+
+int h5u_data_is_internal(hid_t d)
+{
+    hid_t dcpl = H5Dget_create_plist(d);
+    if (dcpl < 0) return 0;
+    int ok = H5Pget_external_count(dcpl) == 0 && H5Pget_layout(dcpl) != H5D_VIRTUAL;
+    H5Pclose(dcpl);
+    return ok;
 }

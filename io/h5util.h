@@ -9,7 +9,8 @@
 
 #include "common/tensor_list.h"
 
-/* Turns off HDF5's printing of its error stack (library code never prints). */
+/* Turns off HDF5's printing of its error stack (library code never prints) and its loading of
+ * filter plugins from disk (a file must not make us load code). */
 void h5u_quiet(void);
 
 /* " (HDF5: <its most specific message>)" when HDF5 recorded an error since the last call, else
@@ -35,8 +36,16 @@ void h5u_type_name(hid_t type, char *buf, size_t len);
 /* "128x3136", or "a scalar" for rank 0. */
 void h5u_shape_str(int ndim, const unsigned long long *dims, char *buf, size_t len);
 
-/* The first prefix of path ("a/b/c": "a", "a/b", "a/b/c") that does not exist in the file, copied
- * into missing; 0 when the whole path exists. */
-int h5u_missing_prefix(hid_t fid, const char *path, char *missing, size_t len);
+/* Walks path ("a/b/c": "a", then "a/b", then "a/b/c") through the file's links: H5U_FOUND when
+ * every step is there and a hard link (an object of this file), H5U_MISSING when one is not there,
+ * H5U_NOT_HARD when one is a soft or external link (never followed: an external link could make a
+ * load read another file of the machine). The first step that is not found or not hard goes to
+ * where. */
+enum { H5U_FOUND, H5U_MISSING, H5U_NOT_HARD };
+int h5u_walk(hid_t fid, const char *path, char *where, size_t len);
+
+/* Whether dataset d keeps its data in this file: not in external files (H5Pset_external), not a
+ * virtual dataset made of other files' datasets. */
+int h5u_data_is_internal(hid_t d);
 
 #endif

@@ -2,6 +2,7 @@
  * truncated file gives a message instead of a huge allocation or a short read. */
 #include "io/idx.h"
 #include "io/error.h"
+#include "io/read_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -91,7 +92,7 @@ int idx_load(const char *path, IdxArray *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     unsigned long long fsize, total = 0;
-    FILE *f = io_open_regular(path, &fsize, err, errlen);
+    FILE *f = read_file_open(path, READ_LIMIT_IDX, &fsize, err, errlen);
     if (!f) return -1;
     if (read_dims(f, path, fsize, out, err, errlen) || check_size(path, fsize, out, &total, err, errlen)) {
         fclose(f);

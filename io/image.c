@@ -2,6 +2,7 @@
 #include "io/image.h"
 #include "io/error.h"
 #include "io/image_formats.h"
+#include "io/read_file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,13 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The whole file in memory (PNM files are small; the header parser wants random access). */
+/* The whole file in memory (the PNM header parser wants random access); its size is bounded by
+ * read_file_open. */
 static int slurp(FILE *f, const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
 {
     struct stat st;
     if (fstat(fileno(f), &st) != 0) return io_fail(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
-    if (st.st_size > (off_t)IMAGE_MAX_PIXELS * 6 * 4 + 4096)
-        return io_fail(err, errlen, "%s: file too large for an image (%lld bytes)", path, (long long)st.st_size);
     *len = (size_t)st.st_size;
     *data = malloc(*len ? *len : 1);
     if (!*data) return io_fail(err, errlen, "%s: out of memory", path);
@@ -32,15 +32,22 @@ static int slurp(FILE *f, const char *path, uint8_t **data, size_t *len, char *e
 int image_load(const char *path, GrayImage *img, char *err, size_t errlen)
 {
     memset(img, 0, sizeof *img);
-    FILE *f = io_open_regular(path, NULL, err, errlen);
+    FILE *f = read_file_open(path, READ_LIMIT_IMAGE, NULL, err, errlen);
     if (!f) return -1;
-    uint8_t magic[8] = {0};
+    uint8_t magic[24] = {0};
     size_t got = fread(magic, 1, sizeof magic, f);
     static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     int rc;
-    if (got == 8 && memcmp(magic, png_sig, 8) == 0) {
+    if (got >= 8 && memcmp(magic, png_sig, 8) == 0) {
+        /* the size from the IHDR chunk, so a huge image is called too large, not corrupt */
+        unsigned long w = got == 24 ? (unsigned long)magic[16] << 24 | magic[17] << 16 | magic[18] << 8 | magic[19] : 0;
+        unsigned long h = got == 24 ? (unsigned long)magic[20] << 24 | magic[21] << 16 | magic[22] << 8 | magic[23] : 0;
         rewind(f);
-        rc = png_read_gray(f, path, img, err, errlen);
+        if (w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE || (unsigned long long)w * h > IMAGE_MAX_PIXELS)
+            rc = io_fail(err, errlen, "%s: image too large (%lux%lu pixels; at most %d per side and %d "
+                         "in all)", path, w, h, IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
+        else
+            rc = png_read_gray(f, path, img, err, errlen);
     } else if (got >= 2 && magic[0] == 'P' && strchr("2356", magic[1]) && magic[1]) {
         uint8_t *data = NULL;
         size_t len = 0;

@@ -24,12 +24,13 @@ static const RecordField step_fields[] = {
 };
 
 /* Chunks of 64 epochs; steps grow by thousands per epoch, so bigger chunks keep the chunk index
- * small. The row limits are far above any real run (a million epochs; a step row every step of
- * 10^8 steps) and keep a hostile file from asking for unbounded memory. */
+ * small. The row limits are far above any real run (a million epochs; 4 million step rows are
+ * 4,000 epochs of MNIST logged at every step) and keep a hostile file, whose compressed chunks
+ * could claim any number of rows, from asking for more than 64 MB. */
 static const RecordTable epoch_table = {epoch_fields, sizeof epoch_fields / sizeof epoch_fields[0],
                                         sizeof(EpochMetrics), 64, 1000000};
 static const RecordTable step_table = {step_fields, sizeof step_fields / sizeof step_fields[0],
-                                       sizeof(StepMetrics), 1024, 100000000};
+                                       sizeof(StepMetrics), 1024, 4000000};
 
 static void describe(TensorList *l, MetricLog *log)
 {

@@ -1,5 +1,6 @@
 #include "io/seal.h"
 #include "io/error.h"
+#include "io/read_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,19 +35,8 @@ void seal_image(unsigned char *image, size_t size)
 /* Whole file into memory; NULL with err on failure. */
 static unsigned char *read_all(const char *path, size_t *size, char *err, size_t errlen)
 {
-    unsigned long long n;
-    FILE *f = io_open_regular(path, &n, err, errlen);
-    if (!f) return NULL;
-    unsigned char *buf = malloc(n ? (size_t)n : 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        io_fail(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
+    unsigned char *buf;
+    return read_file_all(path, READ_LIMIT_HDF5, &buf, size, err, errlen) ? NULL : buf;
 }
 
 /* Parse the seal in buf (size bytes read): 1 if there is none, 0 with the recorded values. */
@@ -63,27 +53,34 @@ static int parse_seal(const unsigned char *buf, size_t size, unsigned long long 
     return 0;
 }
 
+int seal_check_image(const unsigned char *buf, size_t size, const char *path, char *err,
+                     size_t errlen)
+{
+    unsigned long long want_size = 0;
+    unsigned long want_crc = 0;
+    int rc = parse_seal(buf, size, &want_size, &want_crc);
+    if (rc < 0)
+        return io_fail(err, errlen, "%s: damaged: its seal (the header in the first 512 bytes) is "
+                       "unreadable", path);
+    if (rc == 0 && size <= SEAL_BLOCK)
+        return io_fail(err, errlen, "%s: truncated: the file is only %zu bytes, its seal alone takes %d",
+                       path, size, SEAL_BLOCK);
+    if (rc == 0 && want_size != size)
+        return io_fail(err, errlen, "%s: %s: the file should be %llu bytes long, it is %zu", path,
+                       size < want_size ? "truncated" : "damaged (bytes added at the end)",
+                       want_size, size);
+    if (rc == 0 && crc_of(buf + SEAL_BLOCK, size - SEAL_BLOCK) != want_crc)
+        return io_fail(err, errlen, "%s: damaged: its contents do not match their checksum (changed "
+                       "after it was written)", path);
+    return rc;
+}
+
 int seal_check(const char *path, char *err, size_t errlen)
 {
     size_t size = 0;
     unsigned char *buf = read_all(path, &size, err, errlen);
     if (!buf) return -1;
-    unsigned long long want_size = 0;
-    unsigned long want_crc = 0;
-    int rc = parse_seal(buf, size, &want_size, &want_crc);
-    if (rc < 0) {
-        io_fail(err, errlen, "%s: damaged: its seal (the header in the first 512 bytes) is unreadable",
-                path);
-    } else if (rc == 0 && want_size != size) {
-        rc = io_fail(err, errlen, "%s: %s: the file should be %llu bytes long, it is %zu", path,
-                     size < want_size ? "truncated" : "damaged (bytes added at the end)", want_size,
-                     size);
-    } else if (rc == 0 && crc_of(buf + SEAL_BLOCK, size - SEAL_BLOCK) != want_crc) {
-        rc = io_fail(err, errlen,
-                     "%s: damaged: its contents do not match their checksum (changed after it "
-                     "was written)",
-                     path);
-    }
+    int rc = seal_check_image(buf, size, path, err, errlen);
     free(buf);
     return rc;
 }

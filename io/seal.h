@@ -19,6 +19,9 @@ void seal_image(unsigned char *image, size_t size);
 /* 0: sealed and intact; 1: no seal (not written by us; nothing to check); -1: damaged, truncated
  * or unreadable, with a message naming the file in err. */
 int seal_check(const char *path, char *err, size_t errlen);
+/* The same on a file already in memory (size bytes). */
+int seal_check_image(const unsigned char *buf, size_t size, const char *path, char *err,
+                     size_t errlen);
 
 /* Recompute the seal of a file that carries one (after an in-place edit). 0 or -1 with err. */
 int seal_file(const char *path, char *err, size_t errlen);

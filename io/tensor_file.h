@@ -18,9 +18,9 @@
 int tensor_file_save(const char *path, const TensorList *list, char *err, size_t errlen);
 
 /* Reads every item of list from the file. Each must be there with the described type and shape
- * (any byte order); every group that holds a listed tensor or table, and every group above one
- * (the root aside), must hold nothing the list does not name, as load_state_dict(strict=True)
- * wants. Tables are handed over as malloc'ed arrays (*rows, *n_rows; the caller frees the old
+ * (any byte order), unless the item is optional (its `found` says whether it was); every group
+ * that holds a listed tensor or table, and every group above one (the root aside), must hold
+ * nothing the list does not name, as load_state_dict(strict=True) wants. Tables are handed over as malloc'ed arrays (*rows, *n_rows; the caller frees the old
  * ones first). On failure nothing the list points to is modified. */
 int tensor_file_load(const char *path, TensorList *list, char *err, size_t errlen);
 

@@ -1,33 +1,72 @@
-/* tensor_file_load: every item is checked and read into memory of its own first; only when the
- * whole file matched the list is anything copied to where the list points. */
+/* tensor_file_load: the file is read into memory once (bounded), its seal checked, and parsed
+ * from that image twice: first in a child process with a time limit (libhdf5 can crash or loop
+ * on a damaged or crafted file), then, once the child succeeded on the very same bytes, here.
+ * Every item is checked and read into memory of its own first; only when the whole file matched
+ * the list is anything copied to where the list points. */
 #include "io/error.h"
 #include "io/h5util.h"
+#include "io/isolate.h"
+#include "io/read_file.h"
 #include "io/seal.h"
 #include "io/tensor_file.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* Largest string attribute read, in bytes: far above any path or name we store. */
 enum { ATTR_STR_MAX = 4096 };
 
-/* Open a file for reading with HDF5 once it has passed the checks HDF5 cannot be trusted with:
- * it exists, its seal (io/seal.h) holds, it is HDF5 at all. -1 with err otherwise. */
-static hid_t open_checked(const char *path, char *err, size_t errlen)
+/* A file in memory, as read from disk. */
+typedef struct {
+    const char *path;
+    unsigned char *bytes;
+    size_t size;
+} Image;
+
+/* Reads the file (at most READ_LIMIT_HDF5 bytes) and checks what HDF5 cannot be trusted with:
+ * its seal (io/seal.h) when it has one, and that it is HDF5 at all (the signature at 0, 512,
+ * 1024, ... where HDF5 looks for it). */
+static int read_image(const char *path, Image *im, char *err, size_t errlen)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    im->path = path;
+    if (read_file_all(path, READ_LIMIT_HDF5, &im->bytes, &im->size, err, errlen)) return -1;
+    if (seal_check_image(im->bytes, im->size, path, err, errlen) < 0) {
+        free(im->bytes);
+        return -1;
+    }
+    for (size_t at = 0; at + sizeof sig <= im->size; at = at ? 2 * at : 512)
+        if (memcmp(im->bytes + at, sig, sizeof sig) == 0) return 0;
+    free(im->bytes);
+    return io_fail(err, errlen, "%s: not an HDF5 file", path);
+}
+
+/* Opens the image with HDF5 from memory (the core driver, no backing store): nothing on disk is
+ * read again, so what the child checked is what is parsed here. HDF5 insists that the name it is
+ * given for an image does not exist on disk; nothing can exist below /dev/null. */
+static hid_t open_image(const Image *im, char *err, size_t errlen)
 {
     h5u_quiet();
-    struct stat st;
-    if (stat(path, &st) != 0) return io_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    if (seal_check(path, err, errlen) < 0) return -1;
-    if (H5Fis_hdf5(path) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return io_fail(err, errlen, "%s: not an HDF5 file", path);
-    }
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0) io_fail(err, errlen, "%s: cannot open as HDF5%s", path, h5u_why());
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fid = -1;
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0 &&
+        H5Pset_file_image(fapl, im->bytes, im->size) >= 0)
+        fid = H5Fopen("/dev/null/mnist-cnn file image", H5F_ACC_RDONLY, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (fid < 0) io_fail(err, errlen, "%s: cannot open as HDF5%s", im->path, h5u_why());
     return fid;
+}
+
+/* Walks an item's path: -1 with a message when a step is missing or not a plain link. */
+static int walk(hid_t fid, const char *file, const char *path, char *err, size_t errlen)
+{
+    char where[ITEM_PATH_MAX];
+    switch (h5u_walk(fid, path, where, sizeof where)) {
+    case H5U_FOUND: return 0;
+    case H5U_NOT_HARD:
+        return io_fail(err, errlen, "%s: /%s is a link to elsewhere (soft and external links are "
+                       "not followed)", file, where);
+    default: return io_fail(err, errlen, "%s: /%s is missing", file, where);
+    }
 }
 
 /* The object part and the last name of an item's path: "optimizer/step" -> "/optimizer", "step". */
@@ -84,11 +123,10 @@ static int read_str_attr(hid_t a, hid_t t, char *stage, size_t cap)
 static int read_attr(hid_t fid, const char *file, const TensorItem *it, void *stage, char *err,
                      size_t errlen)
 {
-    char obj[ITEM_PATH_MAX + 2], missing[ITEM_PATH_MAX];
+    char obj[ITEM_PATH_MAX + 2];
     const char *name;
     split_path(it->path, obj, sizeof obj, &name);
-    if (obj[1] && h5u_missing_prefix(fid, obj + 1, missing, sizeof missing))
-        return io_fail(err, errlen, "%s: /%s is missing", file, missing);
+    if (obj[1] && walk(fid, file, obj + 1, err, errlen)) return -1;
     if (H5Aexists_by_name(fid, obj, name, H5P_DEFAULT) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         return io_fail(err, errlen, "%s: attribute '%s' of %s is missing", file, name, obj);
@@ -126,9 +164,8 @@ static int read_attr(hid_t fid, const char *file, const TensorItem *it, void *st
 /* Opens the dataset at an item's path; -1 with a message when it or a group above is missing. */
 static hid_t open_dataset(hid_t fid, const char *file, const char *path, char *err, size_t errlen)
 {
-    char missing[ITEM_PATH_MAX], abs[ITEM_PATH_MAX + 2];
-    if (h5u_missing_prefix(fid, path, missing, sizeof missing))
-        return io_fail(err, errlen, "%s: /%s is missing", file, missing);
+    char abs[ITEM_PATH_MAX + 2];
+    if (walk(fid, file, path, err, errlen)) return -1;
     snprintf(abs, sizeof abs, "/%s", path);
     /* H5Oopen + H5Iget_type rather than H5Oget_info, whose signature differs across versions */
     hid_t d = H5Oopen(fid, abs, H5P_DEFAULT);
@@ -136,6 +173,11 @@ static hid_t open_dataset(hid_t fid, const char *file, const char *path, char *e
     if (H5Iget_type(d) != H5I_DATASET) {
         H5Oclose(d);
         return io_fail(err, errlen, "%s: %s is not a dataset", file, abs);
+    }
+    if (!h5u_data_is_internal(d)) {
+        H5Oclose(d);
+        return io_fail(err, errlen, "%s: %s keeps its data outside the file (external storage or "
+                       "a virtual dataset): refused", file, abs);
     }
     return d;
 }
@@ -324,13 +366,83 @@ static size_t stage_size(const TensorItem *it)
 typedef struct {
     void *data;
     size_t n_rows;   /* tables */
+    int absent;      /* an optional item the file does not have */
 } Staged;
+
+/* Whether an item is in the file at all (its path walks, and an attribute exists there). */
+static int item_exists(hid_t fid, const TensorItem *it)
+{
+    char obj[ITEM_PATH_MAX + 2], where[ITEM_PATH_MAX];
+    const char *name;
+    if (it->kind != ITEM_ATTR) return h5u_walk(fid, it->path, where, sizeof where) == H5U_FOUND;
+    split_path(it->path, obj, sizeof obj, &name);
+    if (obj[1] && h5u_walk(fid, obj + 1, where, sizeof where) != H5U_FOUND) return 0;
+    int r = H5Aexists_by_name(fid, obj, name, H5P_DEFAULT) > 0;
+    H5Eclear2(H5E_DEFAULT);
+    return r;
+}
+
+/* One parse of the image against the list, into staging of its own (st). */
+typedef struct {
+    const Image *im;
+    TensorList *list;
+    Staged *st;
+} Parse;
+
+static void free_staging(Staged *st, int n)
+{
+    for (int i = 0; st && i < n; i++) free(st[i].data);
+    free(st);
+}
+
+static int parse(void *ctx, char *err, size_t errlen)
+{
+    Parse *p = ctx;
+    const char *path = p->im->path;
+    TensorList *l = p->list;
+    hid_t fid = open_image(p->im, err, errlen);
+    if (fid < 0) return -1;
+    p->st = calloc((size_t)(l->n ? l->n : 1), sizeof *p->st);
+    int rc = p->st ? 0 : io_fail(err, errlen, "%s: out of memory", path);
+    for (int i = 0; rc == 0 && i < l->n; i++) {
+        const TensorItem *it = &l->items[i];
+        Staged *st = &p->st[i];
+        if (it->optional && !item_exists(fid, it)) {
+            st->absent = 1;
+            continue;
+        }
+        if (it->kind != ITEM_TABLE && !(st->data = malloc(stage_size(it) ? stage_size(it) : 1))) {
+            rc = io_fail(err, errlen, "%s: out of memory", path);
+            break;
+        }
+        switch (it->kind) {
+        case ITEM_ATTR: rc = read_attr(fid, path, it, st->data, err, errlen); break;
+        case ITEM_TENSOR: rc = read_tensor(fid, path, it, st->data, err, errlen); break;
+        case ITEM_TABLE: rc = read_table(fid, path, it, &st->data, &st->n_rows, err, errlen); break;
+        }
+    }
+    if (rc == 0) rc = check_no_extras(fid, path, l, err, errlen);
+    H5Fclose(fid);
+    return rc;
+}
+
+/* The child's parse: its staging dies with it. */
+static int parse_and_forget(void *ctx, char *err, size_t errlen)
+{
+    Parse *p = ctx;
+    int rc = parse(p, err, errlen);
+    free_staging(p->st, p->list->n);
+    p->st = NULL;
+    return rc;
+}
 
 /* Everything read and checked: hand it over. */
 static void commit(TensorList *l, Staged *st)
 {
     for (int i = 0; i < l->n; i++) {
         TensorItem *it = &l->items[i];
+        it->found = !st[i].absent;
+        if (st[i].absent) continue;
         if (it->kind == ITEM_TABLE) {
             *it->rows = st[i].data;
             *it->n_rows = st[i].n_rows;
@@ -346,36 +458,42 @@ static void commit(TensorList *l, Staged *st)
 int tensor_file_load(const char *path, TensorList *l, char *err, size_t errlen)
 {
     if (l->overflow) return io_fail(err, errlen, "%s: too many items to load", path);
-    hid_t fid = open_checked(path, err, errlen);
-    if (fid < 0) return -1;
-    Staged *st = calloc((size_t)(l->n ? l->n : 1), sizeof *st);
-    int rc = st ? 0 : io_fail(err, errlen, "%s: out of memory", path);
-    for (int i = 0; rc == 0 && i < l->n; i++) {
-        const TensorItem *it = &l->items[i];
-        if (it->kind != ITEM_TABLE && !(st[i].data = malloc(stage_size(it) ? stage_size(it) : 1))) {
-            rc = io_fail(err, errlen, "%s: out of memory", path);
-            break;
-        }
-        switch (it->kind) {
-        case ITEM_ATTR: rc = read_attr(fid, path, it, st[i].data, err, errlen); break;
-        case ITEM_TENSOR: rc = read_tensor(fid, path, it, st[i].data, err, errlen); break;
-        case ITEM_TABLE: rc = read_table(fid, path, it, &st[i].data, &st[i].n_rows, err, errlen); break;
-        }
-    }
-    if (rc == 0) rc = check_no_extras(fid, path, l, err, errlen);
-    if (rc == 0) commit(l, st);
-    for (int i = 0; st && i < l->n; i++) free(st[i].data);
-    free(st);
-    H5Fclose(fid);
+    Image im;
+    if (read_image(path, &im, err, errlen)) return -1;
+    Parse p = {&im, l, NULL};
+    int rc = isolate_run(parse_and_forget, &p, isolate_timeout(), path, err, errlen);
+    if (rc == 0) rc = parse(&p, err, errlen);
+    if (rc == 0) commit(l, p.st);
+    free_staging(p.st, l->n);
+    free(im.bytes);
     return rc;
+}
+
+typedef struct {
+    const Image *im;
+    const char *item_path;
+    int found;
+} Probe;
+
+static int probe(void *ctx, char *err, size_t errlen)
+{
+    Probe *p = ctx;
+    hid_t fid = open_image(p->im, err, errlen);
+    if (fid < 0) return -1;
+    char where[ITEM_PATH_MAX];
+    p->found = h5u_walk(fid, p->item_path, where, sizeof where) == H5U_FOUND;
+    H5Fclose(fid);
+    return 0;
 }
 
 int tensor_file_has(const char *path, const char *item_path, int *has, char *err, size_t errlen)
 {
-    hid_t fid = open_checked(path, err, errlen);
-    if (fid < 0) return -1;
-    char missing[ITEM_PATH_MAX];
-    *has = !h5u_missing_prefix(fid, item_path, missing, sizeof missing);
-    H5Fclose(fid);
-    return 0;
+    Image im;
+    if (read_image(path, &im, err, errlen)) return -1;
+    Probe p = {&im, item_path, 0};
+    int rc = isolate_run(probe, &p, isolate_timeout(), path, err, errlen);
+    if (rc == 0) rc = probe(&p, err, errlen);
+    *has = p.found;
+    free(im.bytes);
+    return rc;
 }
