@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* Evaluation runs in batches of 64: the training batch, so the same workspace serves both; in eval
@@ -72,75 +73,135 @@ static void build_batch(float *x, uint8_t *lab, const ImageSet *set, const int *
     }
 }
 
-int train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train, const ImageSet *test,
-              const TrainConfig *cfg, int first_epoch, const TrainCallbacks *cb)
+/* The first non-finite value of the step's results: -1 for the loss, else the ParamId of the
+ * first gradient tensor holding NaN or infinity; N_PARAM_TENSORS when all are finite. */
+static int first_non_finite(float loss, const float *grad)
 {
-    int threads = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
-    int batch = cfg->batch, rc = 0;
-    int max_b = batch > EVAL_BATCH ? batch : EVAL_BATCH;
-    Workspace *ws = workspace_create(max_b, threads);
-    uint8_t *lab = malloc((size_t)batch);
-    int *perm = malloc(sizeof(int) * (size_t)(train->n > 0 ? train->n : 1));
-    if (!ws || !lab || !perm) {
-        rc = -1;
-        goto out;
+    if (!isfinite(loss)) return -1;
+    for (int p = 0; p < N_PARAM_TENSORS; p++) {
+        const StateEntry *e = model_param_entry((ParamId)p);
+        const float *g = grad + e->offset;
+        float sum = 0.0f;   /* NaN or infinity anywhere makes the sum non-finite */
+        for (size_t i = 0; i < e->numel; i++) sum += g[i] * 0.0f;
+        if (!isfinite(sum)) return p;
     }
+    return N_PARAM_TENSORS;
+}
 
-    for (int epoch = first_epoch; epoch < first_epoch + cfg->epochs; epoch++) {
-        double t0 = clock_seconds(), loss_sum = 0, window_loss = 0;
-        long correct_sum = 0;
-        int window = 0;
-        shuffle_indices(perm, train->n, cfg->seed, (uint64_t)epoch);
-        for (int start = 0; start < train->n; start += batch) {
-            int B = train->n - start < batch ? train->n - start : batch, correct = 0;
-            build_batch(workspace_input(ws), lab, train, perm, start, B, cfg, epoch, threads);
-            uint64_t step = (uint64_t)opt->step + 1;
-            float loss = net_train_step(ws, m, workspace_input(ws), lab, B, cfg->seed, step, &correct);
-            adam_update(opt, m->params, workspace_grad(ws), MODEL_N_PARAMS);
-            loss_sum += (double)loss * B;
-            correct_sum += correct;
-            window_loss += loss;
-            window++;
-            if (log && cfg->log_every > 0 && opt->step % cfg->log_every == 0) {
-                StepMetrics s = {opt->step, loss, (float)correct / (float)B};
-                if (metrics_add_step(log, &s)) {
-                    rc = -1;
-                    goto out;
-                }
-            }
-            if (cb && cb->progress && (window == PROGRESS_WINDOW || start + B >= train->n)) {
-                int done = start + B;
-                cb->progress(cb->ctx, epoch, done, train->n, (float)(window_loss / window),
-                             done / (clock_seconds() - t0));
-                window = 0;
-                window_loss = 0;
-            }
-        }
-        double secs = clock_seconds() - t0;
-        EpochMetrics e = {
-            .epoch = epoch,
-            .train_loss = (float)(loss_sum / train->n),
-            .train_acc = (float)correct_sum / (float)train->n,
-            .test_loss = NAN,
-            .test_acc = NAN,
-            .seconds = (float)secs,
-            .samples_per_s = (float)(train->n / secs),
-            .lr = opt->lr,
-        };
-        if (test && test->n > 0)
-            evaluate_with(ws, m, test, threads, &e.test_loss, &e.test_acc, NULL);
-        if (log && metrics_add_epoch(log, &e)) {
-            rc = -1;
-            goto out;
-        }
-        if (cb && cb->epoch_end && cb->epoch_end(cb->ctx, epoch, &e)) {
-            rc = 1;
-            goto out;
-        }
+/* Everything one call of train_run holds. */
+typedef struct {
+    Model *m;
+    Adam *opt;
+    MetricLog *log;
+    const ImageSet *train, *test;
+    const TrainConfig *cfg;
+    const TrainCallbacks *cb;
+    Workspace *ws;
+    uint8_t *lab;
+    int *perm;
+    int threads;
+    char *err;
+    size_t errlen;
+} Trainer;
+
+/* One optimizer step on the batch at pos->samples; updates the position. */
+static TrainResult train_step(Trainer *t, TrainPosition *pos, float *loss_out)
+{
+    const TrainConfig *cfg = t->cfg;
+    int start = (int)pos->samples, n = t->train->n;
+    int B = n - start < cfg->batch ? n - start : cfg->batch, correct = 0;
+    build_batch(workspace_input(t->ws), t->lab, t->train, t->perm, start, B, cfg, pos->epoch,
+                t->threads);
+    uint64_t step = (uint64_t)t->opt->step + 1;
+    float loss = net_train_step(t->ws, t->m, workspace_input(t->ws), t->lab, B, cfg->seed, step,
+                                &correct);
+    int bad = first_non_finite(loss, workspace_grad(t->ws));
+    if (bad < N_PARAM_TENSORS) {
+        snprintf(t->err, t->errlen, "step %llu (epoch %d): %s%s is %s", (unsigned long long)step,
+                 pos->epoch, bad < 0 ? "the loss" : "the gradient of ",
+                 bad < 0 ? "" : model_param_entry((ParamId)bad)->name,
+                 bad < 0 ? (isnan(loss) ? "NaN" : "infinite") : "not finite (NaN or infinity)");
+        return TRAIN_NOT_FINITE;
     }
-out:
-    workspace_free(ws);
-    free(lab);
-    free(perm);
-    return rc;
+    adam_update(t->opt, t->m->params, workspace_grad(t->ws), MODEL_N_PARAMS);
+    pos->samples += B;
+    pos->loss_sum += (double)loss * B;
+    pos->correct += correct;
+    *loss_out = loss;
+    if (t->log && cfg->log_every > 0 && t->opt->step % cfg->log_every == 0) {
+        StepMetrics s = {t->opt->step, loss, (float)correct / (float)B};
+        if (metrics_add_step(t->log, &s)) return TRAIN_NO_MEMORY;
+    }
+    return TRAIN_DONE;
+}
+
+/* The rest of epoch pos->epoch from pos->samples on; at its end the epoch's metrics (test set
+ * included) go to the log and cb->epoch_end. */
+static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
+{
+    const TrainConfig *cfg = t->cfg;
+    const TrainCallbacks *cb = t->cb;
+    int n = t->train->n, window = 0;
+    double t0 = clock_seconds(), window_loss = 0;
+    int64_t first = pos->samples;
+    shuffle_indices(t->perm, n, cfg->seed, (uint64_t)pos->epoch);
+    int stop = 0;
+    while (pos->samples < n) {
+        float loss;
+        TrainResult r = train_step(t, pos, &loss);
+        if (r != TRAIN_DONE) return r;
+        window_loss += loss;
+        window++;
+        if (cb->progress && (window == PROGRESS_WINDOW || pos->samples >= n)) {
+            cb->progress(cb->ctx, pos->epoch, (int)pos->samples, n, (float)(window_loss / window),
+                         (double)(pos->samples - first) / (clock_seconds() - t0));
+            window = 0;
+            window_loss = 0;
+        }
+        /* a stop asked for on the epoch's last step lets the epoch end (and be saved) first */
+        stop = cfg->stop && *cfg->stop;
+        if (pos->samples >= n) break;
+        int due = cfg->checkpoint_every > 0 && t->opt->step % cfg->checkpoint_every == 0;
+        if ((stop || due) && cb->checkpoint && cb->checkpoint(cb->ctx, pos)) return TRAIN_CALLBACK;
+        if (stop) return TRAIN_STOPPED;
+    }
+    double secs = clock_seconds() - t0;
+    EpochMetrics e = {
+        .epoch = pos->epoch,
+        .train_loss = (float)(pos->loss_sum / n),
+        .train_acc = (float)pos->correct / (float)n,
+        .test_loss = NAN,
+        .test_acc = NAN,
+        .seconds = (float)secs,
+        .samples_per_s = (float)((double)(n - first) / secs),
+        .lr = t->opt->lr,
+    };
+    if (t->test && t->test->n > 0)
+        evaluate_with(t->ws, t->m, t->test, t->threads, &e.test_loss, &e.test_acc, NULL);
+    if (t->log && metrics_add_epoch(t->log, &e)) return TRAIN_NO_MEMORY;
+    if (cb->epoch_end && cb->epoch_end(cb->ctx, pos->epoch, &e)) return TRAIN_CALLBACK;
+    return stop ? TRAIN_STOPPED : TRAIN_DONE;
+}
+
+TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train,
+                      const ImageSet *test, const TrainConfig *cfg, const TrainPosition *start,
+                      const TrainCallbacks *cb, char *err, size_t errlen)
+{
+    static const TrainCallbacks none = {0};
+    Trainer t = {m, opt, log, train, test, cfg, cb ? cb : &none, NULL, NULL, NULL,
+                 cfg->threads > 0 ? cfg->threads : omp_get_max_threads(), err, errlen};
+    int max_b = cfg->batch > EVAL_BATCH ? cfg->batch : EVAL_BATCH;
+    t.ws = workspace_create(max_b, t.threads);
+    t.lab = malloc((size_t)cfg->batch);
+    t.perm = malloc(sizeof(int) * (size_t)(train->n > 0 ? train->n : 1));
+    TrainResult r = t.ws && t.lab && t.perm ? TRAIN_DONE : TRAIN_NO_MEMORY;
+    TrainPosition pos = *start;
+    while (r == TRAIN_DONE && pos.epoch <= cfg->epochs) {
+        r = train_epoch(&t, &pos);
+        pos = (TrainPosition){pos.epoch + 1, 0, 0, 0};
+    }
+    workspace_free(t.ws);
+    free(t.lab);
+    free(t.perm);
+    return r;
 }

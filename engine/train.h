@@ -17,13 +17,25 @@ typedef struct {
 } ImageSet;
 
 typedef struct {
-    int epochs;        /* epochs to run in this call (counting from the model's current epoch) */
+    int epochs;        /* train until this epoch (1-based) is complete */
     int batch;         /* samples per optimizer step */
     int threads;       /* OpenMP threads; <= 0: default */
     int augment;       /* random affine augmentation on/off */
     int log_every;     /* record a StepMetrics every this many steps (<= 0: never) */
+    int checkpoint_every;   /* call cb->checkpoint every this many steps inside an epoch (<= 0: never) */
     uint64_t seed;
+    /* Polled after every step: when it becomes non-zero, training calls cb->checkpoint and stops
+     * (a signal handler sets it; the engine knows no signals). May be NULL. */
+    volatile const int *stop;
 } TrainConfig;
+
+/* Where training stands inside an epoch: what a checkpoint needs to continue bit for bit. */
+typedef struct {
+    int epoch;          /* the epoch in progress, 1-based */
+    int64_t samples;    /* its samples trained so far, in the epoch's shuffled order */
+    double loss_sum;    /* their summed batch losses (times the batch sizes) */
+    int64_t correct;    /* their right predictions */
+} TrainPosition;
 
 typedef struct {
     /* Called every few steps within an epoch. */
@@ -32,15 +44,29 @@ typedef struct {
     /* Called after each epoch, once the epoch's metrics are in the log (test results included).
      * Return non-zero to stop training (e.g. a checkpoint could not be written). */
     int (*epoch_end)(void *ctx, int epoch, const EpochMetrics *e);
+    /* Called inside an epoch every cfg->checkpoint_every steps, and when cfg->stop is raised,
+     * with the position to save. Return non-zero to stop training. May be NULL. */
+    int (*checkpoint)(void *ctx, const TrainPosition *pos);
     void *ctx;
 } TrainCallbacks;
 
-/* Train for cfg->epochs epochs starting after epoch `first_epoch - 1` (1-based numbering; the
- * shuffle and augmentation of epoch e depend only on (seed, e)). Adam steps continue from
- * opt->step. test may be NULL (no test metrics). Returns 0, 1 if a callback stopped it, -1 when
- * out of memory. */
-int train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train, const ImageSet *test,
-              const TrainConfig *cfg, int first_epoch, const TrainCallbacks *cb);
+typedef enum {
+    TRAIN_DONE = 0,        /* every epoch trained */
+    TRAIN_CALLBACK = 1,    /* a callback asked to stop */
+    TRAIN_STOPPED = 2,     /* *cfg->stop was raised: stopped after a step, position saved */
+    TRAIN_NO_MEMORY = -1,
+    TRAIN_NOT_FINITE = -2, /* the loss or a gradient was NaN or infinite: err says which, where */
+} TrainResult;
+
+/* Train from position *start (epoch 1, sample 0 for a new run) until epoch cfg->epochs is done.
+ * The shuffle and augmentation of epoch e depend only on (seed, e), dropout only on (seed, step),
+ * so a run continued from a saved position gives the same bits as one never stopped. Adam steps
+ * continue from opt->step. test may be NULL (no test metrics). A non-finite loss or gradient
+ * stops training before the update that would spread it (TRAIN_NOT_FINITE, with the step and
+ * the tensor in err). */
+TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train,
+                      const ImageSet *test, const TrainConfig *cfg, const TrainPosition *start,
+                      const TrainCallbacks *cb, char *err, size_t errlen);
 
 /* Evaluate on a set: mean loss and accuracy; optionally every sample's 10 probabilities
  * (probs, n*10). Returns 0, -1 when out of memory. */

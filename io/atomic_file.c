@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,4 +92,30 @@ int atomic_write_bytes(const char *path, const void *data, size_t size, char *er
 {
     Bytes b = {data, size};
     return atomic_write(path, fill_bytes, &b, err, errlen);
+}
+
+int atomic_remove_stale(const char *path)
+{
+    char *copy_dir = strdup(path), *copy_base = strdup(path);
+    int removed = 0;
+    if (copy_dir && copy_base) {
+        const char *dir = dirname(copy_dir), *base = basename(copy_base);
+        size_t bl = strlen(base);
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            /* exactly BASE.tmp-XXXXXX, as mkstemp made it in atomic_write */
+            if (strncmp(e->d_name, base, bl) != 0 || strncmp(e->d_name + bl, ".tmp-", 5) != 0 ||
+                strlen(e->d_name + bl + 5) != 6)
+                continue;
+            char full[4400];
+            if (snprintf(full, sizeof full, "%s/%s", dir, e->d_name) < (int)sizeof full &&
+                unlink(full) == 0)
+                removed++;
+        }
+        if (d) closedir(d);
+    }
+    free(copy_dir);
+    free(copy_base);
+    return removed;
 }

@@ -15,6 +15,11 @@ typedef int (*AtomicFill)(int fd, const char *tmp_path, const char *path, void *
 
 int atomic_write(const char *path, AtomicFill fill, void *ctx, char *err, size_t errlen);
 
+/* Removes the temporary files a writer killed outright (SIGKILL, power loss) left next to path:
+ * PATH.tmp-XXXXXX. Only for a caller that knows nobody else writes path now (io/run_lock.h).
+ * Returns how many it removed. */
+int atomic_remove_stale(const char *path);
+
 /* The common case: the file's bytes are all in memory. */
 int atomic_write_bytes(const char *path, const void *data, size_t size, char *err, size_t errlen);
 

@@ -246,7 +246,7 @@ expect "predict --idx on a missing file: exit 1" 1 "$WORK/nothing-idx: cannot op
     "$BIN" predict "$CK" --idx "$WORK/nothing-idx" --index 0
 
 # Unwritable --out: refused before training starts.
-expect "train --out under a regular file: exit 1, names the path" 1 "$CK/x.h5" "is not a writable folder" -- \
+expect "train --out under a regular file: exit 1, names the path" 1 "$CK/x.h5" "is not a folder" -- \
     "$BIN" train --data "$SMALL" --epochs 1 --threads 1 --quiet --out "$CK/x.h5"
 mkdir "$WORK/outdir"
 expect "train --out is a folder: exit 1, names it" 1 "$WORK/outdir is a folder" -- \

@@ -64,7 +64,10 @@ static void run(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet 
     model_init(m, seed);
     adam_alloc(opt, 1e-3f);
     TrainConfig cfg = {.epochs = 2, .batch = 32, .threads = threads, .augment = 1, .seed = seed};
-    train_run(m, opt, NULL, set, NULL, &cfg, 1, NULL);
+    TrainPosition start = {1, 0, 0, 0};
+    char err[256];
+    CHECK(train_run(m, opt, NULL, set, NULL, &cfg, &start, NULL, err, sizeof err) == TRAIN_DONE,
+          "train_run: %s", err);
 }
 
 static void test_train_run_threads(void)
@@ -89,10 +92,163 @@ static void test_train_run_threads(void)
     free(img);
 }
 
+/* ---- stopping and continuing: the position a checkpoint holds is enough to go on bit for bit ---- */
+
+typedef struct {
+    Model m;
+    Adam opt;
+    TrainPosition pos;
+    int calls, take_at;   /* snapshot at the take_at-th checkpoint call */
+} Snapshot;
+
+static Model *snap_src;
+static Adam *snap_opt;
+
+/* At the take_at-th checkpoint: copy what a checkpoint holds, and stop as a kill right after it
+ * would. */
+static int take_snapshot_of_run(void *ctx, const TrainPosition *pos)
+{
+    Snapshot *s = ctx;
+    if (++s->calls != s->take_at) return 0;
+    model_copy(&s->m, snap_src);
+    adam_copy(&s->opt, snap_opt);
+    s->pos = *pos;
+    return 1;
+}
+
+static void test_resume_inside_an_epoch(void)
+{
+    enum { N = 200 };
+    uint8_t *img = malloc(784 * N), lab[N];
+    synth_images(img, lab, N);
+    ImageSet set = {img, lab, N};
+    char err[256];
+    /* straight: 2 epochs of 7 steps (batch 32: 6 full, one of 8) */
+    Model a;
+    Adam oa;
+    run(&a, &oa, 2, 4, &set);
+    /* the same, stopped at the checkpoint after step 4 (inside epoch 1) and after step 10
+     * (inside epoch 2), each time continued from the saved position alone */
+    for (int stop_at = 2; stop_at <= 5; stop_at += 3) {
+        Model b;
+        Adam ob;
+        Snapshot snap = {.take_at = stop_at};
+        model_alloc(&b);
+        model_init(&b, 4);
+        adam_alloc(&ob, 1e-3f);
+        model_alloc(&snap.m);
+        adam_alloc(&snap.opt, 1e-3f);
+        snap_src = &b;
+        snap_opt = &ob;
+        TrainConfig cfg = {.epochs = 2, .batch = 32, .threads = 2, .augment = 1, .seed = 4,
+                           .checkpoint_every = 2};
+        TrainCallbacks cb = {.checkpoint = take_snapshot_of_run, .ctx = &snap};
+        TrainPosition start = {1, 0, 0, 0};
+        CHECK(train_run(&b, &ob, NULL, &set, NULL, &cfg, &start, &cb, err, sizeof err) == TRAIN_CALLBACK,
+              "did not stop at checkpoint %d", stop_at);
+        printf("# stopped at epoch %d after %lld samples, step %lld\n", snap.pos.epoch,
+               (long long)snap.pos.samples, (long long)snap.opt.step);
+        CHECK(snap.pos.samples > 0 && snap.pos.samples < N, "not inside an epoch");
+        /* a fresh process: only the snapshot */
+        cfg.checkpoint_every = 0;
+        CHECK(train_run(&snap.m, &snap.opt, NULL, &set, NULL, &cfg, &snap.pos, NULL, err, sizeof err) ==
+                  TRAIN_DONE, "continue: %s", err);
+        CHECK(memcmp(snap.m.params, a.params, MODEL_N_PARAMS * sizeof(float)) == 0 &&
+                  memcmp(snap.m.buffers, a.buffers, MODEL_N_BUFFERS * sizeof(float)) == 0 &&
+                  memcmp(snap.opt.v, oa.v, MODEL_N_PARAMS * sizeof(float)) == 0 &&
+                  snap.opt.step == oa.step,
+              "stopped at checkpoint %d and continued: not the same bits as straight through",
+              stop_at);
+        model_free(&b);
+        adam_free(&ob);
+        model_free(&snap.m);
+        adam_free(&snap.opt);
+    }
+    model_free(&a);
+    adam_free(&oa);
+    free(img);
+}
+
+static int stop_flag;
+static int saved_on_stop;
+static TrainPosition stop_pos;
+
+static int note_stop(void *ctx, const TrainPosition *pos)
+{
+    saved_on_stop++;
+    stop_pos = *pos;
+    return 0;
+}
+
+static void raise_stop(void *ctx, int epoch, int done, int total, float loss, double sps)
+{
+    stop_flag = 1;   /* as a signal handler would, from outside the loop */
+}
+
+static void test_stop_request(void)
+{
+    enum { N = 200 };
+    uint8_t *img = malloc(784 * N), lab[N];
+    synth_images(img, lab, N);
+    ImageSet set = {img, lab, N};
+    Model m;
+    Adam o;
+    model_alloc(&m);
+    model_init(&m, 3);
+    adam_alloc(&o, 1e-3f);
+    char err[256];
+    TrainConfig cfg = {.epochs = 2, .batch = 8, .threads = 2, .seed = 3, .stop = &stop_flag};
+    TrainCallbacks cb = {.progress = raise_stop, .checkpoint = note_stop};
+    TrainPosition start = {1, 0, 0, 0};
+    stop_flag = 0;
+    /* the first progress report comes after 20 steps (batch 8: 160 of the epoch's 200 samples) */
+    TrainResult r = train_run(&m, &o, NULL, &set, NULL, &cfg, &start, &cb, err, sizeof err);
+    CHECK(r == TRAIN_STOPPED, "result %d", r);
+    printf("# stopped after step %lld, %d save(s), at %lld samples of epoch %d\n", (long long)o.step,
+           saved_on_stop, (long long)stop_pos.samples, stop_pos.epoch);
+    CHECK(o.step == 20 && saved_on_stop == 1 && stop_pos.epoch == 1 && stop_pos.samples == 160,
+          "did not stop and save right after the step that asked");
+    model_free(&m);
+    adam_free(&o);
+    free(img);
+}
+
+static void test_not_finite_stops_before_the_update(void)
+{
+    enum { N = 64 };
+    uint8_t *img = malloc(784 * N), lab[N];
+    synth_images(img, lab, N);
+    ImageSet set = {img, lab, N};
+    Model m;
+    Adam o;
+    model_alloc(&m);
+    model_init(&m, 3);
+    adam_alloc(&o, 1e-3f);
+    param_in(m.params, P_FC2_B)[3] = INFINITY;   /* logits infinite: the loss is not finite */
+    float *before = malloc(MODEL_N_PARAMS * sizeof(float));
+    memcpy(before, m.params, MODEL_N_PARAMS * sizeof(float));
+    char err[256] = "";
+    TrainConfig cfg = {.epochs = 1, .batch = 32, .threads = 2, .seed = 3};
+    TrainPosition start = {1, 0, 0, 0};
+    TrainResult r = train_run(&m, &o, NULL, &set, NULL, &cfg, &start, NULL, err, sizeof err);
+    printf("# %s\n", err);
+    CHECK(r == TRAIN_NOT_FINITE, "result %d", r);
+    CHECK(strstr(err, "step 1 (epoch 1)") && strstr(err, "the loss"), "message: %s", err);
+    CHECK(o.step == 0 && memcmp(before, m.params, MODEL_N_PARAMS * sizeof(float)) == 0,
+          "the bad step was applied");
+    model_free(&m);
+    adam_free(&o);
+    free(before);
+    free(img);
+}
+
 int main(void)
 {
     RUN(test_step_64);
     RUN(test_step_13);
     RUN(test_train_run_threads);
+    RUN(test_resume_inside_an_epoch);
+    RUN(test_stop_request);
+    RUN(test_not_finite_stops_before_the_update);
     return check_done();
 }
