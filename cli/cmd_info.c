@@ -42,14 +42,27 @@ static void tensor_line(const StateEntry *e, const Model *m)
            sum / (double)e->numel);
 }
 
-static void print_checkpoint(const char *path, const Model *m, const Adam *a, const RunInfo *r)
+static void print_run(const char *path, const RunInfo *r)
 {
+    if (!r) {
+        printf("%s: a model without training attributes (a state_dict saved by another program)\n",
+               path);
+        return;
+    }
     printf("%s: mnist-cnn checkpoint, format version %d\n", path, r->format_version);
     printf("  epochs completed %d of %d, optimizer steps %lld, seed %llu\n", r->epoch, r->epochs,
            (long long)r->step, (unsigned long long)r->seed);
+    if (r->epoch_samples)
+        printf("  saved inside epoch %d, after %lld of its samples\n", r->epoch + 1,
+               (long long)r->epoch_samples);
     printf("  options: batch %d, lr %g, limit %d, augment %d, isa %s\n", r->batch, (double)r->lr,
            r->limit, r->augment, r->isa[0] ? r->isa : "-");
     printf("  data dir: %s\n", r->data_dir[0] ? r->data_dir : "-");
+}
+
+static void print_checkpoint(const char *path, const Model *m, const Adam *a, const RunInfo *r)
+{
+    print_run(path, r);
     printf("model (%zu trainable floats):\n", MODEL_N_PARAMS);
     for (int i = 0; i < N_STATE_ENTRIES; i++) tensor_line(&model_state[i], m);
     if (a)
@@ -103,15 +116,21 @@ int cmd_info(int argc, char **argv)
     Model m = {0};
     Adam a = {0};
     RunInfo run;
-    int has_opt = 0, rc = EXIT_RUNTIME;
-    if (checkpoint_has_optimizer(path, &has_opt, err, sizeof err) == 0) {
-        if (model_alloc(&m) || (has_opt && adam_alloc(&a, 0.0f)))
-            snprintf(err, sizeof err, "out of memory");
-        else if (checkpoint_load(path, &m, has_opt ? &a : NULL, &run, err, sizeof err) == 0)
-            rc = EXIT_OK;
+    int has_opt = 0, has_run = 0, rc = EXIT_RUNTIME;
+    /* the model first (attributes optional: a state_dict saved elsewhere has none, but any that
+     * are there are checked), then the training attributes and Adam's state if the file has them */
+    if (model_alloc(&m))
+        snprintf(err, sizeof err, "out of memory");
+    else if (checkpoint_load(path, &m, NULL, NULL, err, sizeof err) == 0 &&
+             checkpoint_has_optimizer(path, &has_opt, err, sizeof err) == 0) {
+        char why[512];
+        has_run = checkpoint_load_run(path, &run, why, sizeof why) == 0;
+        if (!has_opt) rc = EXIT_OK;
+        else if (adam_alloc(&a, 0.0f)) snprintf(err, sizeof err, "out of memory");
+        else if (checkpoint_load(path, &m, &a, &run, err, sizeof err) == 0) rc = EXIT_OK;
     }
     if (rc == EXIT_OK) {
-        print_checkpoint(path, &m, has_opt ? &a : NULL, &run);
+        print_checkpoint(path, &m, has_opt ? &a : NULL, has_run ? &run : NULL);
         print_metric_log(path);
         printf("kernels in use here: %s\n", isa_name(isa_current()));
     } else {

@@ -52,9 +52,10 @@ static void usage(FILE *f)
         "  --checkpoint-every N  also checkpoint every N steps inside an epoch (default %d,\n"
         "                    0: only at the end of each epoch)\n"
         "  --resume FILE.h5  continue a run from its checkpoint, even one saved inside an epoch:\n"
-        "                    seed, batch, lr, limit and augmentation come from it, --out defaults\n"
-        "                    to it; the result is bitwise the same as an uninterrupted run (same\n"
-        "                    instruction set)\n"
+        "                    seed, batch, lr, limit and augmentation come from it (epochs, data,\n"
+        "                    log-every and test-limit too unless given), --out defaults to it; the\n"
+        "                    result is bitwise the same as an uninterrupted run (same instruction\n"
+        "                    set)\n"
         "  --force           replace --out even if it is not a file mnist-cnn wrote\n"
         "  --quiet           no progress output, only the final summary line\n"
         "  --json            one JSON object per epoch on stdout (for scripts)\n"
@@ -71,7 +72,8 @@ typedef struct {
     const char *fixed_opt;   /* an option the checkpoint decides when resuming */
     long epochs, batch, threads, seed, limit, test_limit, log_every, checkpoint_every;
     float lr;
-    int augment, quiet, json, force, epochs_given, data_given, out_given;
+    int augment, quiet, json, force, epochs_given, data_given, out_given, log_every_given,
+        test_limit_given;
 } TrainOptions;
 
 /* Everything one run holds. */
@@ -163,9 +165,15 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
             o->fixed_opt = "--seed";
             break;
         case 'n': bad = parse_long("train", "--limit", optarg, 1, 100000000, &o->limit); o->fixed_opt = "--limit"; break;
-        case 'T': bad = parse_long("train", "--test-limit", optarg, 1, 100000000, &o->test_limit); break;
+        case 'T':
+            bad = parse_long("train", "--test-limit", optarg, 1, 100000000, &o->test_limit);
+            o->test_limit_given = 1;
+            break;
         case 'A': o->augment = 0; o->fixed_opt = "--no-augment"; break;
-        case 'L': bad = parse_long("train", "--log-every", optarg, 0, 100000000, &o->log_every); break;
+        case 'L':
+            bad = parse_long("train", "--log-every", optarg, 0, 100000000, &o->log_every);
+            o->log_every_given = 1;
+            break;
         case 'C': bad = parse_long("train", "--checkpoint-every", optarg, 0, 100000000, &o->checkpoint_every); break;
         case 'o': o->out = optarg; o->out_given = 1; break;
         case 'r': o->resume = optarg; break;
@@ -217,6 +225,9 @@ static int load_resume(TrainRun *r)
     o->limit = r->run.limit;
     o->augment = r->run.augment;
     if (!o->epochs_given) o->epochs = r->run.epochs;
+    /* what the log records: as the run had it (files of format 1 did not store it) */
+    if (!o->log_every_given && r->run.format_version >= 2) o->log_every = r->run.log_every;
+    if (!o->test_limit_given && r->run.format_version >= 2) o->test_limit = r->run.test_limit;
     memcpy(r->resumed_data, r->run.data_dir, sizeof r->resumed_data);
     if (!o->data_given && r->resumed_data[0]) o->data = r->resumed_data;
     if (!o->out_given) o->out = o->resume;
@@ -254,6 +265,27 @@ static int load_data(TrainRun *r)
     return 0;
 }
 
+/* The graphs of the finished run next to the checkpoint (runs/model.h5 -> runs/model-training.png
+ * and .svg). The checkpoint already holds everything: a failure here is only a warning. */
+static void write_training_graphs(const char *out, const MetricLog *log, double steps_per_epoch,
+                                  int silent)
+{
+    char png[PATH_MAX + 32], svg[PATH_MAX + 32], err[512];
+    if (!plot_available(err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
+        return;
+    }
+    if (path_with_suffix(out, path_hdf5_exts, "-training.png", png, sizeof png) ||
+        path_with_suffix(out, path_hdf5_exts, "-training.svg", svg, sizeof svg)) {
+        fprintf(stderr, "mnist-cnn train: warning: no training graphs: path too long\n");
+        return;
+    }
+    if (plot_training(log, steps_per_epoch, png, svg, 0, 0, err, sizeof err))
+        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
+    else if (!silent)
+        printf("training graphs %s, %s\n", png, svg);
+}
+
 /* Returns -1 to go on, else the exit code. */
 static int prepare(TrainRun *r)
 {
@@ -266,11 +298,6 @@ static int prepare(TrainRun *r)
     r->start = (TrainPosition){1, 0, 0, 0};
     if (o->resume) {
         if (load_resume(r)) return EXIT_RUNTIME;
-        if (r->start.epoch > o->epochs) {
-            printf("%s: %d of %ld epochs already trained; nothing to do (--epochs N trains "
-                   "further)\n", o->resume, r->run.epoch, o->epochs);
-            return EXIT_OK;
-        }
     } else {
         model_init(&r->m, (uint64_t)o->seed);
     }
@@ -279,13 +306,22 @@ static int prepare(TrainRun *r)
                   ? train_output_check(o->out, NULL, o->data, o->force)
                   : train_output_check(o->out, r->metrics, o->data, o->force);
     if (bad) return bad;
-    if (train_output_claim(&r->lock, o->out, r->metrics) || load_data(r)) return EXIT_RUNTIME;
+    if (train_output_claim(&r->lock, o->out, r->metrics)) return EXIT_RUNTIME;
+    if (o->resume && r->start.epoch > o->epochs) {
+        /* the training is done; what a kill may have cut short after it is the graphs */
+        printf("%s: %d of %ld epochs already trained; nothing to do (--epochs N trains "
+               "further)\n", o->resume, r->run.epoch, o->epochs);
+        write_training_graphs(o->out, &r->log, (double)r->opt.step / (double)r->run.epoch, 1);
+        return EXIT_OK;
+    }
+    if (load_data(r)) return EXIT_RUNTIME;
     r->nthreads = set_threads(o->threads);
     r->tty = isatty(2);
     r->run = (RunInfo){.format_version = STATE_FORMAT_VERSION, .seed = (uint64_t)o->seed,
                        .epochs = (int32_t)o->epochs,
                        .epoch = r->start.epoch - 1, .step = r->opt.step, .batch = (int32_t)o->batch,
-                       .limit = (int32_t)o->limit, .augment = o->augment, .lr = o->lr};
+                       .limit = (int32_t)o->limit, .augment = o->augment, .lr = o->lr,
+                       .log_every = (int32_t)o->log_every, .test_limit = (int32_t)o->test_limit};
     snprintf(r->run.isa, sizeof r->run.isa, "%s", isa_name(isa_current()));
     snprintf(r->run.data_dir, sizeof r->run.data_dir, "%s", o->data);
     return -1;
@@ -333,8 +369,8 @@ static int save_state(TrainRun *r, const TrainPosition *pos)
     r->run.epoch_loss_sum = pos->loss_sum;
     r->run.epoch_correct = pos->correct;
     if (state_check(&r->m, &r->opt, &r->run, err, sizeof err)) {
-        fprintf(stderr, "mnist-cnn train: not saving %s: the state after step %lld is unusable: %s\n",
-                r->o.out, (long long)r->opt.step, err);
+        fprintf(stderr, "mnist-cnn train: step %lld: %s; training stopped, %s not overwritten (it "
+                        "holds the last good state)\n", (long long)r->opt.step, err, r->o.out);
         return 1;
     }
     if (metric_log_save(r->metrics, &r->log, err, sizeof err) ||
@@ -418,27 +454,6 @@ static int run_training(TrainRun *r)
 }
 
 /* ---- summarise ---- */
-
-/* The graphs of the finished run next to the checkpoint (runs/model.h5 -> runs/model-training.png
- * and .svg). The checkpoint already holds everything: a failure here is only a warning. */
-static void write_training_graphs(const char *out, const MetricLog *log, double steps_per_epoch,
-                                  int silent)
-{
-    char png[PATH_MAX + 32], svg[PATH_MAX + 32], err[512];
-    if (!plot_available(err, sizeof err)) {
-        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
-        return;
-    }
-    if (path_with_suffix(out, path_hdf5_exts, "-training.png", png, sizeof png) ||
-        path_with_suffix(out, path_hdf5_exts, "-training.svg", svg, sizeof svg)) {
-        fprintf(stderr, "mnist-cnn train: warning: no training graphs: path too long\n");
-        return;
-    }
-    if (plot_training(log, steps_per_epoch, png, svg, 0, 0, err, sizeof err))
-        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
-    else if (!silent)
-        printf("training graphs %s, %s\n", png, svg);
-}
 
 static void summarise(TrainRun *r)
 {

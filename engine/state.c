@@ -29,6 +29,8 @@ void state_describe_run(TensorList *l, RunInfo *r, int required)
     tensor_list_attr(l, "epoch_samples", ELEM_I64, &r->epoch_samples, 0);
     tensor_list_attr(l, "epoch_loss_sum", ELEM_F64, &r->epoch_loss_sum, 0);
     tensor_list_attr(l, "epoch_correct", ELEM_I64, &r->epoch_correct, 0);
+    tensor_list_attr(l, "log_every", ELEM_I32, &r->log_every, 0);
+    tensor_list_attr(l, "test_limit", ELEM_I32, &r->test_limit, 0);
     tensor_list_optional(l, mid_epoch);
 }
 
@@ -117,6 +119,7 @@ static int check_run(const RunInfo *r, char *err, size_t errlen)
         {"limit", r->limit, 0, MAX_SAMPLES},        {"augment", r->augment, 0, 1},
         {"epoch_samples", r->epoch_samples, 0, MAX_SAMPLES},
         {"epoch_correct", r->epoch_correct, 0, r->epoch_samples},
+        {"log_every", r->log_every, 0, MAX_SAMPLES},  {"test_limit", r->test_limit, 0, MAX_SAMPLES},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (!in_range(ints[i].v, ints[i].lo, ints[i].hi)) {

@@ -6,7 +6,8 @@
  *                      training options), lr (float32), isa, data_dir (strings); where a run
  *                      stopped inside an epoch: epoch_samples (int64, samples of the next epoch
  *                      already trained), epoch_loss_sum (float64) and epoch_correct (int64), the
- *                      partial sums its train loss and accuracy continue from
+ *                      partial sums its train loss and accuracy continue from; log_every and
+ *                      test_limit (int32), which decide the metric log's rows
  *   model/<key>        every state_dict tensor, named and shaped exactly as PyTorch's (the table in
  *                      engine/model.h); num_batches_tracked as int64 scalars
  *   optimizer/         Adam: attributes step (int64), lr, beta1, beta2, eps (float32); its moments
@@ -15,7 +16,8 @@
  * The random numbers' position is seed + epoch + step + epoch_samples (the generator is
  * counter-based), so nothing else is needed to resume bit for bit. The thread count is not stored:
  * results do not depend on it, and neither does the file. Version 1 files (no epoch_samples,
- * epoch_loss_sum, epoch_correct: always at an epoch's end) load as they are. */
+ * epoch_loss_sum, epoch_correct: always at an epoch's end; no log_every, test_limit) load as
+ * they are. */
 #ifndef MNIST_ENGINE_STATE_H
 #define MNIST_ENGINE_STATE_H
 
@@ -41,6 +43,8 @@ typedef struct {
     int64_t epoch_samples;   /* inside epoch `epoch + 1`: samples trained so far (0: at its start) */
     double epoch_loss_sum;   /* their summed loss (loss of each batch times its size) */
     int64_t epoch_correct;   /* their right predictions */
+    int32_t log_every;       /* a step row every this many steps (0: none) */
+    int32_t test_limit;      /* test images evaluated after each epoch (0: all) */
 } RunInfo;
 
 /* Appends the state to list, in the order it is stored: run's attributes (when run is not NULL;

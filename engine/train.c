@@ -74,15 +74,16 @@ static void build_batch(float *x, uint8_t *lab, const ImageSet *set, const int *
 }
 
 /* The first non-finite value of the step's results: -1 for the loss, else the ParamId of the
- * first gradient tensor holding NaN or infinity; N_PARAM_TENSORS when all are finite. */
+ * first gradient tensor holding NaN, infinity, or a value too large to square in float (Adam's
+ * second moment would become infinite); N_PARAM_TENSORS when all are fine. */
 static int first_non_finite(float loss, const float *grad)
 {
     if (!isfinite(loss)) return -1;
     for (int p = 0; p < N_PARAM_TENSORS; p++) {
         const StateEntry *e = model_param_entry((ParamId)p);
         const float *g = grad + e->offset;
-        float sum = 0.0f;   /* NaN or infinity anywhere makes the sum non-finite */
-        for (size_t i = 0; i < e->numel; i++) sum += g[i] * 0.0f;
+        float sum = 0.0f;   /* g * g is infinite or NaN for any such value, and times 0 NaN */
+        for (size_t i = 0; i < e->numel; i++) sum += g[i] * g[i] * 0.0f;
         if (!isfinite(sum)) return p;
     }
     return N_PARAM_TENSORS;
@@ -120,7 +121,8 @@ static TrainResult train_step(Trainer *t, TrainPosition *pos, float *loss_out)
         snprintf(t->err, t->errlen, "step %llu (epoch %d): %s%s is %s", (unsigned long long)step,
                  pos->epoch, bad < 0 ? "the loss" : "the gradient of ",
                  bad < 0 ? "" : model_param_entry((ParamId)bad)->name,
-                 bad < 0 ? (isnan(loss) ? "NaN" : "infinite") : "not finite (NaN or infinity)");
+                 bad < 0 ? (isnan(loss) ? "NaN" : "infinite")
+                         : "not finite (NaN, infinity, or too large to square)");
         return TRAIN_NOT_FINITE;
     }
     adam_update(t->opt, t->m->params, workspace_grad(t->ws), MODEL_N_PARAMS);

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Set-up (scripts/setup.sh), then every test with meson, then a count of test *cases*.
+# Set-up (scripts/setup.sh), then every test with meson, twice: the release build (build/), then a
+# clang build with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer (build-san/: the
+# whole suite but the 'slow' kill tests, plus a short run of every fuzz target). Then a count of
+# test *cases* over both.
 #
 #   scripts/test.sh [meson test args...]      e.g. scripts/test.sh --suite io
+#   SANITIZERS=0 scripts/test.sh              the release build only (a quicker local run)
 #
 # Each test binary speaks TAP (tests/check.h): its "ok" / "not ok" lines are its cases. A test with no
 # TAP lines is one case. The last line is "N passed, N failed" (", N skipped" when some were skipped);
@@ -18,20 +22,49 @@ export MNIST_DATA=$ROOT/data/mnist
 # barriers keeps oversubscribed threads from starving each other (4x slower runs otherwise).
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 LOG=build/meson-logs/testlog.json
-rm -f "$LOG"                   # never count a previous run's results
+SAN_LOG=build-san/meson-logs/testlog.json
+rm -f "$LOG" "$SAN_LOG"        # never count a previous run's results
 rc=0
 meson test -C build --num-processes 2 --print-errorlogs "$@" </dev/null || rc=$?
 
-python3 - "$LOG" "$rc" <<'EOF'
+san_rc=0
+if [ "${SANITIZERS:-1}" != 0 ]; then
+    echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzz targets (clang) =="
+    if [ ! -f build-san/meson-private/coredata.dat ]; then
+        CC=clang CXX=clang++ meson setup build-san -Db_sanitize=address,undefined -Db_lundef=false \
+            -Dfuzz=enabled -Dbenchmarks=disabled -Dbuildtype=debugoptimized \
+            -Dc_args=-fno-sanitize-recover=all >build-san-setup.log 2>&1 ||
+            { cat build-san-setup.log >&2; echo "test.sh: meson setup build-san failed" >&2; san_rc=1; }
+        rm -f build-san-setup.log
+    fi
+    # leaks in libraries we do not own (fontconfig under PLplot, OpenMP's pool) are suppressed
+    export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    if [ $san_rc = 0 ]; then
+        meson test -C build-san --num-processes 2 --print-errorlogs --no-suite slow "$@" </dev/null ||
+            san_rc=$?
+    fi
+fi
+
+python3 - "$rc" "$LOG" "$san_rc" "$SAN_LOG" <<'EOF'
 import json, os, re, sys
 
-log, meson_rc = sys.argv[1], int(sys.argv[2])
 passed = failed = skipped = 0
 notes = []
 tests = []
-if os.path.exists(log):
-    with open(log, encoding="utf-8", errors="replace") as f:
-        tests = [json.loads(line) for line in f if line.strip()]
+meson_rc = 0
+for i in range(1, len(sys.argv), 2):
+    rc, log = int(sys.argv[i]), sys.argv[i + 1]
+    label = "" if log.startswith("build/") else "sanitizers: "
+    if rc != 0 and meson_rc == 0:
+        meson_rc = rc
+    if os.path.exists(log):
+        with open(log, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.strip():
+                    t = json.loads(line)
+                    t["name"] = label + t.get("name", "?")
+                    tests.append(t)
 
 for t in tests:
     name, result = t.get("name", "?"), t.get("result", "?")

@@ -10,6 +10,20 @@
  *                                             "<path> <type> <shape> <64-bit FNV-1a of the raw
  *                                             bytes>", so two files can be compared object by
  *                                             object (bitwise) while leaving some out
+ *   cli_helper setattr FILE NAME int32|int64|float32 VALUE   root attribute NAME replaced
+ *   cli_helper strarray FILE NAME             root attribute NAME replaced by 64 long strings
+ *                                             (h5py: attrs.create(name, ['x'] * 64, ...))
+ *   cli_helper fill FILE PATH VALUE           every value of float32 dataset PATH set to VALUE
+ *                                             (nan, inf, -1, 1e30 ...; "at:I=VALUE" one of them)
+ *   cli_helper extlink FILE PATH TARGET TPATH  PATH replaced by an external link to TARGET:TPATH
+ *   cli_helper external FILE PATH RAW         PATH replaced by a dataset of the same shape whose
+ *                                             data lives in the file RAW (external storage)
+ *   cli_helper statedict OUT SEED             a bare state_dict as a PyTorch user writes it
+ *                                             with h5py: /model/<key> only, no attributes, no
+ *                                             seal
+ *   cli_helper mklog OUT                      a metric log of 3 epochs and 40 step rows
+ *   cli_helper unseal FILE                    zero the seal (the file then reads as foreign)
+ *   cli_helper poke FILE OFFSET=BYTE...       set bytes (decimal offsets and values)
  *   cli_helper export IDX K OUT [invert] [scale=N] [rgb]
  *                                             image K of an IDX image file as PNG (OUT ends in
  *                                             .png) or binary PGM (.pgm); invert: black on white;
@@ -19,6 +33,9 @@
 #include "io/seal.h"
 #include "io/idx.h"
 #include "io/image.h"
+#include "io/metric_log_file.h"
+
+#include <math.h>
 
 #include <hdf5.h>
 #include <inttypes.h>
@@ -289,6 +306,178 @@ static int cmd_export(int argc, char **argv)
     return rc;
 }
 
+static hid_t open_rw(const char *file) { return H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT); }
+
+static int cmd_setattr(const char *file, const char *name, const char *type, const char *value)
+{
+    hid_t f = open_rw(file);
+    if (f < 0) return die("cannot open the file");
+    H5Adelete(f, name);
+    hid_t ft = !strcmp(type, "int32") ? H5T_STD_I32LE : !strcmp(type, "int64") ? H5T_STD_I64LE
+                                                                                : H5T_IEEE_F32LE;
+    double v = strtod(value, NULL);
+    int32_t i32 = (int32_t)strtoll(value, NULL, 10);
+    int64_t i64 = strtoll(value, NULL, 10);
+    float f32 = (float)v;
+    const void *buf = ft == H5T_STD_I32LE ? (const void *)&i32 : ft == H5T_STD_I64LE ? (const void *)&i64
+                                                                                   : (const void *)&f32;
+    hid_t mt = ft == H5T_STD_I32LE ? H5T_NATIVE_INT32 : ft == H5T_STD_I64LE ? H5T_NATIVE_INT64
+                                                                           : H5T_NATIVE_FLOAT;
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(f, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = a >= 0 && H5Awrite(a, mt, buf) >= 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    H5Fclose(f);
+    return ok ? reseal(file) : die("cannot write the attribute");
+}
+
+static int cmd_strarray(const char *file, const char *name)
+{
+    hid_t f = open_rw(file);
+    if (f < 0) return die("cannot open the file");
+    H5Adelete(f, name);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t sp = H5Screate_simple(1, (hsize_t[]){64}, NULL);
+    hid_t a = H5Acreate2(f, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    static char longstr[2000];
+    memset(longstr, 'x', sizeof longstr - 1);
+    const char *v[64];
+    for (int i = 0; i < 64; i++) v[i] = longstr;
+    int ok = a >= 0 && H5Awrite(a, t, v) >= 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Fclose(f);
+    return ok ? reseal(file) : die("cannot write the attribute");
+}
+
+static int cmd_fill(const char *file, const char *path, const char *value)
+{
+    hid_t f = open_rw(file);
+    hid_t d = f >= 0 ? H5Dopen2(f, path, H5P_DEFAULT) : -1;
+    if (d < 0) return die("cannot open the dataset");
+    hid_t sp = H5Dget_space(d);
+    size_t n = (size_t)H5Sget_simple_extent_npoints(sp);
+    float *buf = malloc(n * sizeof *buf);
+    int ok = buf && H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    long at = -1;
+    if (!strncmp(value, "at:", 3)) {
+        at = strtol(value + 3, NULL, 10);
+        value = strchr(value, '=') ? strchr(value, '=') + 1 : "0";
+    }
+    float v = strtof(value, NULL);
+    for (size_t i = 0; ok && i < n; i++)
+        if (at < 0 || (size_t)at == i) buf[i] = v;
+    ok = ok && H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    free(buf);
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+    return ok ? reseal(file) : die("cannot fill the dataset");
+}
+
+static int cmd_extlink(const char *file, const char *path, const char *target, const char *tpath)
+{
+    hid_t f = open_rw(file);
+    if (f < 0) return die("cannot open the file");
+    H5Ldelete(f, path, H5P_DEFAULT);
+    int ok = H5Lcreate_external(target, tpath, f, path, H5P_DEFAULT, H5P_DEFAULT) >= 0;
+    H5Fclose(f);
+    return ok ? reseal(file) : die("cannot make the link");
+}
+
+static int cmd_external(const char *file, const char *path, const char *raw)
+{
+    hid_t f = open_rw(file);
+    hid_t d = f >= 0 ? H5Dopen2(f, path, H5P_DEFAULT) : -1;
+    if (d < 0) return die("cannot open the dataset");
+    hid_t sp = H5Dget_space(d);
+    hsize_t n = (hsize_t)H5Sget_simple_extent_npoints(sp);
+    H5Dclose(d);
+    H5Ldelete(f, path, H5P_DEFAULT);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_external(dcpl, raw, 0, n * sizeof(float));
+    d = H5Dcreate2(f, path, H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int ok = d >= 0;
+    if (d >= 0) H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    H5Fclose(f);
+    return ok ? reseal(file) : die("cannot make the dataset");
+}
+
+static int cmd_statedict(const char *out, const char *seed)
+{
+    Model m;
+    if (model_alloc(&m)) return die("out of memory");
+    model_init(&m, strtoull(seed, NULL, 10));
+    hid_t f = H5Fcreate(out, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = f >= 0 ? H5Gcreate2(f, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    int ok = g >= 0;
+    for (int i = 0; ok && i < N_STATE_ENTRIES; i++) {
+        const StateEntry *e = &model_state[i];
+        hsize_t dims[4];
+        for (int k = 0; k < e->ndim; k++) dims[k] = (hsize_t)e->shape[k];
+        hid_t sp = e->ndim ? H5Screate_simple(e->ndim, dims, NULL) : H5Screate(H5S_SCALAR);
+        int counter = e->kind == T_COUNTER;
+        hid_t d = H5Dcreate2(g, e->name, counter ? H5T_STD_I64LE : H5T_IEEE_F32LE, sp, H5P_DEFAULT,
+                             H5P_DEFAULT, H5P_DEFAULT);
+        ok = d >= 0 && H5Dwrite(d, counter ? H5T_NATIVE_INT64 : H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
+                                H5P_DEFAULT, counter ? (const void *)&m.counters[e->index]
+                                                     : (const void *)model_tensor(&m, e)) >= 0;
+        if (d >= 0) H5Dclose(d);
+        H5Sclose(sp);
+    }
+    if (g >= 0) H5Gclose(g);
+    if (f >= 0) H5Fclose(f);
+    model_free(&m);
+    return ok ? 0 : die("cannot write the state_dict");
+}
+
+static int cmd_mklog(const char *out)
+{
+    MetricLog log = {0};
+    char err[512];
+    for (int e = 1; e <= 3; e++) {
+        EpochMetrics em = {e, 1.0f / e, 0.9f, 0.8f / e, e == 2 ? NAN : 0.95f, 2.0f, 3000.0f, 1e-3f};
+        metrics_add_epoch(&log, &em);
+    }
+    for (int s = 1; s <= 40; s++) {
+        StepMetrics sm = {s * 3, 2.3f / s, 0.5f};
+        metrics_add_step(&log, &sm);
+    }
+    int rc = metric_log_save(out, &log, err, sizeof err);
+    metrics_free(&log);
+    return rc ? die(err) : 0;
+}
+
+static int cmd_unseal(const char *file)
+{
+    FILE *f = fopen(file, "r+b");
+    static const char zeros[512];
+    int ok = f && fwrite(zeros, 1, sizeof zeros, f) == sizeof zeros;
+    if (f && fclose(f)) ok = 0;
+    return ok ? 0 : die("cannot unseal");
+}
+
+static int cmd_poke(const char *file, int n, char **edits)
+{
+    FILE *f = fopen(file, "r+b");
+    if (!f) return die("cannot open the file");
+    int ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        long off = strtol(edits[i], NULL, 10);
+        const char *eq = strchr(edits[i], '=');
+        unsigned char b = (unsigned char)(eq ? strtol(eq + 1, NULL, 10) : 0);
+        ok = eq && fseek(f, off, SEEK_SET) == 0 && fwrite(&b, 1, 1, f) == 1;
+    }
+    if (fclose(f)) ok = 0;
+    return ok ? 0 : die("cannot poke");
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && !strcmp(argv[1], "mkckpt")) return cmd_mkckpt(argv[2], argv[3]);
@@ -296,6 +485,16 @@ int main(int argc, char **argv)
     if (argc >= 5 && !strcmp(argv[1], "reshape")) return cmd_reshape(argv[2], argv[3], argc - 4, argv + 4);
     if (argc == 3 && !strcmp(argv[1], "digest")) return cmd_digest(argv[2]);
     if (argc >= 5 && !strcmp(argv[1], "export")) return cmd_export(argc - 2, argv + 2);
-    fprintf(stderr, "usage: cli_helper mkckpt|drop|reshape|digest|export ... (see the source)\n");
+    if (argc == 6 && !strcmp(argv[1], "setattr")) return cmd_setattr(argv[2], argv[3], argv[4], argv[5]);
+    if (argc == 4 && !strcmp(argv[1], "strarray")) return cmd_strarray(argv[2], argv[3]);
+    if (argc == 5 && !strcmp(argv[1], "fill")) return cmd_fill(argv[2], argv[3], argv[4]);
+    if (argc == 6 && !strcmp(argv[1], "extlink")) return cmd_extlink(argv[2], argv[3], argv[4], argv[5]);
+    if (argc == 5 && !strcmp(argv[1], "external")) return cmd_external(argv[2], argv[3], argv[4]);
+    if (argc == 4 && !strcmp(argv[1], "statedict")) return cmd_statedict(argv[2], argv[3]);
+    if (argc == 3 && !strcmp(argv[1], "unseal")) return cmd_unseal(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "mklog")) return cmd_mklog(argv[2]);
+    if (argc >= 4 && !strcmp(argv[1], "poke")) return cmd_poke(argv[2], argc - 3, argv + 3);
+    fprintf(stderr, "usage: cli_helper mkckpt|drop|reshape|digest|export|setattr|strarray|fill|"
+                    "extlink|external|statedict|mklog|unseal|poke ... (see the source)\n");
     return 2;
 }

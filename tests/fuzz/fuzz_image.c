@@ -1,0 +1,21 @@
+/* libFuzzer target: the image reader (io/image.h: PNG through libpng, PGM/PPM by hand) and the
+ * MNIST-style preprocessing every loaded image goes through. */
+#include "engine/model.h"
+#include "engine/preprocess.h"
+#include "io/image.h"
+#include "tests/fuzz/fuzz_input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char path[64], err[512];
+    int fd = fuzz_file(data, size, path, sizeof path);
+    if (fd < 0) return 0;
+    GrayImage img;
+    if (image_load(path, &img, err, sizeof err) == 0) {
+        float out[IMG_PIXELS];
+        preprocess_digit(img.pix, img.w, img.h, out);
+        image_free(&img);
+    }
+    close(fd);
+    return 0;
+}
