@@ -2,12 +2,12 @@
 # Runs one libFuzzer target for a while and reports it as one TAP case: no crash, no leak, no
 # undefined behaviour, no input that takes too long.
 #
-#   run.sh FUZZ_EXE NAME SECONDS SEED_DIR WORK_DIR CLI_HELPER
+#   run.sh FUZZ_EXE NAME SECONDS SEED_DIR WORK_DIR CLI_HELPER     ($FUZZ_SECONDS overrides SECONDS)
 #
 # New inputs go to WORK_DIR/NAME/corpus (the seeds in SEED_DIR are only read); a crashing input
 # is kept as WORK_DIR/NAME/crash-* and named in the report.
 set -u
-exe=$1 name=$2 seconds=$3 seeds=$4 work=$5/$2 helper=$6
+exe=$1 name=$2 seconds=${FUZZ_SECONDS:-$3} seeds=$4 work=$5/$2 helper=$6
 mkdir -p "$work/corpus" "$work/seeds"
 # seeds too large for git: checkpoints as train and PyTorch users write them
 if [ "$name" = checkpoint ]; then

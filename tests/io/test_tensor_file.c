@@ -248,6 +248,21 @@ static void partial_lists(void)
     free(a.rows);
 }
 
+/* A file that starts like our seal but is shorter than the seal itself: refused, never read past
+ * its end. */
+static void short_file_with_a_seal(void)
+{
+    const char *p = tmp_path("short.h5");
+    const char text[] = "mnist-cnn sealed HDF5 file v1\nsize 60\ncrc32 0\n";
+    char buf[60] = {0};
+    memcpy(buf, text, sizeof text - 1);
+    tmp_write(p, buf, sizeof buf);
+    Thing t;
+    char err[512] = "";
+    describe(&list, &t);
+    CHECK(tensor_file_load(p, &list, err, sizeof err) == -1 && strstr(err, "truncated"), "%s", err);
+}
+
 static void overflow_is_an_error(void)
 {
     float x = 0;
@@ -267,6 +282,7 @@ int main(void)
     RUN(refused);
     RUN(long_string_is_cut);
     RUN(partial_lists);
+    RUN(short_file_with_a_seal);
     RUN(overflow_is_an_error);
     tmp_cleanup();
     return check_done();
