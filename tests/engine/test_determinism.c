@@ -169,6 +169,21 @@ static void test_resume_inside_an_epoch(void)
     free(img);
 }
 
+/* n synthetic images (img: 784 * n bytes) as a training set. */
+static ImageSet synth_set(uint8_t *img, uint8_t *lab, int n)
+{
+    synth_images(img, lab, n);
+    return (ImageSet){img, lab, n};
+}
+
+/* A new model (initialised from seed) and a new optimizer. */
+static void fresh_state(Model *m, Adam *o, uint64_t seed)
+{
+    model_alloc(m);
+    model_init(m, seed);
+    adam_alloc(o, 1e-3f);
+}
+
 static int stop_flag;
 static int saved_on_stop;
 static TrainPosition stop_pos;
@@ -189,13 +204,10 @@ static void test_stop_request(void)
 {
     enum { N = 200 };
     uint8_t *img = malloc(784 * N), lab[N];
-    synth_images(img, lab, N);
-    ImageSet set = {img, lab, N};
+    ImageSet set = synth_set(img, lab, N);
     Model m;
     Adam o;
-    model_alloc(&m);
-    model_init(&m, 3);
-    adam_alloc(&o, 1e-3f);
+    fresh_state(&m, &o, 3);
     char err[256];
     TrainConfig cfg = {.epochs = 2, .batch = 8, .threads = 2, .seed = 3, .stop = &stop_flag};
     TrainCallbacks cb = {.progress = raise_stop, .checkpoint = note_stop};
@@ -217,13 +229,10 @@ static void test_not_finite_stops_before_the_update(void)
 {
     enum { N = 64 };
     uint8_t *img = malloc(784 * N), lab[N];
-    synth_images(img, lab, N);
-    ImageSet set = {img, lab, N};
+    ImageSet set = synth_set(img, lab, N);
     Model m;
     Adam o;
-    model_alloc(&m);
-    model_init(&m, 3);
-    adam_alloc(&o, 1e-3f);
+    fresh_state(&m, &o, 3);
     param_in(m.params, P_FC2_B)[3] = INFINITY;   /* logits infinite: the loss is not finite */
     float *before = malloc(MODEL_N_PARAMS * sizeof(float));
     memcpy(before, m.params, MODEL_N_PARAMS * sizeof(float));
