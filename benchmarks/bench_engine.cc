@@ -56,7 +56,7 @@ namespace {
 //   forward total ~8.5 MFLOP. Backward: weight gradients of every layer (same cost as forward,
 //   ~8.5) plus input gradients of conv2, fc1 and fc2 (conv1 needs none, ~8.0): ~16.5 MFLOP.
 //   One training sample: ~25 MFLOP. BatchNorm, ReLU, pooling, dropout, loss and Adam are
-//   O(activations) and not counted (as in /work/shared/reference-figures.md).
+//   O(activations) and not counted (as in the project's reference figures).
 constexpr double kFwdFlopsPerSample = 8.5e6;
 constexpr double kTrainFlopsPerSample = 25.0e6;
 constexpr int kBatch = 64;
