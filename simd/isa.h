@@ -23,11 +23,32 @@ extern "C" {
 typedef void (*GemmKernel)(int kc, const float *MNIST_RESTRICT Ap, const float *MNIST_RESTRICT Bp,
                            float *MNIST_RESTRICT C, ptrdiff_t ldc, float alpha, float beta);
 
+/* Direct-convolution micro-kernels (simd/conv.c, simd/conv.h). A forward tile is npix (<= conv_px)
+ * consecutive output pixels of one row and conv_cb output channels:
+ *   out[p*ldo + c] = bias[c] + sum_{t<9} sum_{ci<Cin} w[(t*Cin + ci)*ldw + c] * in[tap(t) + p*Cin + ci]
+ * with tap(t) = (t/3)*in_row + (t%3)*Cin (in points at the tile's top-left tap), taps in order
+ * and channels in order inside each; bias may be NULL (zero). With sums (not NULL), also
+ *   sums[c] = sum_p (out - shift[c]),  sums[conv_cb + c] = sum_p (out - shift[c])^2  (float). */
+typedef void (*ConvTile)(const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
+                         const float *bias, float *out, ptrdiff_t ldo, int npix, const float *shift,
+                         float *sums);
+/* A weight-gradient tile: nr (<= wgrad_rows) rows of dw and wgrad_cb channels,
+ *   dw[r*lddw + c] = sum_{s<S} sum_{y<H} sum_{x<W} in[s*in_img + y*in_row + x*in_px + off[r]]
+ *                                                  * dy[s*dy_img + (y*W + x)*ldy + c]
+ * summed in that order, overwriting dw. */
+typedef void (*WgradTile)(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
+                          const ptrdiff_t *off, int nr, const float *dy, ptrdiff_t dy_img,
+                          ptrdiff_t ldy, int S, int H, int W, float *dw, ptrdiff_t lddw);
+
 typedef struct {
     const char *name;           /* "avx512": for MNIST_CNN_ISA, --version, benchmark names */
     int (*cpu_has)(void);       /* whether this CPU runs the set's instructions */
     int mr, nr;                 /* the GEMM micro-kernel's register tile */
     GemmKernel gemm_kernel;
+    int conv_cb, conv_px;       /* a forward convolution tile: channels, pixels at most */
+    ConvTile conv_tile;
+    int wgrad_cb, wgrad_rows;   /* a weight-gradient tile: channels, rows of dw at most */
+    WgradTile wgrad_tile;
     /* Independent multiply-add chains for iters iterations: the floating-point operations done
      * (an FMA counts 2). The yardstick of the benchmarks' "% of peak". */
     double (*peak_chains)(long iters);

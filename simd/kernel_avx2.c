@@ -8,7 +8,7 @@
 #define AVX2 __attribute__((target("avx2,fma")))
 
 enum { MR = 6, NR = 16, NV = NR / 8 };
-_Static_assert(MR <= GEMM_TILE_MAX_MR && NR <= GEMM_TILE_MAX_NR, "tile size");
+_Static_assert((int)MR <= (int)GEMM_TILE_MAX_MR && (int)NR <= (int)GEMM_TILE_MAX_NR, "tile size");
 
 AVX2 static void gemm_kernel(int kc, const float *restrict Ap, const float *restrict Bp,
                              float *restrict C, ptrdiff_t ldc, float alpha, float beta)
@@ -53,6 +53,120 @@ AVX2 static void gemm_kernel(int kc, const float *restrict Ap, const float *rest
     }
 }
 
+/* ---- direct convolution (simd/conv.c) ----
+ * Forward: 16 output channels (2 ymm) by 6 pixels = 12 accumulators, 2 for the weights and 1 for
+ * the broadcast: all 16 registers. Weight gradient: 6 rows of dw by 16 channels = 12 accumulators,
+ * 2 for dy, 1 for the broadcast. */
+enum { CONV_CB = 16, CONV_PX = 6, WGRAD_CB = 16, WGRAD_ROWS = 6 };
+
+AVX2 static inline __attribute__((always_inline)) void
+conv_tile_n(const int P, const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
+            const float *bias, float *out, ptrdiff_t ldo, const float *shift, float *sums)
+{
+    __m256 acc[CONV_PX][2];
+    const __m256 b0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    const __m256 b1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+#pragma GCC unroll 6
+    for (int p = 0; p < P; p++) {
+        acc[p][0] = b0;
+        acc[p][1] = b1;
+    }
+    for (int t = 0; t < 9; t++) {
+        const float *it = in + (t / 3) * in_row + (t % 3) * Cin;
+        const float *wt = w + (ptrdiff_t)t * Cin * ldw;
+        for (int ci = 0; ci < Cin; ci++) {
+            const __m256 w0 = _mm256_loadu_ps(wt + ci * ldw), w1 = _mm256_loadu_ps(wt + ci * ldw + 8);
+#pragma GCC unroll 6
+            for (int p = 0; p < P; p++) {
+                const __m256 v = _mm256_broadcast_ss(it + (ptrdiff_t)p * Cin + ci);
+                acc[p][0] = _mm256_fmadd_ps(w0, v, acc[p][0]);
+                acc[p][1] = _mm256_fmadd_ps(w1, v, acc[p][1]);
+            }
+        }
+    }
+#pragma GCC unroll 6
+    for (int p = 0; p < P; p++) {
+        _mm256_storeu_ps(out + p * ldo, acc[p][0]);
+        _mm256_storeu_ps(out + p * ldo + 8, acc[p][1]);
+    }
+    if (!sums) return;
+    const __m256 k0 = _mm256_loadu_ps(shift), k1 = _mm256_loadu_ps(shift + 8);
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, q0 = s0, q1 = s0;
+#pragma GCC unroll 6
+    for (int p = 0; p < P; p++) {
+        const __m256 d0 = _mm256_sub_ps(acc[p][0], k0), d1 = _mm256_sub_ps(acc[p][1], k1);
+        s0 = _mm256_add_ps(s0, d0);
+        s1 = _mm256_add_ps(s1, d1);
+        q0 = _mm256_fmadd_ps(d0, d0, q0);
+        q1 = _mm256_fmadd_ps(d1, d1, q1);
+    }
+    _mm256_storeu_ps(sums, s0);
+    _mm256_storeu_ps(sums + 8, s1);
+    _mm256_storeu_ps(sums + CONV_CB, q0);
+    _mm256_storeu_ps(sums + CONV_CB + 8, q1);
+}
+
+#define CONV_TILE_CASE(n)                                                                          \
+    case n: conv_tile_n(n, in, in_row, Cin, w, ldw, bias, out, ldo, shift, sums); break;
+
+AVX2 static void conv_tile(const float *in, ptrdiff_t in_row, int Cin, const float *w,
+                           ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo, int npix,
+                           const float *shift, float *sums)
+{
+    switch (npix) {
+    CONV_TILE_CASE(6) CONV_TILE_CASE(5) CONV_TILE_CASE(4) CONV_TILE_CASE(3) CONV_TILE_CASE(2)
+    CONV_TILE_CASE(1)
+    default: break;
+    }
+}
+
+AVX2 static inline __attribute__((always_inline)) void
+wgrad_tile_n(const int R, const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
+             const ptrdiff_t *off, const float *dy, ptrdiff_t dy_img, ptrdiff_t ldy, int S, int H,
+             int W, float *dw, ptrdiff_t lddw)
+{
+    __m256 acc[WGRAD_ROWS][2];
+    ptrdiff_t o[WGRAD_ROWS];
+#pragma GCC unroll 6
+    for (int r = 0; r < R; r++) {
+        acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+        o[r] = off[r];
+    }
+    for (int s = 0; s < S; s++)
+        for (int y = 0; y < H; y++) {
+            const float *ip = in + s * in_img + y * in_row;
+            const float *d = dy + s * dy_img + (ptrdiff_t)y * W * ldy;
+            for (int x = 0; x < W; x++, ip += in_px, d += ldy) {
+                const __m256 d0 = _mm256_loadu_ps(d), d1 = _mm256_loadu_ps(d + 8);
+#pragma GCC unroll 6
+                for (int r = 0; r < R; r++) {
+                    const __m256 v = _mm256_broadcast_ss(ip + o[r]);
+                    acc[r][0] = _mm256_fmadd_ps(v, d0, acc[r][0]);
+                    acc[r][1] = _mm256_fmadd_ps(v, d1, acc[r][1]);
+                }
+            }
+        }
+#pragma GCC unroll 6
+    for (int r = 0; r < R; r++) {
+        _mm256_storeu_ps(dw + r * lddw, acc[r][0]);
+        _mm256_storeu_ps(dw + r * lddw + 8, acc[r][1]);
+    }
+}
+
+#define WGRAD_TILE_CASE(n)                                                                         \
+    case n: wgrad_tile_n(n, in, in_img, in_row, in_px, off, dy, dy_img, ldy, S, H, W, dw, lddw); break;
+
+AVX2 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
+                            const ptrdiff_t *off, int nr, const float *dy, ptrdiff_t dy_img,
+                            ptrdiff_t ldy, int S, int H, int W, float *dw, ptrdiff_t lddw)
+{
+    switch (nr) {
+    WGRAD_TILE_CASE(6) WGRAD_TILE_CASE(5) WGRAD_TILE_CASE(4) WGRAD_TILE_CASE(3)
+    WGRAD_TILE_CASE(2) WGRAD_TILE_CASE(1)
+    default: break;
+    }
+}
+
 static volatile float peak_sink;
 
 /* 12 chains of one FMA each: 16 ymm registers hold them, x and y. */
@@ -77,4 +191,6 @@ static int cpu_has(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-const IsaDesc isa_avx2 = {"avx2", cpu_has, MR, NR, gemm_kernel, peak_chains};
+const IsaDesc isa_avx2 = {"avx2",     cpu_has,  MR,        NR,         gemm_kernel,
+                          CONV_CB,    CONV_PX,  conv_tile, WGRAD_CB,   WGRAD_ROWS,
+                          wgrad_tile, peak_chains};

@@ -10,7 +10,7 @@
 #define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
 
 enum { MR = 8, NR = 32, NV = NR / 16 };
-_Static_assert(MR <= GEMM_TILE_MAX_MR && NR <= GEMM_TILE_MAX_NR, "tile size");
+_Static_assert((int)MR <= (int)GEMM_TILE_MAX_MR && (int)NR <= (int)GEMM_TILE_MAX_NR, "tile size");
 
 AVX512 static void gemm_kernel(int kc, const float *restrict Ap, const float *restrict Bp,
                                float *restrict C, ptrdiff_t ldc, float alpha, float beta)
@@ -55,6 +55,125 @@ AVX512 static void gemm_kernel(int kc, const float *restrict Ap, const float *re
     }
 }
 
+/* ---- direct convolution (simd/conv.c) ----
+ * Forward: 32 output channels (2 zmm) by 14 pixels = 28 accumulators; per tap and input channel,
+ * 2 weight loads and 14 broadcasts feed 28 FMAs. Rows of 14 and 28 pixels (conv2, conv1) split
+ * into whole tiles. Weight gradient: 9 rows of dw by 32 channels = 18 accumulators; per pixel, 2
+ * loads of dy and 9 broadcasts feed 18 FMAs. */
+enum { CONV_CB = 32, CONV_PX = 14, WGRAD_CB = 32, WGRAD_ROWS = 9 };
+
+AVX512 static inline __attribute__((always_inline)) void
+conv_tile_n(const int P, const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
+            const float *bias, float *out, ptrdiff_t ldo, const float *shift, float *sums)
+{
+    __m512 acc[CONV_PX][2];
+    const __m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+    const __m512 b1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 14
+    for (int p = 0; p < P; p++) {
+        acc[p][0] = b0;
+        acc[p][1] = b1;
+    }
+    for (int t = 0; t < 9; t++) {
+        const float *it = in + (t / 3) * in_row + (t % 3) * Cin;
+        const float *wt = w + (ptrdiff_t)t * Cin * ldw;
+        for (int ci = 0; ci < Cin; ci++) {
+            const __m512 w0 = _mm512_loadu_ps(wt + ci * ldw), w1 = _mm512_loadu_ps(wt + ci * ldw + 16);
+#pragma GCC unroll 14
+            for (int p = 0; p < P; p++) {
+                const __m512 v = _mm512_set1_ps(it[(ptrdiff_t)p * Cin + ci]);
+                acc[p][0] = _mm512_fmadd_ps(w0, v, acc[p][0]);
+                acc[p][1] = _mm512_fmadd_ps(w1, v, acc[p][1]);
+            }
+        }
+    }
+#pragma GCC unroll 14
+    for (int p = 0; p < P; p++) {
+        _mm512_storeu_ps(out + p * ldo, acc[p][0]);
+        _mm512_storeu_ps(out + p * ldo + 16, acc[p][1]);
+    }
+    if (!sums) return;
+    const __m512 k0 = _mm512_loadu_ps(shift), k1 = _mm512_loadu_ps(shift + 16);
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, q0 = s0, q1 = s0;
+#pragma GCC unroll 14
+    for (int p = 0; p < P; p++) {
+        const __m512 d0 = _mm512_sub_ps(acc[p][0], k0), d1 = _mm512_sub_ps(acc[p][1], k1);
+        s0 = _mm512_add_ps(s0, d0);
+        s1 = _mm512_add_ps(s1, d1);
+        q0 = _mm512_fmadd_ps(d0, d0, q0);
+        q1 = _mm512_fmadd_ps(d1, d1, q1);
+    }
+    _mm512_storeu_ps(sums, s0);
+    _mm512_storeu_ps(sums + 16, s1);
+    _mm512_storeu_ps(sums + CONV_CB, q0);
+    _mm512_storeu_ps(sums + CONV_CB + 16, q1);
+}
+
+/* One specialisation per pixel count, so that every loop over pixels is unrolled into registers. */
+#define CONV_TILE_CASE(n)                                                                          \
+    case n: conv_tile_n(n, in, in_row, Cin, w, ldw, bias, out, ldo, shift, sums); break;
+
+AVX512 static void conv_tile(const float *in, ptrdiff_t in_row, int Cin, const float *w,
+                             ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo, int npix,
+                             const float *shift, float *sums)
+{
+    switch (npix) {
+    CONV_TILE_CASE(14) CONV_TILE_CASE(13) CONV_TILE_CASE(12) CONV_TILE_CASE(11)
+    CONV_TILE_CASE(10) CONV_TILE_CASE(9) CONV_TILE_CASE(8) CONV_TILE_CASE(7)
+    CONV_TILE_CASE(6) CONV_TILE_CASE(5) CONV_TILE_CASE(4) CONV_TILE_CASE(3)
+    CONV_TILE_CASE(2) CONV_TILE_CASE(1)
+    default: break;
+    }
+}
+
+AVX512 static inline __attribute__((always_inline)) void
+wgrad_tile_n(const int R, const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
+             const ptrdiff_t *off, const float *dy, ptrdiff_t dy_img, ptrdiff_t ldy, int S, int H,
+             int W, float *dw, ptrdiff_t lddw)
+{
+    __m512 acc[WGRAD_ROWS][2];
+    ptrdiff_t o[WGRAD_ROWS];
+#pragma GCC unroll 9
+    for (int r = 0; r < R; r++) {
+        acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+        o[r] = off[r];
+    }
+    for (int s = 0; s < S; s++)
+        for (int y = 0; y < H; y++) {
+            const float *ip = in + s * in_img + y * in_row;
+            const float *d = dy + s * dy_img + (ptrdiff_t)y * W * ldy;
+            for (int x = 0; x < W; x++, ip += in_px, d += ldy) {
+                const __m512 d0 = _mm512_loadu_ps(d), d1 = _mm512_loadu_ps(d + 16);
+#pragma GCC unroll 9
+                for (int r = 0; r < R; r++) {
+                    const __m512 v = _mm512_set1_ps(ip[o[r]]);
+                    acc[r][0] = _mm512_fmadd_ps(v, d0, acc[r][0]);
+                    acc[r][1] = _mm512_fmadd_ps(v, d1, acc[r][1]);
+                }
+            }
+        }
+#pragma GCC unroll 9
+    for (int r = 0; r < R; r++) {
+        _mm512_storeu_ps(dw + r * lddw, acc[r][0]);
+        _mm512_storeu_ps(dw + r * lddw + 16, acc[r][1]);
+    }
+}
+
+#define WGRAD_TILE_CASE(n)                                                                         \
+    case n: wgrad_tile_n(n, in, in_img, in_row, in_px, off, dy, dy_img, ldy, S, H, W, dw, lddw); break;
+
+AVX512 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
+                              const ptrdiff_t *off, int nr, const float *dy, ptrdiff_t dy_img,
+                              ptrdiff_t ldy, int S, int H, int W, float *dw, ptrdiff_t lddw)
+{
+    switch (nr) {
+    WGRAD_TILE_CASE(9) WGRAD_TILE_CASE(8) WGRAD_TILE_CASE(7) WGRAD_TILE_CASE(6)
+    WGRAD_TILE_CASE(5) WGRAD_TILE_CASE(4) WGRAD_TILE_CASE(3) WGRAD_TILE_CASE(2)
+    WGRAD_TILE_CASE(1)
+    default: break;
+    }
+}
+
 static volatile float peak_sink;
 
 /* 24 chains of one FMA each, of the 32 zmm registers. */
@@ -80,4 +199,6 @@ static int cpu_has(void)
            __builtin_cpu_supports("fma");
 }
 
-const IsaDesc isa_avx512 = {"avx512", cpu_has, MR, NR, gemm_kernel, peak_chains};
+const IsaDesc isa_avx512 = {"avx512",   cpu_has,  MR,        NR,         gemm_kernel,
+                            CONV_CB,    CONV_PX,  conv_tile, WGRAD_CB,   WGRAD_ROWS,
+                            wgrad_tile, peak_chains};

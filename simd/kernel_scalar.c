@@ -1,11 +1,11 @@
-/* The portable set: plain C every CPU runs. GEMM micro-kernel MR x NR = 4 x 8 (32 accumulators:
- * 5x faster than 4 x 16, which spills). The compiler may vectorise across j, which keeps each
+/* The portable set: plain C every CPU runs, and the plain spec of every kernel's contract. GEMM
+ * micro-kernel MR x NR = 4 x 8 (32 accumulators: 5x faster than 4 x 16, which spills). The compiler may vectorise across j, which keeps each
  * element's k order; the file is built with -ffp-contract=off so a*b+c is never fused differently
  * from one build of a loop to another. */
 #include "simd/isa.h"
 
 enum { MR = 4, NR = 8 };
-_Static_assert(MR <= GEMM_TILE_MAX_MR && NR <= GEMM_TILE_MAX_NR, "tile size");
+_Static_assert((int)MR <= (int)GEMM_TILE_MAX_MR && (int)NR <= (int)GEMM_TILE_MAX_NR, "tile size");
 
 static void gemm_kernel(int kc, const float *restrict Ap, const float *restrict Bp,
                         float *restrict C, ptrdiff_t ldc, float alpha, float beta)
@@ -28,6 +28,61 @@ static void gemm_kernel(int kc, const float *restrict Ap, const float *restrict 
     }
 }
 
+/* ---- direct convolution: 8 channels a tile (the compiler may vectorise across them, which
+ * keeps each value's order), 4 pixels; weight gradients 4 rows of 8 channels ---- */
+enum { CONV_CB = 8, CONV_PX = 4, WGRAD_CB = 8, WGRAD_ROWS = 4 };
+
+static void conv_tile(const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
+                      const float *bias, float *out, ptrdiff_t ldo, int npix, const float *shift,
+                      float *sums)
+{
+    float acc[CONV_PX][CONV_CB];
+    for (int p = 0; p < npix; p++)
+        for (int c = 0; c < CONV_CB; c++) acc[p][c] = bias ? bias[c] : 0.0f;
+    for (int t = 0; t < 9; t++) {
+        const float *it = in + (t / 3) * in_row + (t % 3) * Cin;
+        for (int ci = 0; ci < Cin; ci++) {
+            const float *wr = w + ((ptrdiff_t)t * Cin + ci) * ldw;
+            for (int p = 0; p < npix; p++) {
+                float v = it[(ptrdiff_t)p * Cin + ci];
+                for (int c = 0; c < CONV_CB; c++) acc[p][c] += wr[c] * v;
+            }
+        }
+    }
+    for (int p = 0; p < npix; p++)
+        for (int c = 0; c < CONV_CB; c++) out[p * ldo + c] = acc[p][c];
+    if (!sums) return;
+    for (int c = 0; c < CONV_CB; c++) {
+        float s1 = 0.0f, s2 = 0.0f;
+        for (int p = 0; p < npix; p++) {
+            float d = acc[p][c] - shift[c];
+            s1 += d;
+            s2 += d * d;
+        }
+        sums[c] = s1;
+        sums[CONV_CB + c] = s2;
+    }
+}
+
+static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
+                       const ptrdiff_t *off, int nr, const float *dy, ptrdiff_t dy_img,
+                       ptrdiff_t ldy, int S, int H, int W, float *dw, ptrdiff_t lddw)
+{
+    float acc[WGRAD_ROWS][WGRAD_CB] = {{0}};
+    for (int s = 0; s < S; s++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                const float *ip = in + s * in_img + y * in_row + x * in_px;
+                const float *d = dy + s * dy_img + ((ptrdiff_t)y * W + x) * ldy;
+                for (int r = 0; r < nr; r++) {
+                    float v = ip[off[r]];
+                    for (int c = 0; c < WGRAD_CB; c++) acc[r][c] += v * d[c];
+                }
+            }
+    for (int r = 0; r < nr; r++)
+        for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r][c];
+}
+
 static volatile float peak_sink;
 
 /* 48 chains of a multiply and an add (2 flops), vectorised by the compiler with the baseline SIMD,
@@ -48,4 +103,6 @@ static double peak_chains(long iters)
 
 static int cpu_has(void) { return 1; }
 
-const IsaDesc isa_scalar = {"scalar", cpu_has, MR, NR, gemm_kernel, peak_chains};
+const IsaDesc isa_scalar = {"scalar",   cpu_has,  MR,        NR,         gemm_kernel,
+                            CONV_CB,    CONV_PX,  conv_tile, WGRAD_CB,   WGRAD_ROWS,
+                            wgrad_tile, peak_chains};
