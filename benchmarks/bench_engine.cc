@@ -1,7 +1,8 @@
 // Engine-level benchmarks, per supported ISA (isa_set; ISAs the CPU lacks are not registered):
-//   layer/<name>/<isa>          each layer's GEMMs over a batch of 64 exactly as engine/net.c issues
-//                               them (per 4-sample chunk or per column block), one thread, plus the
-//                               memory-bound passes around them (im2col, col2im, BN+ReLU+pool);
+//   layer/<name>/<isa>          each kernel of a layer over a batch of 64 exactly as engine/net.c
+//                               calls it (per 4-sample chunk or per column block), one thread: the
+//                               direct convolutions, fc1's GEMMs and the memory-bound BatchNorm +
+//                               ReLU + pool passes around them;
 //   train_step/<isa>/threads:T  net_train_step + adam_update at batch 64 (T = 1 and all cores;
 //                               "/augment" adds building the batch with the random affine);
 //   eval_batch64/<isa>/threads:T  net_forward_eval on 64 images;
@@ -28,7 +29,9 @@
 #include <sys/stat.h>
 
 #include "benchmarks/peak.h"
+#include "simd/conv.h"
 #include "simd/gemm.h"
+#include "simd/pool.h"
 #include "simd/isa.h"
 
 // The engine and io headers have no extern "C" guards of their own.
@@ -36,7 +39,7 @@ extern "C" {
 #include "engine/adam.h"
 #include "engine/augment.h"
 #include "engine/input.h"
-#include "engine/conv_ops.h"
+#include "engine/layout.h"
 #include "engine/infer.h"
 #include "engine/model.h"
 #include "engine/net.h"
@@ -181,8 +184,12 @@ void set_rate_counters(benchmark::State &state, double images, double flops, dou
     state.SetItemsProcessed((int64_t)images);
 }
 
-// ---- per-layer: the GEMMs as engine/net.c issues them over a batch of 64 ----------------------
+// ---- per-layer: each kernel as engine/net.c calls it over a batch of 64 ----------------------
 
+enum { HW1 = IMG_PIXELS, HW2 = P1_H * P1_W, CH = NET_CHUNK, CHUNKS = kBatch / NET_CHUNK };
+
+// fc1 runs on the GEMM: forward in 4 blocks of 32 output columns, backward in 14 blocks of 224
+// input columns. fc2 (128->10) runs on the reference layers and is too small to matter.
 struct GemmCall {
     bool ta, tb;
     int M, N, K, lda, ldb, ldc;
@@ -195,23 +202,7 @@ struct Layer {
     int calls;   // calls per batch of 64
 };
 
-enum { HW1 = 784, HW2 = 196, CH = NET_CHUNK, CHUNKS = kBatch / NET_CHUNK };
-
-// engine/net.c at batch 64: conv layers per chunk of NET_CHUNK = 4 samples (16 calls), fc1 forward
-// in 4 blocks of 32 output columns, fc1 backward in 14 blocks of 224 input columns. fc2 (128->10)
-// runs on the reference layers and is too small to matter.
 const Layer kLayers[] = {
-    {"conv1_fwd", {false, false, C1, CH * HW1, 9, 9, CH * HW1, CH * HW1, 0, 9 * CH * HW1,
-                   (size_t)C1 * CH * HW1}, CHUNKS},
-    // computed as its transpose (9x32 = col1 x dc1^T) so the 32-wide register tile is full
-    {"conv1_wgrad", {false, true, 9, C1, CH * HW1, CH * HW1, CH * HW1, C1, 9 * CH * HW1,
-                     (size_t)C1 * CH * HW1, 0}, CHUNKS},
-    {"conv2_fwd", {false, false, C2, CH * HW2, 288, 288, CH * HW2, CH * HW2, 0,
-                   (size_t)288 * CH * HW2, (size_t)C2 * CH * HW2}, CHUNKS},
-    {"conv2_wgrad", {false, true, C2, 288, CH * HW2, CH * HW2, CH * HW2, 288,
-                     (size_t)C2 * CH * HW2, (size_t)288 * CH * HW2, 0}, CHUNKS},
-    {"conv2_igrad", {true, false, 288, CH * HW2, C2, 288, CH * HW2, CH * HW2, 0,
-                     (size_t)C2 * CH * HW2, 0}, CHUNKS},
     {"fc1_fwd", {false, true, kBatch, 32, FC1_IN, FC1_IN, FC1_IN, FC1_OUT, 0, (size_t)32 * FC1_IN,
                  32}, FC1_OUT / 32},
     {"fc1_wgrad", {true, false, FC1_OUT, 224, kBatch, FC1_OUT, FC1_IN, FC1_IN, 0, 224, 224},
@@ -249,82 +240,144 @@ void BM_layer_gemm(benchmark::State &state, const IsaDesc *isa, Layer L)
                    (g.ta ? " T" : " N") + (g.tb ? "T" : "N") + " per batch of 64");
 }
 
-// The memory-bound passes of one batch of 64, per chunk as in net.c, one thread.
-enum PassKind { IM2COL1, IM2COL2, COL2IM2, BNPOOL1_FWD, BNPOOL2_FWD, POOL1_BWD, POOL2_BWD };
+// The convolutions and the passes around them, 16 chunks of 4 samples as net.c runs them, one
+// thread, on channels-last buffers of a batch of 64 (padded where net.c pads).
+enum PassKind {
+    CONV1_FWD, CONV1_WGRAD, CONV2_FWD, CONV2_WGRAD, CONV2_IGRAD,
+    BNPOOL1_FWD, BNPOOL2_FWD, POOL2_BWD, BN2_BWD, POOL1_BWD, BN1_BWD,
+};
 
-void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, PassKind kind)
+struct Pass {
+    const char *name;
+    PassKind kind;
+    double flops;   // per batch of 64 (0: memory-bound, no GFLOP/s counter)
+};
+
+const Pass kPasses[] = {
+    {"conv1_fwd", CONV1_FWD, 2.0 * kBatch * HW1 * C1 * 9},
+    {"conv1_wgrad", CONV1_WGRAD, 2.0 * kBatch * HW1 * C1 * 9},
+    {"conv2_fwd", CONV2_FWD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
+    {"conv2_wgrad", CONV2_WGRAD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
+    {"conv2_igrad", CONV2_IGRAD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
+    {"bn1_relu_pool1_fwd", BNPOOL1_FWD, 0},
+    {"bn2_relu_pool2_fwd", BNPOOL2_FWD, 0},
+    {"relu_pool2_bwd_bn2_sums", POOL2_BWD, 0},
+    {"bn2_bwd_unpool", BN2_BWD, 0},
+    {"relu_pool1_bwd_bn1_sums", POOL1_BWD, 0},
+    {"bn1_bwd_unpool", BN1_BWD, 0},
+};
+
+struct PassBuffers {
+    enum { X1 = 30 * 30, Z1 = HW1 * C1, P1 = 16 * 16 * C1, Q1 = HW2 * C1, Z2 = HW2 * C2,
+           DZ2 = 16 * 16 * C2, W2 = 9 * C1 * C2 };
+    AlignedBuf x1{kBatch * X1}, z1{(size_t)kBatch * Z1}, p1{(size_t)kBatch * P1},
+        q1{(size_t)kBatch * Q1}, z2{(size_t)kBatch * Z2}, p2{(size_t)kBatch * FC1_IN},
+        dp2{(size_t)kBatch * FC1_IN}, q2{(size_t)kBatch * FC1_IN}, dz2{(size_t)CH * DZ2},
+        dp1{(size_t)CH * Q1}, dz1{(size_t)CH * Z1}, w1{9 * C1}, w2{W2}, w2t{W2}, dw{W2};
+    std::vector<uint8_t> win1 = std::vector<uint8_t>((size_t)kBatch * Q1),
+                         win2 = std::vector<uint8_t>((size_t)kBatch * FC1_IN);
+    std::vector<float> bias = std::vector<float>(C2, 0.1f), scale = std::vector<float>(C2, 1.1f),
+                       shift = std::vector<float>(C2, 0.05f), mean = std::vector<float>(C2, 0.01f),
+                       k1 = std::vector<float>(C2, 0.9f), k2 = std::vector<float>(C2, -0.01f),
+                       k0 = std::vector<float>(C2, 0.001f);
+    std::vector<double> sums = std::vector<double>(2 * C2);
+    PassBuffers()
+    {
+        // random interiors, zero rims, as net.c keeps them
+        std::vector<float> r = bench::random_vec((size_t)kBatch * Z1, 3);
+        for (int s = 0; s < kBatch; s++)
+            for (int y = 0; y < IMG_H; y++)
+                std::copy_n(&r[(size_t)s * HW1 + y * IMG_W], IMG_W, x1.p + s * X1 + (y + 1) * 30 + 1);
+        std::copy(r.begin(), r.end(), z1.p);
+        std::copy_n(r.begin(), (size_t)kBatch * Z2, z2.p);
+        std::copy_n(r.begin(), (size_t)kBatch * FC1_IN, dp2.p);
+        for (int s = 0; s < CH; s++)
+            for (int y = 0; y < P1_H; y++)
+                std::copy_n(&r[(size_t)(s * HW2 + y * P1_W) * C2], P1_W * C2,
+                            dz2.p + s * DZ2 + ((y + 1) * 16 + 1) * C2);
+        std::copy_n(r.begin(), (size_t)CH * Q1, dp1.p);
+        std::copy_n(r.begin(), 9 * C1, w1.p);
+        std::copy_n(r.begin(), W2, w2.p);
+        std::copy_n(r.begin() + W2, W2, w2t.p);
+    }
+};
+
+void run_pass(PassBuffers &b, PassKind kind, int k)
+{
+    using P = PassBuffers;
+    const size_t s0 = (size_t)k * CH;
+    const ConvShape c1{IMG_H, IMG_W, 1, C1}, c2{P1_H, P1_W, C1, C2}, c2t{P1_H, P1_W, C2, C1};
+    const PoolShape q1{CH, IMG_H, IMG_W, C1}, q2{CH, P1_H, P1_W, C2};
+    const ImageStrides p1s = image_strides_padded(P1_H, P1_W, C1), p2s = image_strides(P2_H, P2_W, C2);
+    const ImageStrides dz2s = image_strides_padded(P1_H, P1_W, C2);
+    float *p1 = b.p1.p + s0 * P::P1 + p1s.row + C1;
+    const BnBackward bb{b.k1.data(), b.k2.data(), b.k0.data(), b.mean.data()};
+    switch (kind) {
+    case CONV1_FWD:
+        conv3x3_forward(&c1, CH, b.x1.p + s0 * P::X1, b.w1.p, b.bias.data(), b.z1.p + s0 * P::Z1,
+                        b.mean.data(), b.sums.data());
+        break;
+    case CONV1_WGRAD: conv3x3_weight_grad(&c1, CH, b.x1.p + s0 * P::X1, b.dz1.p, 0, b.dw.p); break;
+    case CONV2_FWD:
+        conv3x3_forward(&c2, CH, b.p1.p + s0 * P::P1, b.w2.p, b.bias.data(), b.z2.p + s0 * P::Z2,
+                        b.mean.data(), b.sums.data());
+        break;
+    case CONV2_WGRAD: conv3x3_weight_grad(&c2, CH, b.p1.p + s0 * P::P1, b.dz2.p, 1, b.dw.p); break;
+    case CONV2_IGRAD: conv3x3_forward(&c2t, CH, b.dz2.p, b.w2t.p, nullptr, b.dp1.p, nullptr, nullptr); break;
+    case BNPOOL1_FWD:
+        bn_relu_pool_forward(&q1, b.z1.p + s0 * P::Z1, b.scale.data(), b.shift.data(), p1, p1s,
+                             b.win1.data() + s0 * P::Q1);
+        break;
+    case BNPOOL2_FWD:
+        bn_relu_pool_forward(&q2, b.z2.p + s0 * P::Z2, b.scale.data(), b.shift.data(),
+                             b.p2.p + s0 * FC1_IN, p2s, b.win2.data() + s0 * FC1_IN);
+        break;
+    case POOL2_BWD:
+        relu_pool_backward_bn_sums(&q2, b.dp2.p + s0 * FC1_IN, p2s, b.p2.p + s0 * FC1_IN, p2s,
+                                   b.win2.data() + s0 * FC1_IN, b.z2.p + s0 * P::Z2, b.mean.data(),
+                                   b.q2.p + s0 * FC1_IN, b.sums.data());
+        break;
+    case BN2_BWD:
+        unpool_bn_backward_sum_dx(&q2, b.q2.p + s0 * FC1_IN, b.win2.data() + s0 * FC1_IN,
+                                  b.z2.p + s0 * P::Z2, &bb, b.dz2.p + dz2s.row + C2, dz2s,
+                                  b.sums.data());
+        break;
+    case POOL1_BWD:
+        relu_pool_backward_bn_sums(&q1, b.dp1.p, image_strides(P1_H, P1_W, C1), p1, p1s,
+                                   b.win1.data() + s0 * P::Q1, b.z1.p + s0 * P::Z1, b.mean.data(),
+                                   b.q1.p + s0 * P::Q1, b.sums.data());
+        break;
+    case BN1_BWD:
+        unpool_bn_backward_sum_dx(&q1, b.q1.p + s0 * P::Q1, b.win1.data() + s0 * P::Q1,
+                                  b.z1.p + s0 * P::Z1, &bb, b.dz1.p, image_strides(IMG_H, IMG_W, C1),
+                                  b.sums.data());
+        break;
+    }
+}
+
+void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, Pass pass)
 {
     if (!select_isa(state, isa)) return;
-    AlignedBuf x(kBatch * HW1), col1((size_t)kBatch * 9 * HW1), c1((size_t)kBatch * C1 * HW1),
-        p1((size_t)kBatch * C1 * HW2), arg1((size_t)kBatch * C1 * HW2),
-        col2((size_t)kBatch * 288 * HW2), c2((size_t)kBatch * C2 * HW2),
-        flat((size_t)kBatch * FC1_IN), arg2((size_t)kBatch * FC1_IN), dflat((size_t)kBatch * FC1_IN);
-    std::vector<float> r = bench::random_vec((size_t)kBatch * 288 * HW2, 3), scale(C2, 1.1f),
-                       shift(C2, 0.05f), mean(C2, 0.01f), rstd(C2, 0.9f);
-    std::vector<double> sum_dy(C2), sum_dyx(C2);  // BatchNorm sums gathered by the pool backward
-    std::copy(r.begin(), r.begin() + (long)kBatch * C1 * HW1, c1.p);
-    std::copy(r.begin(), r.begin() + (long)kBatch * C2 * HW2, c2.p);
-    std::copy(r.begin(), r.begin() + (long)kBatch * HW1, x.p);
-    std::copy(r.begin(), r.begin() + (long)kBatch * 288 * HW2, col2.p);
-    std::copy(r.begin(), r.begin() + (long)kBatch * FC1_IN, dflat.p);
-    const size_t S = CH;
-    auto run = [&] {
-        for (int k = 0; k < CHUNKS; k++) {
-            const size_t s0 = (size_t)k * CH;
-            switch (kind) {
-            case IM2COL1:
-                im2col3x3(col1.p + s0 * 9 * HW1, x.p + s0 * HW1, 1, CH, IMG_H, IMG_W);
-                break;
-            case IM2COL2:
-                im2col3x3(col2.p + s0 * 288 * HW2, p1.p + s0 * C1 * HW2, C1, CH, P1_H, P1_W);
-                break;
-            case COL2IM2:
-                col2im3x3(p1.p + s0 * C1 * HW2, col2.p + s0 * 288 * HW2, C1, CH, P1_H, P1_W);
-                break;
-            case BNPOOL1_FWD:
-            case POOL1_BWD:
-                if (kind == BNPOOL1_FWD)
-                    bn_relu_pool_forward(p1.p + s0 * C1 * HW2, arg1.p + s0 * C1 * HW2,
-                                         c1.p + s0 * C1 * HW1, scale.data(), shift.data(), C1, CH,
-                                         IMG_H, IMG_W, Strides{S * HW1, HW1}, Strides{S * HW2, HW2});
-                else
-                    relu_pool_backward_bn_sums(c1.p + s0 * C1 * HW1, sum_dy.data(), sum_dyx.data(),
-                                       p1.p + s0 * C1 * HW2, p1.p + s0 * C1 * HW2,
-                                       arg1.p + s0 * C1 * HW2, c1.p + s0 * C1 * HW1, mean.data(),
-                                       rstd.data(), C1, CH, IMG_H, IMG_W, Strides{S * HW1, HW1},
-                                       Strides{S * HW2, HW2});
-                break;
-            case BNPOOL2_FWD:
-                bn_relu_pool_forward(flat.p + s0 * FC1_IN, arg2.p + s0 * FC1_IN,
-                                     c2.p + s0 * C2 * HW2, scale.data(), shift.data(), C2, CH, P1_H,
-                                     P1_W, Strides{S * HW2, HW2}, Strides{P2_H * P2_W, FC1_IN});
-                break;
-            case POOL2_BWD:
-                relu_pool_backward_bn_sums(c2.p + s0 * C2 * HW2, sum_dy.data(), sum_dyx.data(),
-                                   dflat.p + s0 * FC1_IN, flat.p + s0 * FC1_IN,
-                                   arg2.p + s0 * FC1_IN, c2.p + s0 * C2 * HW2, mean.data(),
-                                   rstd.data(), C2, CH, P1_H, P1_W, Strides{S * HW2, HW2},
-                                   Strides{P2_H * P2_W, FC1_IN});
-                break;
-            }
-        }
-    };
+    PassBuffers b;
     // the backward passes read the forward's winners: run both forwards once first
     for (int k = 0; k < CHUNKS; k++) {
-        const size_t s0 = (size_t)k * CH;
-        bn_relu_pool_forward(p1.p + s0 * C1 * HW2, arg1.p + s0 * C1 * HW2, c1.p + s0 * C1 * HW1,
-                             scale.data(), shift.data(), C1, CH, IMG_H, IMG_W,
-                             Strides{S * HW1, HW1}, Strides{S * HW2, HW2});
-        bn_relu_pool_forward(flat.p + s0 * FC1_IN, arg2.p + s0 * FC1_IN, c2.p + s0 * C2 * HW2,
-                             scale.data(), shift.data(), C2, CH, P1_H, P1_W,
-                             Strides{S * HW2, HW2}, Strides{P2_H * P2_W, FC1_IN});
+        run_pass(b, BNPOOL1_FWD, k);
+        run_pass(b, BNPOOL2_FWD, k);
     }
+    auto run = [&] {
+        for (int k = 0; k < CHUNKS; k++) run_pass(b, pass.kind, k);
+    };
     run();
+    (void)peak_gflops(isa);
     int64_t batches = 0;
     const double secs = bench::timed_loop(state, run, &batches);
-    state.counters["images/s"] = (double)batches * kBatch / secs;
+    if (pass.flops > 0)
+        set_rate_counters(state, (double)batches * kBatch, pass.flops * (double)batches, secs, isa, 1);
+    else
+        state.counters["images/s"] = (double)batches * kBatch / secs;
     state.counters["us/batch"] = 1e6 * secs / (double)batches;
-    state.SetLabel(std::string(isa_name(isa)) + ", memory-bound, 16 chunks of 4");
+    state.SetLabel(std::string(isa_name(isa)) + (pass.flops > 0 ? ", " : ", memory-bound, ") +
+                   "16 chunks of 4, channels-last");
 }
 
 // ---- whole training step, eval batch, single image, 10k evaluation ----------------------------
@@ -539,13 +592,6 @@ int register_engine_benchmarks()
     const int cores = all_cores();
     std::vector<int> tcounts{1};
     if (cores > 1) tcounts.push_back(cores);
-    struct Pass { const char *name; PassKind kind; };
-    const Pass passes[] = {
-        {"conv1_im2col", IM2COL1},         {"conv2_im2col", IM2COL2},
-        {"conv2_col2im", COL2IM2},         {"bn1_relu_pool1_fwd", BNPOOL1_FWD},
-        {"bn2_relu_pool2_fwd", BNPOOL2_FWD}, {"relu_pool1_bwd", POOL1_BWD},
-        {"relu_pool2_bwd", POOL2_BWD},
-    };
     for (const IsaDesc *isa : bench::supported_isas()) {
         const std::string is = isa_name(isa);
         for (int t : tcounts)
@@ -558,9 +604,9 @@ int register_engine_benchmarks()
                                          BM_layer_gemm, isa, L)
                 ->Unit(benchmark::kMicrosecond)
                 ->UseRealTime();
-        for (const Pass &p : passes)
+        for (const Pass &p : kPasses)
             benchmark::RegisterBenchmark(("layer/" + std::string(p.name) + "/" + is).c_str(),
-                                         BM_layer_pass, isa, p.kind)
+                                         BM_layer_pass, isa, p)
                 ->Unit(benchmark::kMicrosecond)
                 ->UseRealTime();
         for (int t : tcounts) {

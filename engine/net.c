@@ -1,22 +1,61 @@
-/* The fast path, phase by phase; see net.h for the threading contract. Chunk k holds samples
- * [k*NET_CHUNK, k*NET_CHUNK + S) and its tensors sit at offset s0 * (per-sample size) of each
- * buffer, in the chunk layout [C][S][H*W] (see conv_ops.h). */
+/* The fast path, layer by layer. Each layer has one forward and one backward function, named
+ * after it, that does its work for one chunk of NET_CHUNK samples (or, for the fully connected
+ * layers, for the whole batch); forward() and backward() at the end call them in model order, a
+ * parallel loop over the chunks wherever a BatchNorm needs nothing batch-wide in between.
+ *
+ *   reference (engine/layers_ref.h)      fast path (here)             kernels
+ *   ref_conv3x3_forward     conv1        conv1_forward                conv3x3_forward (simd/conv.h),
+ *   ref_batchnorm_forward_* bn1 stats                                  with bn1's sums fused
+ *   ref_batchnorm_forward_* bn1 apply    bn1_relu_pool1_forward       bn_relu_pool_forward
+ *   ref_relu_forward, ref_maxpool2_forward                             (simd/pool.h)
+ *   ref_conv3x3_forward     conv2        conv2_forward                conv3x3_forward + bn2 sums
+ *   bn2, ReLU, pool 2, flatten           bn2_relu_pool2_forward       bn_relu_pool_forward,
+ *                                                                     pixels_to_planes
+ *   ref_linear_forward      fc1          fc1_forward                  sgemm (simd/gemm.h)
+ *   ReLU, dropout, fc2                   head_forward                 the reference layers
+ *   loss .. ReLU backward                head_backward                the reference layers
+ *   ref_linear_backward     fc1          fc1_backward                 sgemm
+ *   ref_maxpool2_backward, ref_relu_backward (2), first half of bn2's backward
+ *                                        pool2_backward               planes_to_pixels,
+ *                                                                     relu_pool_backward_bn_sums
+ *   ref_batchnorm_backward  bn2          bn2_backward                 unpool_bn_backward_sum_dx
+ *   ref_conv3x3_backward    conv2        conv2_backward               conv3x3_weight_grad,
+ *                                                                     conv3x3_forward (transposed)
+ *   pool 1, ReLU, first half of bn1's    pool1_backward               relu_pool_backward_bn_sums
+ *   ref_batchnorm_backward  bn1          bn1_backward                 unpool_bn_backward_sum_dx
+ *   ref_conv3x3_backward    conv1        conv1_backward (weights)     conv3x3_weight_grad
+ *
+ * Activations are channels-last, [sample][y][x][channel]; the inputs of the two convolutions
+ * keep a zero rim of one pixel (written once, at creation), so the kernels read them without
+ * bounds checks and the layer before writes straight into them. Chunk k holds samples
+ * [k*NET_CHUNK, k*NET_CHUNK + S) of every batch-wide buffer. See net.h for the threading
+ * contract. */
 #include "engine/argmax.h"
-#include "engine/net.h"
-#include "engine/conv_ops.h"
-#include "engine/layers_ref.h"
 #include "engine/augment.h"
+#include "engine/layers_ref.h"
+#include "engine/layout.h"
+#include "engine/net.h"
+#include "simd/conv.h"
 #include "simd/gemm.h"
+#include "simd/pool.h"
 
 #include <math.h>
 #include <omp.h>
 #include <string.h>
 
 enum {
-    HW1 = IMG_PIXELS, HW2 = P1_H * P1_W, HW3 = P2_H * P2_W,
-    K1 = 9, K2 = C1 * 9,                               /* GEMM depth of conv1 / conv2 */
-    /* per-chunk conv gradients: conv1.weight, conv1.bias, conv2.weight, conv2.bias */
-    CG_W1 = 0, CG_B1 = CG_W1 + C1 * K1, CG_W2 = CG_B1 + C1, CG_B2 = CG_W2 + C2 * K2,
+    /* floats per sample of each buffer (PAD: with the zero rim) */
+    X1_PAD = (IMG_H + 2) * (IMG_W + 2),           /* conv1's input */
+    Z1_SIZE = IMG_PIXELS * C1,                    /* conv1's output, bn1's input */
+    P1_PAD = (P1_H + 2) * (P1_W + 2) * C1,        /* pool 1's output, conv2's input */
+    P1_SIZE = P1_H * P1_W * C1,                   /* pool 1's winners and gradients */
+    Z2_SIZE = P1_H * P1_W * C2,                   /* conv2's output, bn2's input */
+    Z2_PAD = (P1_H + 2) * (P1_W + 2) * C2,        /* conv2's output gradient */
+    /* conv1 / conv2 weights, forward-packed [9][Cin][Cout] */
+    W1_SIZE = 9 * C1, W2_SIZE = 9 * C1 * C2,
+    /* per-chunk conv gradients, in the packed layout: conv1.weight, conv1.bias, conv2.weight,
+     * conv2.bias */
+    CG_W1 = 0, CG_B1 = CG_W1 + W1_SIZE, CG_W2 = CG_B1 + C1, CG_B2 = CG_W2 + W2_SIZE,
     CG_SIZE = CG_B2 + C2,
     /* fc1 is split into fixed column blocks, each computed whole by one thread (so the split
      * never changes results): forward 4 blocks of 32 output columns (a multiple of every
@@ -28,8 +67,11 @@ enum {
 
 /* Batch-wide BatchNorm values of one layer. */
 typedef struct {
-    float mean[C2], rstd[C2], scale[C2], shift[C2];   /* scale/shift: the affine to apply */
-    float mean_dy[C2], mean_dy_xhat[C2];               /* backward sums / N */
+    float shift0[C2];                 /* the running mean at the start of the step: the shift of
+                                       * the statistics' sums, so they do not cancel */
+    float mean[C2], rstd[C2];
+    float scale[C2], shift[C2];       /* the affine the forward applies */
+    float k_dy[C2], k_x[C2], k_0[C2]; /* the backward's coefficients (simd/pool.h BnBackward) */
 } BnState;
 
 /* Which model tensors one BatchNorm layer uses. */
@@ -40,106 +82,114 @@ typedef struct {
     int C, HW;
 } BnLayer;
 
-static const BnLayer BN1 = {P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, K_BN1_COUNT, C1, HW1};
-static const BnLayer BN2 = {P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, K_BN2_COUNT, C2, HW2};
+static const BnLayer BN1 = {P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, K_BN1_COUNT, C1, IMG_PIXELS};
+static const BnLayer BN2 = {P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, K_BN2_COUNT, C2, P1_H * P1_W};
 
 struct Workspace {
-    int max_batch, max_chunks, threads;
-    float *x;                       /* [B][784] */
-    float *col1, *c1, *dc1;         /* [9][S*784], [C1][S*784] x2 */
-    float *p1;                      /* [C1][S*196] */
-    float *arg1;                    /* pool 1 winners, see bn_relu_pool_forward */
-    float *col2, *c2, *dc2;         /* [288][S*196], [C2][S*196] x2 */
-    float *flat, *dflat;            /* [B][3136] */
-    float *arg2;
-    float *h, *hr, *mask, *hd, *dh, *dhd;   /* [B][128] */
-    float *logits, *probs, *dlogits;        /* [B][10] */
-    float *dcol2, *dp1;             /* per thread: [288][CHUNK*196], [C1][CHUNK*196] */
-    float *cgrad;                   /* [chunks][CG_SIZE] */
-    double *st_mean, *st_m2;        /* [chunks][C2]: forward partial statistics */
-    double *st_dy, *st_dyx;         /* [chunks][C2]: backward partial sums */
+    int max_batch, max_chunks, threads, last_batch;
+    /* batch-wide, per sample */
+    float *x;                       /* [784] the normalised input, as the caller gives it */
+    float *x1;                      /* [30][30] the same with a zero rim */
+    float *z1;                      /* [28][28][32] */
+    float *p1;                      /* [16][16][32] zero rim */
+    uint8_t *win1;                  /* [14][14][32] pool 1's winners */
+    float *dq1;                     /* [14][14][32] bn1's output gradient at the winners */
+    float *z2;                      /* [14][14][64] */
+    float *p2, *dp2;                /* [7][7][64] pool 2's output and its gradient */
+    uint8_t *win2;                  /* [7][7][64] */
+    float *dq2;                     /* [7][7][64] */
+    float *flat, *dflat;            /* [3136] p2 in PyTorch's (c, y, x) order: fc1's input */
+    float *h, *hr, *mask, *hd, *dh, *dhd;   /* [128] */
+    float *logits, *probs, *dlogits;        /* [10] */
+    /* per thread, one chunk at a time */
+    float *dz2;                     /* [CHUNK][16][16][64] zero rim */
+    float *dp1;                     /* [CHUNK][14][14][32] */
+    float *dz1;                     /* [CHUNK][28][28][32] */
+    float *pack;                    /* GEMM_PACK_FLOATS: the GEMM's packing buffers */
+    /* per chunk */
+    float *cgrad;                   /* [CG_SIZE] */
+    double *bnsum;                  /* [2 * C2] a BatchNorm's partial sums, forward or backward */
+    /* the conv weights in the kernels' layout, and the OIHW weights they were packed from */
+    float *w1, *w2, *w2t, *w1_from, *w2_from;
+    float *cg_total;                /* CG_SIZE: the chunks' gradients summed */
     float *grad;                    /* MODEL_N_PARAMS */
-    float *pack;                    /* per thread: GEMM_PACK_FLOATS, the GEMM's packing buffers */
     BnState bn1, bn2;
-    int last_batch;
+    int packed;
 };
 
-static void *alloc_f(size_t n) { return aligned_calloc(n, sizeof(float)); }
+enum { WS_N_BUFFERS = 35 };
 
-enum { WS_N_BUFFERS = 30 };
-
-/* Every buffer of the workspace, in one list for the out-of-memory check and for freeing. */
-static void workspace_buffers(Workspace *n, void *all[WS_N_BUFFERS])
+/* Every buffer of the workspace with its size in bytes (per sample, per thread, per chunk or
+ * once): one list to allocate, check and free. */
+static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size[WS_N_BUFFERS])
 {
-    void *list[] = {n->x, n->col1, n->c1, n->dc1, n->p1, n->arg1, n->col2, n->c2, n->dc2,
-                    n->flat, n->dflat, n->arg2, n->h, n->hr, n->mask, n->hd, n->dh, n->dhd,
-                    n->logits, n->probs, n->dlogits, n->dcol2, n->dp1, n->cgrad, n->st_mean,
-                    n->st_m2, n->st_dy, n->st_dyx, n->grad, n->pack};
+    const size_t B = (size_t)n->max_batch, T = (size_t)n->threads, K = (size_t)n->max_chunks,
+                 f = sizeof(float);
+    struct { void **p; size_t bytes; } list[] = {
+        {(void **)&n->x, B * IMG_PIXELS * f},   {(void **)&n->x1, B * X1_PAD * f},
+        {(void **)&n->z1, B * Z1_SIZE * f},     {(void **)&n->p1, B * P1_PAD * f},
+        {(void **)&n->win1, B * P1_SIZE},       {(void **)&n->dq1, B * P1_SIZE * f},
+        {(void **)&n->z2, B * Z2_SIZE * f},     {(void **)&n->win2, B * FC1_IN},
+        {(void **)&n->p2, B * FC1_IN * f},      {(void **)&n->dp2, B * FC1_IN * f},
+        {(void **)&n->dq2, B * FC1_IN * f},     {(void **)&n->flat, B * FC1_IN * f},
+        {(void **)&n->dflat, B * FC1_IN * f},   {(void **)&n->h, B * FC1_OUT * f},
+        {(void **)&n->hr, B * FC1_OUT * f},     {(void **)&n->mask, B * FC1_OUT * f},
+        {(void **)&n->hd, B * FC1_OUT * f},     {(void **)&n->dh, B * FC1_OUT * f},
+        {(void **)&n->dhd, B * FC1_OUT * f},    {(void **)&n->logits, B * N_CLASSES * f},
+        {(void **)&n->probs, B * N_CLASSES * f}, {(void **)&n->dlogits, B * N_CLASSES * f},
+        {(void **)&n->dz2, T * NET_CHUNK * Z2_PAD * f},
+        {(void **)&n->dp1, T * NET_CHUNK * P1_SIZE * f},
+        {(void **)&n->dz1, T * NET_CHUNK * Z1_SIZE * f},
+        {(void **)&n->pack, T * GEMM_PACK_FLOATS * f},
+        {(void **)&n->cgrad, K * CG_SIZE * f},  {(void **)&n->bnsum, K * 2 * C2 * sizeof(double)},
+        {(void **)&n->w1, W1_SIZE * f},         {(void **)&n->w2, W2_SIZE * f},
+        {(void **)&n->w2t, W2_SIZE * f},        {(void **)&n->w1_from, W1_SIZE * f},
+        {(void **)&n->w2_from, W2_SIZE * f},    {(void **)&n->cg_total, CG_SIZE * f},
+        {(void **)&n->grad, MODEL_N_PARAMS * f},
+    };
     _Static_assert(sizeof list / sizeof list[0] == WS_N_BUFFERS, "buffer count");
-    memcpy(all, list, sizeof list);
+    for (int i = 0; i < WS_N_BUFFERS; i++) {
+        ptr[i] = list[i].p;
+        size[i] = list[i].bytes;
+    }
+    return WS_N_BUFFERS;
 }
 
 Workspace *workspace_create(int max_batch, int threads)
 {
     Workspace *n = aligned_calloc(1, sizeof *n);
     if (!n) return NULL;
-    size_t B = (size_t)max_batch;
     n->max_batch = max_batch;
     n->max_chunks = (max_batch + NET_CHUNK - 1) / NET_CHUNK;
     n->threads = threads > 0 ? threads : omp_get_max_threads();
-    n->x = alloc_f(B * HW1);
-    n->col1 = alloc_f(B * K1 * HW1);
-    n->c1 = alloc_f(B * C1 * HW1);
-    n->dc1 = alloc_f(B * C1 * HW1);
-    n->p1 = alloc_f(B * C1 * HW2);
-    n->arg1 = alloc_f(B * C1 * HW2);
-    n->col2 = alloc_f(B * K2 * HW2);
-    n->c2 = alloc_f(B * C2 * HW2);
-    n->dc2 = alloc_f(B * C2 * HW2);
-    n->flat = alloc_f(B * FC1_IN);
-    n->dflat = alloc_f(B * FC1_IN);
-    n->arg2 = alloc_f(B * FC1_IN);
-    float **fc[] = {&n->h, &n->hr, &n->mask, &n->hd, &n->dh, &n->dhd};
-    for (size_t i = 0; i < sizeof fc / sizeof fc[0]; i++) *fc[i] = alloc_f(B * FC1_OUT);
-    n->logits = alloc_f(B * N_CLASSES);
-    n->probs = alloc_f(B * N_CLASSES);
-    n->dlogits = alloc_f(B * N_CLASSES);
-    n->dcol2 = alloc_f((size_t)n->threads * K2 * NET_CHUNK * HW2);
-    n->dp1 = alloc_f((size_t)n->threads * C1 * NET_CHUNK * HW2);
-    n->cgrad = alloc_f((size_t)n->max_chunks * CG_SIZE);
-    n->st_mean = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
-    n->st_m2 = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
-    n->st_dy = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
-    n->st_dyx = aligned_calloc((size_t)n->max_chunks * C2, sizeof(double));
-    n->grad = alloc_f(MODEL_N_PARAMS);
-    n->pack = alloc_f((size_t)n->threads * GEMM_PACK_FLOATS);
-    void *all[WS_N_BUFFERS];
-    workspace_buffers(n, all);
-    for (size_t i = 0; i < WS_N_BUFFERS; i++)
-        if (!all[i]) {
+    void **ptr[WS_N_BUFFERS];
+    size_t size[WS_N_BUFFERS];
+    int count = workspace_buffers(n, ptr, size);
+    for (int i = 0; i < count; i++) {
+        /* zeroed: the rims of the padded buffers stay zero for good */
+        *ptr[i] = aligned_calloc(size[i], 1);
+        if (!*ptr[i]) {
             workspace_free(n);
             return NULL;
         }
+    }
     return n;
 }
 
 void workspace_free(Workspace *n)
 {
     if (!n) return;
-    void *all[WS_N_BUFFERS];
-    workspace_buffers(n, all);
-    for (size_t i = 0; i < WS_N_BUFFERS; i++) aligned_free(all[i]);
+    void **ptr[WS_N_BUFFERS];
+    size_t size[WS_N_BUFFERS];
+    int count = workspace_buffers(n, ptr, size);
+    for (int i = 0; i < count; i++) aligned_free(*ptr[i]);
     aligned_free(n);
 }
 
 const float *workspace_grad(const Workspace *ws) { return ws->grad; }
 float *workspace_input(Workspace *ws) { return ws->x; }
 
-/* The calling thread's GEMM packing buffers. */
-static float *pack_buffers(const Workspace *ws)
-{
-    return ws->pack + (size_t)omp_get_thread_num() * GEMM_PACK_FLOATS;
-}
+/* ---- helpers ---------------------------------------------------------------------------- */
 
 static int chunk_size(int B, int k)
 {
@@ -147,138 +197,159 @@ static int chunk_size(int B, int k)
     return s < NET_CHUNK ? s : NET_CHUNK;
 }
 
-/* out[c][0..n) = bias[c], the start value of a convolution GEMM with beta = 1. */
-static void fill_rows(float *out, const float *bias, int rows, size_t n)
+/* The calling thread's part of a per-thread buffer of `per` elements. */
+static float *per_thread(float *base, size_t per) { return base + (size_t)omp_get_thread_num() * per; }
+
+/* Chunk k's BatchNorm partial sums, cleared. */
+static double *chunk_bnsum(Workspace *ws, int k)
 {
-    for (int r = 0; r < rows; r++)
-        for (size_t i = 0; i < n; i++) out[r * n + i] = bias[r];
+    double *s = ws->bnsum + (size_t)k * 2 * C2;
+    memset(s, 0, sizeof(double) * 2 * C2);
+    return s;
 }
 
-/* Merge the chunks' statistics in chunk order into batch mean/rstd and the scale/shift to apply;
- * update the running statistics like PyTorch (unbiased variance, momentum 0.1). */
+/* The conv weights in the kernels' layout; packed again only when they changed since last time
+ * (every training step; once for a run of inference calls). */
+static void pack_conv_weights(Workspace *ws, const Model *m)
+{
+    const float *w1 = model_param(m, P_CONV1_W), *w2 = model_param(m, P_CONV2_W);
+    if (ws->packed && !memcmp(ws->w1_from, w1, sizeof(float) * W1_SIZE) &&
+        !memcmp(ws->w2_from, w2, sizeof(float) * W2_SIZE))
+        return;
+    conv3x3_pack(w1, C1, 1, ws->w1);
+    conv3x3_pack(w2, C2, C1, ws->w2);
+    conv3x3_pack_transposed(w2, C2, C1, ws->w2t);
+    memcpy(ws->w1_from, w1, sizeof(float) * W1_SIZE);
+    memcpy(ws->w2_from, w2, sizeof(float) * W2_SIZE);
+    ws->packed = 1;
+}
+
+/* ---- BatchNorm's batch-wide steps --------------------------------------------------------- */
+
+/* Training: the chunks' shifted sums, added in chunk order, give the batch mean and variance;
+ * the running statistics are updated like PyTorch (unbiased variance, momentum 0.1). */
 static void bn_finish_stats(Workspace *ws, BnState *bn, Model *m, const BnLayer *L, int B)
 {
-    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    const int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
     const float *g = model_param(m, L->gamma), *b = model_param(m, L->beta);
     float *rm = model_buffer(m, L->running_mean), *rv = model_buffer(m, L->running_var);
-    double total = (double)B * L->HW;
+    const double n = (double)B * L->HW;
     for (int c = 0; c < L->C; c++) {
-        double cnt = 0, mean = 0, m2 = 0;
-        for (int k = 0; k < chunks; k++)
-            bn_merge_stats(&cnt, &mean, &m2, (double)chunk_size(B, k) * L->HW,
-                           ws->st_mean[k * C2 + c], ws->st_m2[k * C2 + c]);
-        double var = m2 / total;
-        bn->mean[c] = (float)mean;
+        double s1 = 0, s2 = 0;
+        for (int k = 0; k < chunks; k++) {
+            s1 += ws->bnsum[(size_t)k * 2 * C2 + c];
+            s2 += ws->bnsum[(size_t)k * 2 * C2 + L->C + c];
+        }
+        double d = s1 / n, var = s2 / n - d * d;
+        if (var < 0) var = 0;
+        bn->mean[c] = (float)(bn->shift0[c] + d);
         bn->rstd[c] = (float)(1.0 / sqrt(var + BN_EPS));
         bn->scale[c] = g[c] * bn->rstd[c];
         bn->shift[c] = b[c] - bn->mean[c] * bn->scale[c];
-        float unbiased = (float)(total > 1 ? m2 / (total - 1) : var);
+        float unbiased = (float)(n > 1 ? var * n / (n - 1) : var);
         rm[c] = (1.0f - BN_MOMENTUM) * rm[c] + BN_MOMENTUM * bn->mean[c];
         rv[c] = (1.0f - BN_MOMENTUM) * rv[c] + BN_MOMENTUM * unbiased;
     }
     m->counters[L->counter]++;
 }
 
-/* Eval mode: the affine from the running statistics. */
-static void bn_eval_affine(BnState *bn, const Model *m, const BnLayer *L)
+/* Before the forward: the shift of the training sums, or in eval mode the affine from the
+ * running statistics. */
+static void bn_begin(BnState *bn, const Model *m, const BnLayer *L, int train)
 {
     const float *g = model_param(m, L->gamma), *b = model_param(m, L->beta);
     const float *rm = model_buffer(m, L->running_mean), *rv = model_buffer(m, L->running_var);
     for (int c = 0; c < L->C; c++) {
+        bn->shift0[c] = rm[c];
+        if (train) continue;
         float r = 1.0f / sqrtf(rv[c] + BN_EPS);
         bn->scale[c] = g[c] * r;
         bn->shift[c] = b[c] - rm[c] * bn->scale[c];
     }
 }
 
-/* The affine BatchNorm applies in this pass: batch statistics in training, running ones in eval. */
-static void bn_prepare(Workspace *ws, BnState *bn, Model *m, const BnLayer *L, int train, int B)
+/* Backward: the chunks' sums of dy and dy * (x - mean) in chunk order give the gamma and beta
+ * gradients and the coefficients of dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)). */
+static void bn_finish_sums(Workspace *ws, BnState *bn, const Model *m, const BnLayer *L, int B)
 {
-    if (train) bn_finish_stats(ws, bn, m, L, B);
-    else bn_eval_affine(bn, m, L);
-}
-
-/* One chunk of a 3x3 convolution: patches into col, out = W x col + bias; with mean/m2 given,
- * the chunk's BatchNorm statistics of out as well. */
-static void conv_chunk_forward_bn_stats(float *out, float *col, const float *in, const float *w,
-                               const float *bias, int Cin, int Cout, int S, int H, int W,
-                               double *mean, double *m2, float *pack)
-{
-    int N = S * H * W, K = Cin * 9;
-    im2col3x3(col, in, Cin, S, H, W);
-    fill_rows(out, bias, Cout, (size_t)N);
-    sgemm(false, false, Cout, N, K, 1.0f, w, K, col, N, 1.0f, out, N, pack);
-    if (mean) bn_chunk_stats(mean, m2, out, Cout, (size_t)N);
-}
-
-/* The convolution stages of the forward pass, for chunk k; train: keep what backward needs and
- * gather the chunk's BatchNorm statistics. */
-static void stage_conv1(Workspace *ws, const Model *m, int B, int k, int train)
-{
-    int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-    conv_chunk_forward_bn_stats(ws->c1 + (size_t)s0 * C1 * HW1, ws->col1 + (size_t)s0 * K1 * HW1,
-                       ws->x + (size_t)s0 * HW1, model_param(m, P_CONV1_W),
-                       model_param(m, P_CONV1_B), 1, C1, S, IMG_H, IMG_W,
-                       train ? ws->st_mean + k * C2 : NULL, ws->st_m2 + k * C2,
-                       pack_buffers(ws));
-}
-
-/* bn1 + ReLU + pool, then conv2 */
-static void stage_pool1_conv2(Workspace *ws, const Model *m, int B, int k, int train)
-{
-    int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-    float *p1 = ws->p1 + (size_t)s0 * C1 * HW2;
-    bn_relu_pool_forward(p1, train ? ws->arg1 + (size_t)s0 * C1 * HW2 : NULL,
-                         ws->c1 + (size_t)s0 * C1 * HW1, ws->bn1.scale, ws->bn1.shift, C1, S,
-                         IMG_H, IMG_W, (Strides){(size_t)S * HW1, HW1},
-                         (Strides){(size_t)S * HW2, HW2});
-    conv_chunk_forward_bn_stats(ws->c2 + (size_t)s0 * C2 * HW2, ws->col2 + (size_t)s0 * K2 * HW2, p1,
-                       model_param(m, P_CONV2_W), model_param(m, P_CONV2_B), C1, C2, S, P1_H,
-                       P1_W, train ? ws->st_mean + k * C2 : NULL, ws->st_m2 + k * C2,
-                       pack_buffers(ws));
-}
-
-/* bn2 + ReLU + pool straight into fc1's sample-major input */
-static void stage_pool2(Workspace *ws, int B, int k, int train)
-{
-    int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-    bn_relu_pool_forward(ws->flat + (size_t)s0 * FC1_IN,
-                         train ? ws->arg2 + (size_t)s0 * FC1_IN : NULL,
-                         ws->c2 + (size_t)s0 * C2 * HW2, ws->bn2.scale, ws->bn2.shift, C2, S,
-                         P1_H, P1_W, (Strides){(size_t)S * HW2, HW2}, (Strides){HW3, FC1_IN});
-}
-
-/* Forward through everything up to the logits (ws->logits). train: batch statistics, running
- * statistics update and dropout. */
-static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, uint64_t step)
-{
-    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
-    ws->last_batch = B;
-
-    if (train) {
-        /* each BatchNorm needs the whole batch's statistics before it can be applied */
-#pragma omp parallel for schedule(static) num_threads(ws->threads)
-        for (int k = 0; k < chunks; k++) stage_conv1(ws, m, B, k, 1);
-        bn_prepare(ws, &ws->bn1, m, &BN1, 1, B);
-#pragma omp parallel for schedule(static) num_threads(ws->threads)
-        for (int k = 0; k < chunks; k++) stage_pool1_conv2(ws, m, B, k, 1);
-        bn_prepare(ws, &ws->bn2, m, &BN2, 1, B);
-#pragma omp parallel for schedule(static) num_threads(ws->threads)
-        for (int k = 0; k < chunks; k++) stage_pool2(ws, B, k, 1);
-    } else {
-        /* inference uses the running statistics: nothing to wait for between the stages, so
-         * each chunk goes through all of them while its activations are still in cache */
-        bn_prepare(ws, &ws->bn1, m, &BN1, 0, B);
-        bn_prepare(ws, &ws->bn2, m, &BN2, 0, B);
-#pragma omp parallel for schedule(static) num_threads(ws->threads)
+    const int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    const float *g = model_param(m, L->gamma);
+    float *dg = param_in(ws->grad, L->gamma), *db = param_in(ws->grad, L->beta);
+    const double n = (double)B * L->HW;
+    for (int c = 0; c < L->C; c++) {
+        double s1 = 0, s2 = 0;
         for (int k = 0; k < chunks; k++) {
-            stage_conv1(ws, m, B, k, 0);
-            stage_pool1_conv2(ws, m, B, k, 0);
-            stage_pool2(ws, B, k, 0);
+            s1 += ws->bnsum[(size_t)k * 2 * C2 + c];
+            s2 += ws->bnsum[(size_t)k * 2 * C2 + L->C + c];
         }
+        double r = bn->rstd[c], gr = (double)g[c] * r;
+        dg[c] = (float)(s2 * r);
+        db[c] = (float)s1;
+        bn->k_dy[c] = (float)gr;
+        bn->k_x[c] = (float)(-gr * r * r * s2 / n);
+        bn->k_0[c] = (float)(-gr * s1 / n);
     }
+}
 
-    /* fc1 by blocks of output columns */
+static BnBackward bn_backward_of(const BnState *bn)
+{
+    return (BnBackward){bn->k_dy, bn->k_x, bn->k_0, bn->mean};
+}
+
+/* ---- forward, layer by layer ------------------------------------------------------------- */
+
+/* conv1 on chunk k: its input copied inside the zero rim; in training, bn1's sums as well. */
+static void conv1_forward(Workspace *ws, const Model *m, int B, int k, int train)
+{
+    const int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+    for (int s = 0; s < S; s++)
+        for (int y = 0; y < IMG_H; y++)
+            memcpy(ws->x1 + (size_t)(s0 + s) * X1_PAD + (y + 1) * (IMG_W + 2) + 1,
+                   ws->x + (size_t)(s0 + s) * IMG_PIXELS + y * IMG_W, sizeof(float) * IMG_W);
+    const ConvShape shape = {IMG_H, IMG_W, 1, C1};
+    conv3x3_forward(&shape, S, ws->x1 + (size_t)s0 * X1_PAD, ws->w1, model_param(m, P_CONV1_B),
+                    ws->z1 + (size_t)s0 * Z1_SIZE, ws->bn1.shift0,
+                    train ? chunk_bnsum(ws, k) : NULL);
+}
+
+/* bn1 + ReLU + pool 1 on chunk k, into conv2's padded input; winners kept in training. */
+static void bn1_relu_pool1_forward(Workspace *ws, int B, int k, int train)
+{
+    const int s0 = k * NET_CHUNK;
+    const PoolShape p = {chunk_size(B, k), IMG_H, IMG_W, C1};
+    const ImageStrides out = image_strides_padded(P1_H, P1_W, C1);
+    bn_relu_pool_forward(&p, ws->z1 + (size_t)s0 * Z1_SIZE, ws->bn1.scale, ws->bn1.shift,
+                         ws->p1 + (size_t)s0 * P1_PAD + out.row + C1, out,
+                         train ? ws->win1 + (size_t)s0 * P1_SIZE : NULL);
+}
+
+/* conv2 on chunk k; in training, bn2's sums as well. */
+static void conv2_forward(Workspace *ws, const Model *m, int B, int k, int train)
+{
+    const int s0 = k * NET_CHUNK;
+    const ConvShape shape = {P1_H, P1_W, C1, C2};
+    conv3x3_forward(&shape, chunk_size(B, k), ws->p1 + (size_t)s0 * P1_PAD, ws->w2,
+                    model_param(m, P_CONV2_B), ws->z2 + (size_t)s0 * Z2_SIZE, ws->bn2.shift0,
+                    train ? chunk_bnsum(ws, k) : NULL);
+}
+
+/* bn2 + ReLU + pool 2 on chunk k, then flattened in PyTorch's (c, y, x) order for fc1. */
+static void bn2_relu_pool2_forward(Workspace *ws, int B, int k, int train)
+{
+    const int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+    const PoolShape p = {S, P1_H, P1_W, C2};
+    float *p2 = ws->p2 + (size_t)s0 * FC1_IN;
+    bn_relu_pool_forward(&p, ws->z2 + (size_t)s0 * Z2_SIZE, ws->bn2.scale, ws->bn2.shift, p2,
+                         image_strides(P2_H, P2_W, C2),
+                         train ? ws->win2 + (size_t)s0 * FC1_IN : NULL);
+    for (int s = 0; s < S; s++)
+        pixels_to_planes(p2 + (size_t)s * FC1_IN, P2_H * P2_W, C2,
+                         ws->flat + (size_t)(s0 + s) * FC1_IN);
+}
+
+/* fc1 by blocks of output columns. */
+static void fc1_forward(Workspace *ws, const Model *m, int B)
+{
     const float *fw = model_param(m, P_FC1_W), *fb = model_param(m, P_FC1_B);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int j = 0; j < FC1_OUT / FC1_FWD_BLOCK; j++) {
@@ -286,10 +357,15 @@ static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, ui
         for (int b = 0; b < B; b++)
             memcpy(ws->h + (size_t)b * FC1_OUT + o0, fb + o0, sizeof(float) * FC1_FWD_BLOCK);
         sgemm(false, true, B, FC1_FWD_BLOCK, FC1_IN, 1.0f, ws->flat, FC1_IN,
-              fw + (size_t)o0 * FC1_IN, FC1_IN, 1.0f, ws->h + o0, FC1_OUT, pack_buffers(ws));
+              fw + (size_t)o0 * FC1_IN, FC1_IN, 1.0f, ws->h + o0, FC1_OUT,
+              per_thread(ws->pack, GEMM_PACK_FLOATS));
     }
+}
 
-    /* ReLU, dropout, fc2: small, on the reference layers */
+/* ReLU, dropout, fc2: small, on the reference layers. */
+static void head_forward(Workspace *ws, const Model *m, int B, int train, uint64_t seed,
+                         uint64_t step)
+{
     ref_relu_forward(ws->hr, ws->h, B * FC1_OUT);
     for (int b = 0; b < B; b++) {
         float *mask = ws->mask + (size_t)b * FC1_OUT;
@@ -301,39 +377,47 @@ static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, ui
                        FC1_OUT, N_CLASSES);
 }
 
-/* Sum chunk partial sums in chunk order and turn them into the BatchNorm backward means plus the
- * gamma/beta gradients. */
-static void bn_finish_sums(Workspace *ws, BnState *bn, const BnLayer *L, int B)
+/* Forward up to the logits (ws->logits). train: batch statistics, running statistics update and
+ * dropout. */
+static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, uint64_t step)
 {
-    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
-    float *dg = param_in(ws->grad, L->gamma), *db = param_in(ws->grad, L->beta);
-    double total = (double)B * L->HW;
-    for (int c = 0; c < L->C; c++) {
-        double s1 = 0, s2 = 0;
+    const int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    ws->last_batch = B;
+    pack_conv_weights(ws, m);
+    bn_begin(&ws->bn1, m, &BN1, train);
+    bn_begin(&ws->bn2, m, &BN2, train);
+    if (train) {
+        /* each BatchNorm needs the whole batch's statistics before it can be applied */
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
+        for (int k = 0; k < chunks; k++) conv1_forward(ws, m, B, k, 1);
+        bn_finish_stats(ws, &ws->bn1, m, &BN1, B);
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
         for (int k = 0; k < chunks; k++) {
-            s1 += ws->st_dy[k * C2 + c];
-            s2 += ws->st_dyx[k * C2 + c];
+            bn1_relu_pool1_forward(ws, B, k, 1);
+            conv2_forward(ws, m, B, k, 1);
         }
-        dg[c] = (float)s2;
-        db[c] = (float)s1;
-        bn->mean_dy[c] = (float)(s1 / total);
-        bn->mean_dy_xhat[c] = (float)(s2 / total);
+        bn_finish_stats(ws, &ws->bn2, m, &BN2, B);
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
+        for (int k = 0; k < chunks; k++) bn2_relu_pool2_forward(ws, B, k, 1);
+    } else {
+        /* the running statistics leave nothing to wait for between layers: each chunk goes
+         * through all of them while its activations are in cache */
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
+        for (int k = 0; k < chunks; k++) {
+            conv1_forward(ws, m, B, k, 0);
+            bn1_relu_pool1_forward(ws, B, k, 0);
+            conv2_forward(ws, m, B, k, 0);
+            bn2_relu_pool2_forward(ws, B, k, 0);
+        }
     }
+    fc1_forward(ws, m, B);
+    head_forward(ws, m, B, train, seed, step);
 }
 
-/* BatchNorm backward's second half for one chunk, leaving the gradient of the bias added before
- * BatchNorm (the sum of dx; ~0 in exact arithmetic) in bias_grad. */
-static void bn_backward_chunk_bias_grad(float *dx, float *bias_grad, const float *x,
-                                        const BnState *bn, const float *gamma, int C, size_t n)
-{
-    double sums[C2];
-    bn_backward_apply_sum_dx(dx, sums, x, bn->mean, bn->rstd, gamma, bn->mean_dy, bn->mean_dy_xhat,
-                             C, n);
-    for (int c = 0; c < C; c++) bias_grad[c] = (float)sums[c];
-}
+/* ---- backward, layer by layer ------------------------------------------------------------ */
 
-/* loss -> fc2 -> dropout -> ReLU: small, on the reference layers */
-static void backward_head(Workspace *ws, const Model *m, const uint8_t *labels, int B)
+/* loss -> fc2 -> dropout -> ReLU: small, on the reference layers. */
+static void head_backward(Workspace *ws, const Model *m, const uint8_t *labels, int B)
 {
     ref_softmax_xent_backward(ws->dlogits, ws->probs, labels, B, N_CLASSES);
     memset(param_in(ws->grad, P_FC2_W), 0, sizeof(float) * N_CLASSES * FC1_OUT);
@@ -344,8 +428,8 @@ static void backward_head(Workspace *ws, const Model *m, const uint8_t *labels, 
     ref_relu_backward(ws->dh, ws->dh, ws->hr, B * FC1_OUT);
 }
 
-/* fc1: bias gradient, then weight and input gradients by blocks of input columns */
-static void backward_fc1(Workspace *ws, const Model *m, int B)
+/* fc1: bias gradient, then weight and input gradients by blocks of input columns. */
+static void fc1_backward(Workspace *ws, const Model *m, int B)
 {
     float *gfb = param_in(ws->grad, P_FC1_B);
     memset(gfb, 0, sizeof(float) * FC1_OUT);
@@ -356,107 +440,138 @@ static void backward_fc1(Workspace *ws, const Model *m, int B)
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int j = 0; j < FC1_IN / FC1_BWD_BLOCK; j++) {
         int i0 = j * FC1_BWD_BLOCK;
+        float *pk = per_thread(ws->pack, GEMM_PACK_FLOATS);
         sgemm(true, false, FC1_OUT, FC1_BWD_BLOCK, B, 1.0f, ws->dh, FC1_OUT, ws->flat + i0,
-              FC1_IN, 0.0f, gfw + i0, FC1_IN, pack_buffers(ws));
+              FC1_IN, 0.0f, gfw + i0, FC1_IN, pk);
         sgemm(false, false, B, FC1_BWD_BLOCK, FC1_OUT, 1.0f, ws->dh, FC1_OUT, fw + i0, FC1_IN,
-              0.0f, ws->dflat + i0, FC1_IN, pack_buffers(ws));
+              0.0f, ws->dflat + i0, FC1_IN, pk);
     }
 }
 
-/* pool2 + ReLU backward, with bn2's partial sums per chunk, merged */
-static void backward_pool2(Workspace *ws, int B, int chunks)
+/* pool 2 + ReLU on chunk k: bn2's output gradient at the winners and the chunk's bn2 sums. */
+static void pool2_backward(Workspace *ws, int B, int k)
 {
-#pragma omp parallel for schedule(static) num_threads(ws->threads)
-    for (int k = 0; k < chunks; k++) {
-        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-        relu_pool_backward_bn_sums(
-            ws->dc2 + (size_t)s0 * C2 * HW2, ws->st_dy + k * C2, ws->st_dyx + k * C2,
-            ws->dflat + (size_t)s0 * FC1_IN, ws->flat + (size_t)s0 * FC1_IN,
-            ws->arg2 + (size_t)s0 * FC1_IN, ws->c2 + (size_t)s0 * C2 * HW2, ws->bn2.mean,
-            ws->bn2.rstd, C2, S, P1_H, P1_W, (Strides){(size_t)S * HW2, HW2},
-            (Strides){HW3, FC1_IN});
-    }
-    bn_finish_sums(ws, &ws->bn2, &BN2, B);
+    const int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+    const PoolShape p = {S, P1_H, P1_W, C2};
+    const ImageStrides ps = image_strides(P2_H, P2_W, C2);
+    float *dp2 = ws->dp2 + (size_t)s0 * FC1_IN;
+    for (int s = 0; s < S; s++)
+        planes_to_pixels(ws->dflat + (size_t)(s0 + s) * FC1_IN, P2_H * P2_W, C2,
+                         dp2 + (size_t)s * FC1_IN);
+    relu_pool_backward_bn_sums(&p, dp2, ps, ws->p2 + (size_t)s0 * FC1_IN, ps,
+                               ws->win2 + (size_t)s0 * FC1_IN, ws->z2 + (size_t)s0 * Z2_SIZE,
+                               ws->bn2.mean, ws->dq2 + (size_t)s0 * FC1_IN, chunk_bnsum(ws, k));
 }
 
-/* bn2 backward, conv2 weight and input gradients, pool1 + ReLU backward with bn1's partial sums,
- * per chunk; the sums merged */
-static void backward_conv2(Workspace *ws, const Model *m, int B, int chunks)
+/* bn2 on chunk k: conv2's output gradient into this thread's padded dz2, and conv2's bias
+ * gradient (its sum). */
+static void bn2_backward(Workspace *ws, int B, int k, float *dz2)
 {
-    const float *w2 = model_param(m, P_CONV2_W);
-#pragma omp parallel for schedule(static) num_threads(ws->threads)
-    for (int k = 0; k < chunks; k++) {
-        int s0 = k * NET_CHUNK, S = chunk_size(B, k), t = omp_get_thread_num();
-        float *dc2 = ws->dc2 + (size_t)s0 * C2 * HW2, *c2 = ws->c2 + (size_t)s0 * C2 * HW2;
-        float *col = ws->col2 + (size_t)s0 * K2 * HW2, *cg = ws->cgrad + (size_t)k * CG_SIZE;
-        float *dcol = ws->dcol2 + (size_t)t * K2 * NET_CHUNK * HW2;
-        float *dp1 = ws->dp1 + (size_t)t * C1 * NET_CHUNK * HW2;
-        float *dc1 = ws->dc1 + (size_t)s0 * C1 * HW1;
-        bn_backward_chunk_bias_grad(dc2, cg + CG_B2, c2, &ws->bn2, model_param(m, P_BN2_W), C2,
-                                    (size_t)S * HW2);
-        float *pk = pack_buffers(ws);
-        sgemm(false, true, C2, K2, S * HW2, 1.0f, dc2, S * HW2, col, S * HW2, 0.0f, cg + CG_W2, K2, pk);
-        sgemm(true, false, K2, S * HW2, C2, 1.0f, w2, K2, dc2, S * HW2, 0.0f, dcol, S * HW2, pk);
-        col2im3x3(dp1, dcol, C1, S, P1_H, P1_W);
-        relu_pool_backward_bn_sums(dc1, ws->st_dy + k * C2, ws->st_dyx + k * C2, dp1,
-                                   ws->p1 + (size_t)s0 * C1 * HW2, ws->arg1 + (size_t)s0 * C1 * HW2,
-                                   ws->c1 + (size_t)s0 * C1 * HW1, ws->bn1.mean, ws->bn1.rstd, C1,
-                                   S, IMG_H, IMG_W, (Strides){(size_t)S * HW1, HW1},
-                                   (Strides){(size_t)S * HW2, HW2});
-    }
-    bn_finish_sums(ws, &ws->bn1, &BN1, B);
+    const int s0 = k * NET_CHUNK;
+    const PoolShape p = {chunk_size(B, k), P1_H, P1_W, C2};
+    const ImageStrides xs = image_strides_padded(P1_H, P1_W, C2);
+    const BnBackward bb = bn_backward_of(&ws->bn2);
+    double sum[C2] = {0};
+    unpool_bn_backward_sum_dx(&p, ws->dq2 + (size_t)s0 * FC1_IN, ws->win2 + (size_t)s0 * FC1_IN,
+                              ws->z2 + (size_t)s0 * Z2_SIZE, &bb, dz2 + xs.row + C2, xs, sum);
+    float *gb = ws->cgrad + (size_t)k * CG_SIZE + CG_B2;
+    for (int c = 0; c < C2; c++) gb[c] = (float)sum[c];
 }
 
-/* bn1 backward and conv1's weight gradient, per chunk */
-static void backward_conv1(Workspace *ws, const Model *m, int B, int chunks)
+/* conv2 on chunk k: its weight gradient (packed, the chunk's part) and the gradient of its
+ * input, pool 1's output, into dp1. The input gradient is a forward convolution of the padded
+ * dz2 with the transposed weights. */
+static void conv2_backward(Workspace *ws, int B, int k, const float *dz2, float *dp1)
 {
-#pragma omp parallel for schedule(static) num_threads(ws->threads)
-    for (int k = 0; k < chunks; k++) {
-        int s0 = k * NET_CHUNK, S = chunk_size(B, k);
-        float *dc1 = ws->dc1 + (size_t)s0 * C1 * HW1, *cg = ws->cgrad + (size_t)k * CG_SIZE;
-        bn_backward_chunk_bias_grad(dc1, cg + CG_B1, ws->c1 + (size_t)s0 * C1 * HW1, &ws->bn1,
-                                    model_param(m, P_BN1_W), C1, (size_t)S * HW1);
-        /* dW1 = dc1 x col1^T is 32x9: computed as its transpose 9x32 = col1 x dc1^T, because a
-         * 9-column product would fill a 32-column register tile only a quarter full */
-        float dwt[K1 * C1];
-        sgemm(false, true, K1, C1, S * HW1, 1.0f, ws->col1 + (size_t)s0 * K1 * HW1, S * HW1, dc1,
-              S * HW1, 0.0f, dwt, C1, pack_buffers(ws));
-        for (int o = 0; o < C1; o++)
-            for (int i = 0; i < K1; i++) cg[CG_W1 + o * K1 + i] = dwt[i * C1 + o];
-    }
+    const int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+    const ConvShape shape = {P1_H, P1_W, C1, C2}, back = {P1_H, P1_W, C2, C1};
+    conv3x3_weight_grad(&shape, S, ws->p1 + (size_t)s0 * P1_PAD, dz2, 1,
+                        ws->cgrad + (size_t)k * CG_SIZE + CG_W2);
+    conv3x3_forward(&back, S, dz2, ws->w2t, NULL, dp1, NULL, NULL);
 }
 
-/* The conv layers' gradients: the chunks' parts summed in chunk order. */
+/* pool 1 + ReLU on chunk k: bn1's output gradient at the winners and the chunk's bn1 sums. */
+static void pool1_backward(Workspace *ws, int B, int k, const float *dp1)
+{
+    const int s0 = k * NET_CHUNK;
+    const PoolShape p = {chunk_size(B, k), IMG_H, IMG_W, C1};
+    const ImageStrides out = image_strides_padded(P1_H, P1_W, C1);
+    relu_pool_backward_bn_sums(&p, dp1, image_strides(P1_H, P1_W, C1),
+                               ws->p1 + (size_t)s0 * P1_PAD + out.row + C1, out,
+                               ws->win1 + (size_t)s0 * P1_SIZE, ws->z1 + (size_t)s0 * Z1_SIZE,
+                               ws->bn1.mean, ws->dq1 + (size_t)s0 * P1_SIZE, chunk_bnsum(ws, k));
+}
+
+/* bn1 on chunk k: conv1's output gradient into this thread's dz1, and conv1's bias gradient. */
+static void bn1_backward(Workspace *ws, int B, int k, float *dz1)
+{
+    const int s0 = k * NET_CHUNK;
+    const PoolShape p = {chunk_size(B, k), IMG_H, IMG_W, C1};
+    const BnBackward bb = bn_backward_of(&ws->bn1);
+    double sum[C1] = {0};
+    unpool_bn_backward_sum_dx(&p, ws->dq1 + (size_t)s0 * P1_SIZE, ws->win1 + (size_t)s0 * P1_SIZE,
+                              ws->z1 + (size_t)s0 * Z1_SIZE, &bb, dz1,
+                              image_strides(IMG_H, IMG_W, C1), sum);
+    float *gb = ws->cgrad + (size_t)k * CG_SIZE + CG_B1;
+    for (int c = 0; c < C1; c++) gb[c] = (float)sum[c];
+}
+
+/* conv1 on chunk k: its weight gradient (the input needs none). */
+static void conv1_backward(Workspace *ws, int B, int k, const float *dz1)
+{
+    const int s0 = k * NET_CHUNK;
+    const ConvShape shape = {IMG_H, IMG_W, 1, C1};
+    conv3x3_weight_grad(&shape, chunk_size(B, k), ws->x1 + (size_t)s0 * X1_PAD, dz1, 0,
+                        ws->cgrad + (size_t)k * CG_SIZE + CG_W1);
+}
+
+/* The conv layers' gradients: the chunks' parts summed in chunk order, unpacked to OIHW. */
 static void sum_conv_grads(Workspace *ws, int chunks)
 {
-    float *dst[4] = {param_in(ws->grad, P_CONV1_W), param_in(ws->grad, P_CONV1_B),
-                     param_in(ws->grad, P_CONV2_W), param_in(ws->grad, P_CONV2_B)};
-    const int off[5] = {CG_W1, CG_B1, CG_W2, CG_B2, CG_SIZE};
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int i = 0; i < CG_SIZE; i++) {
         float s = 0.0f;
         for (int k = 0; k < chunks; k++) s += ws->cgrad[(size_t)k * CG_SIZE + i];
-        int t = 0;
-        while (i >= off[t + 1]) t++;
-        dst[t][i - off[t]] = s;
+        ws->cg_total[i] = s;
     }
+    conv3x3_unpack(ws->cg_total + CG_W1, C1, 1, param_in(ws->grad, P_CONV1_W));
+    conv3x3_unpack(ws->cg_total + CG_W2, C2, C1, param_in(ws->grad, P_CONV2_W));
+    memcpy(param_in(ws->grad, P_CONV1_B), ws->cg_total + CG_B1, sizeof(float) * C1);
+    memcpy(param_in(ws->grad, P_CONV2_B), ws->cg_total + CG_B2, sizeof(float) * C2);
 }
 
 static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B)
 {
-    int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
-    backward_head(ws, m, labels, B);
-    backward_fc1(ws, m, B);
-    backward_pool2(ws, B, chunks);
-    backward_conv2(ws, m, B, chunks);
-    backward_conv1(ws, m, B, chunks);
+    const int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    head_backward(ws, m, labels, B);
+    fc1_backward(ws, m, B);
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
+    for (int k = 0; k < chunks; k++) pool2_backward(ws, B, k);
+    bn_finish_sums(ws, &ws->bn2, m, &BN2, B);
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
+    for (int k = 0; k < chunks; k++) {
+        float *dz2 = per_thread(ws->dz2, (size_t)NET_CHUNK * Z2_PAD);
+        float *dp1 = per_thread(ws->dp1, (size_t)NET_CHUNK * P1_SIZE);
+        bn2_backward(ws, B, k, dz2);
+        conv2_backward(ws, B, k, dz2, dp1);
+        pool1_backward(ws, B, k, dp1);
+    }
+    bn_finish_sums(ws, &ws->bn1, m, &BN1, B);
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
+    for (int k = 0; k < chunks; k++) {
+        float *dz1 = per_thread(ws->dz1, (size_t)NET_CHUNK * Z1_SIZE);
+        bn1_backward(ws, B, k, dz1);
+        conv1_backward(ws, B, k, dz1);
+    }
     sum_conv_grads(ws, chunks);
 }
+
+/* ---- the API ------------------------------------------------------------------------------ */
 
 float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *labels, int B,
                      uint64_t seed, uint64_t step, int *correct)
 {
-    if (x != ws->x) memcpy(ws->x, x, sizeof(float) * (size_t)B * HW1);
+    if (x != ws->x) memcpy(ws->x, x, sizeof(float) * (size_t)B * IMG_PIXELS);
     forward(ws, m, B, 1, seed, step);
     float loss = ref_softmax_xent_forward(ws->probs, ws->logits, labels, B, N_CLASSES);
     if (correct) {
@@ -470,7 +585,7 @@ float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *lab
 
 void net_forward_eval(Workspace *ws, const Model *m, const float *x, int B, float *logits)
 {
-    if (x != ws->x) memcpy(ws->x, x, sizeof(float) * (size_t)B * HW1);
+    if (x != ws->x) memcpy(ws->x, x, sizeof(float) * (size_t)B * IMG_PIXELS);
     /* eval mode never writes to the model; the cast only satisfies forward()'s signature */
     forward(ws, (Model *)m, B, 0, 0, 0);
     memcpy(logits, ws->logits, sizeof(float) * (size_t)B * N_CLASSES);
@@ -478,12 +593,6 @@ void net_forward_eval(Workspace *ws, const Model *m, const float *x, int B, floa
 
 void net_feature_maps(const Workspace *ws, float *maps1, float *maps2)
 {
-    /* sample 0 of chunk 0: with S samples in the chunk, channel c starts at c*S*HW */
-    int S = ws->last_batch < NET_CHUNK ? ws->last_batch : NET_CHUNK;
-    for (int c = 0; c < C1 && maps1; c++)
-        bn_relu_forward(maps1 + (size_t)c * HW1, ws->c1 + (size_t)c * S * HW1, ws->bn1.scale + c,
-                        ws->bn1.shift + c, 1, HW1);
-    for (int c = 0; c < C2 && maps2; c++)
-        bn_relu_forward(maps2 + (size_t)c * HW2, ws->c2 + (size_t)c * S * HW2, ws->bn2.scale + c,
-                        ws->bn2.shift + c, 1, HW2);
+    if (maps1) bn_relu_to_planes(ws->z1, IMG_PIXELS, C1, ws->bn1.scale, ws->bn1.shift, maps1);
+    if (maps2) bn_relu_to_planes(ws->z2, P1_H * P1_W, C2, ws->bn2.scale, ws->bn2.shift, maps2);
 }

@@ -38,12 +38,15 @@ void conv3x3_forward(const ConvShape *s, int S, const float *in, const float *w,
                 }
 }
 
-void conv3x3_weight_grad(const ConvShape *s, int S, const float *in, const float *dy, float *dw)
+void conv3x3_weight_grad(const ConvShape *s, int S, const float *in, const float *dy, int dy_padded,
+                         float *dw)
 {
     const IsaDesc *isa = isa_current();
     const int cb = isa->wgrad_cb, rows = isa->wgrad_rows, Cin = s->Cin, Cout = s->Cout;
     const ptrdiff_t in_row = (ptrdiff_t)(s->W + 2) * Cin, in_img = (ptrdiff_t)(s->H + 2) * in_row;
-    const ptrdiff_t dy_img = (ptrdiff_t)s->H * s->W * Cout;
+    const int dy_w = dy_padded ? s->W + 2 : s->W;
+    const ptrdiff_t dy_row = (ptrdiff_t)dy_w * Cout, dy_img = (dy_padded ? s->H + 2 : s->H) * dy_row;
+    if (dy_padded) dy += dy_row + Cout;   /* pixel (0, 0) */
     const int nrows = 9 * Cin;   /* row r of dw is tap r / Cin, input channel r % Cin */
     ptrdiff_t off[64];
     for (int r0 = 0; r0 < nrows; r0 += rows) {
@@ -53,7 +56,7 @@ void conv3x3_weight_grad(const ConvShape *s, int S, const float *in, const float
             off[r] = (t / 3) * in_row + (t % 3) * Cin + ci;
         }
         for (int co = 0; co < Cout; co += cb)
-            isa->wgrad_tile(in, in_img, in_row, Cin, off, nr, dy + co, dy_img, Cout, S, s->H, s->W,
+            isa->wgrad_tile(in, in_img, in_row, Cin, off, nr, dy + co, dy_img, dy_row, Cout, S, s->H, s->W,
                             dw + (ptrdiff_t)r0 * Cout + co, Cout);
     }
 }

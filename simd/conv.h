@@ -38,8 +38,10 @@ void conv3x3_forward(const ConvShape *s, int S, const float *in, const float *w,
                      float *out, const float *shift, double *stats);
 
 /* dw[t][ci][co] = sum over the S images and their pixels of in[s][y+ky][x+kx][ci] * dy[s][y][x][co]
- * (overwritten); in padded, dy not. */
-void conv3x3_weight_grad(const ConvShape *s, int S, const float *in, const float *dy, float *dw);
+ * (overwritten); in padded; dy padded when dy_padded (the layout the input gradient's convolution
+ * reads, so one buffer serves both), else not. */
+void conv3x3_weight_grad(const ConvShape *s, int S, const float *in, const float *dy, int dy_padded,
+                         float *dw);
 
 /* PyTorch's OIHW weights [Cout][Cin][3][3] into forward-packed [9][Cin][Cout]. */
 void conv3x3_pack(const float *oihw, int Cout, int Cin, float *packed);

@@ -34,11 +34,29 @@ typedef void (*ConvTile)(const float *in, ptrdiff_t in_row, int Cin, const float
                          float *sums);
 /* A weight-gradient tile: nr (<= wgrad_rows) rows of dw and wgrad_cb channels,
  *   dw[r*lddw + c] = sum_{s<S} sum_{y<H} sum_{x<W} in[s*in_img + y*in_row + x*in_px + off[r]]
- *                                                  * dy[s*dy_img + (y*W + x)*ldy + c]
+ *                                                  * dy[s*dy_img + y*dy_row + x*ldy + c]
  * summed in that order, overwriting dw. */
 typedef void (*WgradTile)(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
                           const ptrdiff_t *off, int nr, const float *dy, ptrdiff_t dy_img,
-                          ptrdiff_t ldy, int S, int H, int W, float *dw, ptrdiff_t lddw);
+                          ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H, int W, float *dw,
+                          ptrdiff_t lddw);
+
+/* The row kernels of the pooling passes (simd/pool.c, simd/pool.h): one row of OW 2x2 windows and
+ * C channels each; written once for all sets in simd/pool_rows.h. */
+struct BnBackward;
+typedef struct {
+    /* BatchNorm affine + ReLU + max-pool: out and win (NULL: not kept) from two pixel rows */
+    void (*forward)(int OW, int C, const float *in0, const float *in1, const float *scale,
+                    const float *shift, float *out, unsigned char *win);
+    /* the gradient at the winners dq, and the row's BatchNorm sums r1, r2 */
+    void (*backward_sums)(int OW, int C, const float *dout, const float *out,
+                          const unsigned char *win, const float *x0, const float *x1,
+                          const float *mean, float *dq, float *r1, float *r2);
+    /* BatchNorm's input gradient over the windows' two pixel rows, and its row sum r */
+    void (*unpool_bn)(int OW, int C, const float *dq, const unsigned char *win, const float *x0,
+                      const float *x1, const struct BnBackward *bn, float *dx0, float *dx1,
+                      float *r);
+} PoolRowKernels;
 
 typedef struct {
     const char *name;           /* "avx512": for MNIST_CNN_ISA, --version, benchmark names */
@@ -49,6 +67,7 @@ typedef struct {
     ConvTile conv_tile;
     int wgrad_cb, wgrad_rows;   /* a weight-gradient tile: channels, rows of dw at most */
     WgradTile wgrad_tile;
+    PoolRowKernels pool;
     /* Independent multiply-add chains for iters iterations: the floating-point operations done
      * (an FMA counts 2). The yardstick of the benchmarks' "% of peak". */
     double (*peak_chains)(long iters);

@@ -122,8 +122,8 @@ AVX2 static void conv_tile(const float *in, ptrdiff_t in_row, int Cin, const flo
 
 AVX2 static inline __attribute__((always_inline)) void
 wgrad_tile_n(const int R, const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
-             const ptrdiff_t *off, const float *dy, ptrdiff_t dy_img, ptrdiff_t ldy, int S, int H,
-             int W, float *dw, ptrdiff_t lddw)
+             const ptrdiff_t *off, const float *dy, ptrdiff_t dy_img, ptrdiff_t dy_row, ptrdiff_t ldy,
+             int S, int H, int W, float *dw, ptrdiff_t lddw)
 {
     __m256 acc[WGRAD_ROWS][2];
     ptrdiff_t o[WGRAD_ROWS];
@@ -135,7 +135,7 @@ wgrad_tile_n(const int R, const float *in, ptrdiff_t in_img, ptrdiff_t in_row, p
     for (int s = 0; s < S; s++)
         for (int y = 0; y < H; y++) {
             const float *ip = in + s * in_img + y * in_row;
-            const float *d = dy + s * dy_img + (ptrdiff_t)y * W * ldy;
+            const float *d = dy + s * dy_img + y * dy_row;
             for (int x = 0; x < W; x++, ip += in_px, d += ldy) {
                 const __m256 d0 = _mm256_loadu_ps(d), d1 = _mm256_loadu_ps(d + 8);
 #pragma GCC unroll 6
@@ -154,11 +154,14 @@ wgrad_tile_n(const int R, const float *in, ptrdiff_t in_img, ptrdiff_t in_row, p
 }
 
 #define WGRAD_TILE_CASE(n)                                                                         \
-    case n: wgrad_tile_n(n, in, in_img, in_row, in_px, off, dy, dy_img, ldy, S, H, W, dw, lddw); break;
+    case n:                                                                                        \
+        wgrad_tile_n(n, in, in_img, in_row, in_px, off, dy, dy_img, dy_row, ldy, S, H, W, dw, lddw); \
+        break;
 
 AVX2 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
                             const ptrdiff_t *off, int nr, const float *dy, ptrdiff_t dy_img,
-                            ptrdiff_t ldy, int S, int H, int W, float *dw, ptrdiff_t lddw)
+                            ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H, int W, float *dw,
+                            ptrdiff_t lddw)
 {
     switch (nr) {
     WGRAD_TILE_CASE(6) WGRAD_TILE_CASE(5) WGRAD_TILE_CASE(4) WGRAD_TILE_CASE(3)
@@ -191,6 +194,14 @@ static int cpu_has(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-const IsaDesc isa_avx2 = {"avx2",     cpu_has,  MR,        NR,         gemm_kernel,
-                          CONV_CB,    CONV_PX,  conv_tile, WGRAD_CB,   WGRAD_ROWS,
-                          wgrad_tile, peak_chains};
+#define POOL_ROW_TARGET AVX2
+#include "simd/pool_rows.h"
+
+const IsaDesc isa_avx2 = {
+    .name = "avx2", .cpu_has = cpu_has,
+    .mr = MR, .nr = NR, .gemm_kernel = gemm_kernel,
+    .conv_cb = CONV_CB, .conv_px = CONV_PX, .conv_tile = conv_tile,
+    .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
+    .pool = POOL_ROW_KERNELS,
+    .peak_chains = peak_chains,
+};

@@ -128,8 +128,8 @@ AVX512 static void conv_tile(const float *in, ptrdiff_t in_row, int Cin, const f
 
 AVX512 static inline __attribute__((always_inline)) void
 wgrad_tile_n(const int R, const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
-             const ptrdiff_t *off, const float *dy, ptrdiff_t dy_img, ptrdiff_t ldy, int S, int H,
-             int W, float *dw, ptrdiff_t lddw)
+             const ptrdiff_t *off, const float *dy, ptrdiff_t dy_img, ptrdiff_t dy_row, ptrdiff_t ldy,
+             int S, int H, int W, float *dw, ptrdiff_t lddw)
 {
     __m512 acc[WGRAD_ROWS][2];
     ptrdiff_t o[WGRAD_ROWS];
@@ -141,7 +141,7 @@ wgrad_tile_n(const int R, const float *in, ptrdiff_t in_img, ptrdiff_t in_row, p
     for (int s = 0; s < S; s++)
         for (int y = 0; y < H; y++) {
             const float *ip = in + s * in_img + y * in_row;
-            const float *d = dy + s * dy_img + (ptrdiff_t)y * W * ldy;
+            const float *d = dy + s * dy_img + y * dy_row;
             for (int x = 0; x < W; x++, ip += in_px, d += ldy) {
                 const __m512 d0 = _mm512_loadu_ps(d), d1 = _mm512_loadu_ps(d + 16);
 #pragma GCC unroll 9
@@ -160,11 +160,14 @@ wgrad_tile_n(const int R, const float *in, ptrdiff_t in_img, ptrdiff_t in_row, p
 }
 
 #define WGRAD_TILE_CASE(n)                                                                         \
-    case n: wgrad_tile_n(n, in, in_img, in_row, in_px, off, dy, dy_img, ldy, S, H, W, dw, lddw); break;
+    case n:                                                                                        \
+        wgrad_tile_n(n, in, in_img, in_row, in_px, off, dy, dy_img, dy_row, ldy, S, H, W, dw, lddw); \
+        break;
 
 AVX512 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
                               const ptrdiff_t *off, int nr, const float *dy, ptrdiff_t dy_img,
-                              ptrdiff_t ldy, int S, int H, int W, float *dw, ptrdiff_t lddw)
+                              ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H, int W, float *dw,
+                              ptrdiff_t lddw)
 {
     switch (nr) {
     WGRAD_TILE_CASE(9) WGRAD_TILE_CASE(8) WGRAD_TILE_CASE(7) WGRAD_TILE_CASE(6)
@@ -199,6 +202,14 @@ static int cpu_has(void)
            __builtin_cpu_supports("fma");
 }
 
-const IsaDesc isa_avx512 = {"avx512",   cpu_has,  MR,        NR,         gemm_kernel,
-                            CONV_CB,    CONV_PX,  conv_tile, WGRAD_CB,   WGRAD_ROWS,
-                            wgrad_tile, peak_chains};
+#define POOL_ROW_TARGET AVX512
+#include "simd/pool_rows.h"
+
+const IsaDesc isa_avx512 = {
+    .name = "avx512", .cpu_has = cpu_has,
+    .mr = MR, .nr = NR, .gemm_kernel = gemm_kernel,
+    .conv_cb = CONV_CB, .conv_px = CONV_PX, .conv_tile = conv_tile,
+    .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
+    .pool = POOL_ROW_KERNELS,
+    .peak_chains = peak_chains,
+};

@@ -66,14 +66,15 @@ static void conv_tile(const float *in, ptrdiff_t in_row, int Cin, const float *w
 
 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
                        const ptrdiff_t *off, int nr, const float *dy, ptrdiff_t dy_img,
-                       ptrdiff_t ldy, int S, int H, int W, float *dw, ptrdiff_t lddw)
+                       ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H, int W, float *dw,
+                       ptrdiff_t lddw)
 {
     float acc[WGRAD_ROWS][WGRAD_CB] = {{0}};
     for (int s = 0; s < S; s++)
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {
                 const float *ip = in + s * in_img + y * in_row + x * in_px;
-                const float *d = dy + s * dy_img + ((ptrdiff_t)y * W + x) * ldy;
+                const float *d = dy + s * dy_img + y * dy_row + x * ldy;
                 for (int r = 0; r < nr; r++) {
                     float v = ip[off[r]];
                     for (int c = 0; c < WGRAD_CB; c++) acc[r][c] += v * d[c];
@@ -103,6 +104,14 @@ static double peak_chains(long iters)
 
 static int cpu_has(void) { return 1; }
 
-const IsaDesc isa_scalar = {"scalar",   cpu_has,  MR,        NR,         gemm_kernel,
-                            CONV_CB,    CONV_PX,  conv_tile, WGRAD_CB,   WGRAD_ROWS,
-                            wgrad_tile, peak_chains};
+#define POOL_ROW_TARGET 
+#include "simd/pool_rows.h"
+
+const IsaDesc isa_scalar = {
+    .name = "scalar", .cpu_has = cpu_has,
+    .mr = MR, .nr = NR, .gemm_kernel = gemm_kernel,
+    .conv_cb = CONV_CB, .conv_px = CONV_PX, .conv_tile = conv_tile,
+    .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
+    .pool = POOL_ROW_KERNELS,
+    .peak_chains = peak_chains,
+};

@@ -96,7 +96,7 @@ static void one_shape(const IsaDesc *isa, const ConvShape *s, int S)
     /* weight gradient */
     float *dy = buf(nout), *dw = buf(nw), *dwref = buf(nw);
     for (size_t i = 0; i < nout; i++) dy[i] = rnd();
-    conv3x3_weight_grad(s, S, in, dy, dw);
+    conv3x3_weight_grad(s, S, in, dy, 0, dw);
     conv3x3_weight_grad_reference(s, S, in, dy, dwref);
     CHECK(close_all(what, dw, dwref, nw, 1e-4), "%s: weight gradient differs", what);
 
@@ -112,6 +112,11 @@ static void one_shape(const IsaDesc *isa, const ConvShape *s, int S)
             for (int x = 0; x < W; x++)
                 memcpy(dy_pad + (((size_t)i * (H + 2) + y + 1) * (W + 2) + x + 1) * Cout,
                        dy + (((size_t)i * H + y) * W + x) * Cout, sizeof(float) * Cout);
+    /* the weight gradient from the padded gradient: the same bits */
+    float *dw_pad = buf(nw);
+    conv3x3_weight_grad(s, S, in, dy_pad, 1, dw_pad);
+    CHECK(memcmp(dw_pad, dw, nw * sizeof(float)) == 0, "%s: padded gradient changed bits", what);
+    free(dw_pad);
     if (Cin % CONV_CHANNEL_STEP == 0) {
         ConvShape t = {H, W, Cout, Cin};
         size_t nin = (size_t)S * H * W * Cin;
