@@ -5,12 +5,13 @@
 //                               ReLU + pool passes around them;
 //   train_step/<isa>/threads:T  net_train_step + adam_update at batch 64 (T = 1 and all cores;
 //                               "/augment" adds building the batch with the random affine);
-//   eval_batch64/<isa>/threads:T  net_forward_eval on 64 images;
+//   eval_batch64/<isa>/threads:T  net_eval_forward on 64 images (weights packed once before);
 //   infer/<isa>                 infer_run on one image: median/p90/mean microseconds per call;
 //   eval10k/<isa>/threads:T     evaluate() over 10,000 images: real MNIST t10k from $MNIST_DATA or
 //                               data/mnist when present, else synthetic 28x28 images (label says).
 // Counters (all from the wall time of the timed loop): images/s, GFLOP/s and pct_peak = GFLOP/s
-// over peak_gflops(isa) (benchmarks/peak.c, one core, measured in this process) x threads used.
+// over peak_gflops(isa) (benchmarks/peak.c: the highest one-core peak measured in this process,
+// before and after each timed loop) x threads used.
 // peak_fma_mt/<isa>/threads:T runs peak.c's FMA chains on T threads at once, for comparison: on a
 // shared or SMT machine T cores do not always give T x the one-core peak.
 #include <benchmark/benchmark.h>
@@ -171,9 +172,12 @@ bool select_isa(benchmark::State &state, const IsaDesc *isa)
     return true;
 }
 
+// Rates of a timed loop. The peak is measured again right after it (it was just before, too):
+// pct_peak is against the highest one-core peak seen in this process, times the threads.
 void set_rate_counters(benchmark::State &state, double images, double flops, double secs,
                        const IsaDesc *isa, int threads)
 {
+    peak_measure(isa);
     const double peak = peak_gflops(isa) * threads;
     const double gflops = flops / secs / 1e9;
     state.counters["images/s"] = images / secs;
@@ -230,7 +234,7 @@ void BM_layer_gemm(benchmark::State &state, const IsaDesc *isa, Layer L)
                   B.data() + i * g.b_step, g.ldb, 0.0f, C.data() + i * g.c_step, g.ldc, pack.p);
     };
     run();
-    (void)peak_gflops(isa);   // measure the peak outside the timed loop
+    peak_measure(isa);   // the peak now, outside the timed loop
     int64_t batches = 0;
     const double secs = bench::timed_loop(state, run, &batches);
     const double flops = 2.0 * g.M * g.N * g.K * L.calls * (double)batches;
@@ -368,7 +372,7 @@ void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, Pass pass)
         for (int k = 0; k < CHUNKS; k++) run_pass(b, pass.kind, k);
     };
     run();
-    (void)peak_gflops(isa);
+    peak_measure(isa);
     int64_t batches = 0;
     const double secs = bench::timed_loop(state, run, &batches);
     if (pass.flops > 0)
@@ -423,7 +427,7 @@ void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, boo
         state.SkipWithError("out of memory");
         return;
     }
-    (void)peak_gflops(isa);
+    peak_measure(isa);
     int64_t steps = 0;
     auto step = [&] {
         const int b = (int)(steps % bt.count);
@@ -471,20 +475,20 @@ void BM_eval_batch(benchmark::State &state, const IsaDesc *isa, int threads)
     }
     const Batches &bt = train_batches();
     float logits[kBatch * N_CLASSES];
-    (void)peak_gflops(isa);
-    net_forward_eval(ws, &mh.m, bt.x.data(), kBatch, logits);
+    peak_measure(isa);
+    net_eval_prepare(ws, &mh.m);
+    net_eval_forward(ws, bt.x.data(), kBatch, logits);
     int64_t n = 0;
     const auto t0 = std::chrono::steady_clock::now();
     for (auto _ : state) {
-        net_forward_eval(ws, &mh.m, &bt.x[(size_t)(n % bt.count) * kBatch * IMG_PIXELS], kBatch,
-                         logits);
+        net_eval_forward(ws, &bt.x[(size_t)(n % bt.count) * kBatch * IMG_PIXELS], kBatch, logits);
         benchmark::DoNotOptimize(logits);
         n++;
     }
     const double secs = seconds_since(t0);
     set_rate_counters(state, (double)n * kBatch, (double)n * kBatch * kFwdFlopsPerSample, secs, isa,
                       threads);
-    state.SetLabel(std::string(isa_name(isa)) + ", net_forward_eval, batch 64; 8.5 MFLOP/sample");
+    state.SetLabel(std::string(isa_name(isa)) + ", net_eval_forward, batch 64; 8.5 MFLOP/sample");
     workspace_free(ws);
 }
 
@@ -492,7 +496,7 @@ void BM_infer(benchmark::State &state, const IsaDesc *isa)
 {
     if (!select_isa(state, isa)) return;
     ModelHolder mh;
-    Infer *inf = infer_create();
+    Infer *inf = mh.ok ? infer_create(&mh.m) : nullptr;
     if (!mh.ok || !inf) {
         infer_free(inf);
         state.SkipWithError("out of memory");
@@ -502,14 +506,14 @@ void BM_infer(benchmark::State &state, const IsaDesc *isa)
     std::vector<float> imgs((size_t)16 * IMG_PIXELS);
     for (size_t i = 0; i < imgs.size(); i++) imgs[i] = im.pixels[i % im.pixels.size()] / 255.0f;
     float probs[N_CLASSES];
-    for (int i = 0; i < 20; i++) infer_run(inf, &mh.m, imgs.data(), nullptr, probs, nullptr, nullptr);
+    for (int i = 0; i < 20; i++) infer_run(inf, imgs.data(), nullptr, probs, nullptr, nullptr);
     std::vector<double> us;
     us.reserve(1 << 16);
     int64_t n = 0;
     for (auto _ : state) {
         const auto t0 = std::chrono::steady_clock::now();
-        const int d = infer_run(inf, &mh.m, &imgs[(size_t)(n & 15) * IMG_PIXELS], nullptr, probs,
-                                nullptr, nullptr);
+        const int d = infer_run(inf, &imgs[(size_t)(n & 15) * IMG_PIXELS], nullptr, probs, nullptr,
+                                nullptr);
         benchmark::DoNotOptimize(d);
         if (us.size() < us.capacity()) us.push_back(1e6 * seconds_since(t0));
         n++;
@@ -547,7 +551,7 @@ void BM_eval10k(benchmark::State &state, const IsaDesc *isa, int threads)
         state.SkipWithError("out of memory");
         return;
     }
-    (void)peak_gflops(isa);
+    peak_measure(isa);
     int64_t n = 0;
     const auto t0 = std::chrono::steady_clock::now();
     for (auto _ : state) {

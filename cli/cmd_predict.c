@@ -49,7 +49,7 @@ static void print_result(const char *name, int digit, const float probs[10], int
 }
 
 /* One 28x28 image out of an IDX file, as MNIST stores it (no preprocessing needed). */
-static int predict_idx(Infer *inf, const Model *m, const char *path, long index, int json)
+static int predict_idx(Infer *inf, const char *path, long index, int json)
 {
     IdxArray a;
     char err[512];
@@ -68,7 +68,7 @@ static int predict_idx(Infer *inf, const Model *m, const char *path, long index,
     } else {
         float img[784], probs[10];
         for (int i = 0; i < 784; i++) img[i] = a.data[(size_t)index * 784 + i] / 255.0f;
-        int digit = infer_run(inf, m, img, NULL, probs, NULL, NULL);
+        int digit = infer_run(inf, img, NULL, probs, NULL, NULL);
         char name[1100];
         snprintf(name, sizeof name, "%s[%ld]", path, index);
         print_result(name, digit, probs, json);
@@ -111,14 +111,14 @@ int cmd_predict(int argc, char **argv)
     }
     Model m;
     if (load_checkpoint_or_report("predict", argv[optind], &m, NULL)) return EXIT_RUNTIME;
-    Infer *inf = infer_create();
+    Infer *inf = infer_create(&m);
     if (!inf) {
         fprintf(stderr, "mnist-cnn predict: out of memory\n");
         model_free(&m);
         return EXIT_RUNTIME;
     }
     int rc = EXIT_OK;
-    if (idx) rc = predict_idx(inf, &m, idx, index, json);
+    if (idx) rc = predict_idx(inf, idx, index, json);
     for (int i = optind + 1; i < argc; i++) {
         GrayImage gi;
         char err[512];
@@ -133,7 +133,7 @@ int cmd_predict(int argc, char **argv)
             fprintf(stderr, "mnist-cnn predict: %s: no ink found (blank image)\n", argv[i]);
             print_result(argv[i], -1, NULL, json);
         } else {
-            int digit = infer_run(inf, &m, img, NULL, probs, NULL, NULL);
+            int digit = infer_run(inf, img, NULL, probs, NULL, NULL);
             print_result(argv[i], digit, probs, json);
         }
         image_free(&gi);

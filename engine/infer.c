@@ -11,7 +11,7 @@ struct Infer {
     float x[IMG_PIXELS];
 };
 
-Infer *infer_create(void)
+Infer *infer_create(const Model *m)
 {
     Infer *inf = calloc(1, sizeof *inf);
     if (!inf) return NULL;
@@ -21,8 +21,11 @@ Infer *infer_create(void)
         free(inf);
         return NULL;
     }
+    net_eval_prepare(inf->ws, m);
     return inf;
 }
+
+void infer_set_model(Infer *inf, const Model *m) { net_eval_prepare(inf->ws, m); }
 
 void infer_free(Infer *inf)
 {
@@ -31,12 +34,12 @@ void infer_free(Infer *inf)
     free(inf);
 }
 
-int infer_run(Infer *inf, const Model *m, const float img[784], float logits[10], float probs[10],
-              float *maps1, float *maps2)
+int infer_run(Infer *inf, const float img[784], float logits[10], float probs[10], float *maps1,
+              float *maps2)
 {
     float z[N_CLASSES];
     for (int i = 0; i < IMG_PIXELS; i++) inf->x[i] = input_normalize(img[i]);
-    net_forward_eval(inf->ws, m, inf->x, 1, z);
+    net_eval_forward(inf->ws, inf->x, 1, z);   /* cannot fail: infer_create took a snapshot */
     if (maps1 || maps2) net_feature_maps(inf->ws, maps1, maps2);
     int best = argmax(z, N_CLASSES);
     if (logits)

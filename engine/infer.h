@@ -7,13 +7,16 @@
 
 typedef struct Infer Infer;
 
-Infer *infer_create(void);   /* NULL when out of memory */
+/* An inference context reading m: a snapshot of its weights, packed for the kernels once, taken
+ * now (later changes to m are seen after infer_set_model). NULL when out of memory. */
+Infer *infer_create(const Model *m);
+void infer_set_model(Infer *inf, const Model *m);
 void infer_free(Infer *inf);
 
 /* img: 28x28 in 0..1, white ink on black (as MNIST and engine/preprocess.h produce). Outputs
  * that are NULL are skipped: logits[10], probs[10] (softmax), maps1 (32,28,28) and maps2
  * (64,14,14): conv1/conv2 activations after BatchNorm + ReLU. Returns the predicted digit. */
-int infer_run(Infer *inf, const Model *m, const float img[784], float logits[10], float probs[10],
-              float *maps1, float *maps2);
+int infer_run(Infer *inf, const float img[784], float logits[10], float probs[10], float *maps1,
+              float *maps2);
 
 #endif

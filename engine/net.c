@@ -11,10 +11,10 @@
  *   ref_conv3x3_forward     conv2        conv2_forward                conv3x3_forward + bn2 sums
  *   bn2, ReLU, pool 2, flatten           bn2_relu_pool2_forward       bn_relu_pool_forward,
  *                                                                     pixels_to_planes
- *   ref_linear_forward      fc1          fc1_forward                  sgemm (simd/gemm.h)
+ *   ref_linear_forward      fc1          fc1_forward                  dense_forward (simd/dense.h)
  *   ReLU, dropout, fc2                   head_forward                 the reference layers
  *   loss .. ReLU backward                head_backward                the reference layers
- *   ref_linear_backward     fc1          fc1_backward                 sgemm
+ *   ref_linear_backward     fc1          fc1_backward                 sgemm (simd/gemm.h)
  *   ref_maxpool2_backward, ref_relu_backward (2), first half of bn2's backward
  *                                        pool2_backward               planes_to_pixels,
  *                                                                     relu_pool_backward_bn_sums
@@ -36,6 +36,7 @@
 #include "engine/layout.h"
 #include "engine/net.h"
 #include "simd/conv.h"
+#include "simd/dense.h"
 #include "simd/gemm.h"
 #include "simd/pool.h"
 
@@ -57,11 +58,11 @@ enum {
      * conv2.bias */
     CG_W1 = 0, CG_B1 = CG_W1 + W1_SIZE, CG_W2 = CG_B1 + C1, CG_B2 = CG_W2 + W2_SIZE,
     CG_SIZE = CG_B2 + C2,
-    /* fc1 is split into fixed column blocks, each computed whole by one thread (so the split
-     * never changes results): forward 4 blocks of 32 output columns (a multiple of every
-     * kernel's NR), backward 14 blocks of 224 input columns (3136 = 14 * 224, enough tasks to
-     * balance 2 to 14 threads). */
-    FC1_FWD_BLOCK = 32,
+    /* fc1 is split into fixed blocks, each computed whole by one thread (the kernels give the
+     * same bits for any split): forward, blocks of 16 rows (samples) by 64 output columns (16
+     * tasks at batch 64); backward, 14 blocks of 224 input columns (3136 = 14 * 224, enough
+     * tasks to balance 2 to 14 threads). */
+    FC1_FWD_ROWS = 16,
     FC1_BWD_BLOCK = 224,
 };
 
@@ -109,15 +110,17 @@ struct Workspace {
     /* per chunk */
     float *cgrad;                   /* [CG_SIZE] */
     double *bnsum;                  /* [2 * C2] a BatchNorm's partial sums, forward or backward */
-    /* the conv weights in the kernels' layout, and the OIHW weights they were packed from */
-    float *w1, *w2, *w2t, *w1_from, *w2_from;
+    /* the weights in the kernels' layouts (pack_weights): conv1, conv2 forward-packed, conv2
+     * transposed for its input gradient, fc1 transposed [3136][128] */
+    float *w1, *w2, *w2t, *fc1t;
     float *cg_total;                /* CG_SIZE: the chunks' gradients summed */
     float *grad;                    /* MODEL_N_PARAMS */
     BnState bn1, bn2;
-    int packed;
+    Model snap;                     /* eval mode's copy of the model (net_eval_prepare) */
+    int has_snap;
 };
 
-enum { WS_N_BUFFERS = 35 };
+enum { WS_N_BUFFERS = 34 };
 
 /* Every buffer of the workspace with its size in bytes (per sample, per thread, per chunk or
  * once): one list to allocate, check and free. */
@@ -143,8 +146,8 @@ static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size
         {(void **)&n->pack, T * GEMM_PACK_FLOATS * f},
         {(void **)&n->cgrad, K * CG_SIZE * f},  {(void **)&n->bnsum, K * 2 * C2 * sizeof(double)},
         {(void **)&n->w1, W1_SIZE * f},         {(void **)&n->w2, W2_SIZE * f},
-        {(void **)&n->w2t, W2_SIZE * f},        {(void **)&n->w1_from, W1_SIZE * f},
-        {(void **)&n->w2_from, W2_SIZE * f},    {(void **)&n->cg_total, CG_SIZE * f},
+        {(void **)&n->w2t, W2_SIZE * f},        {(void **)&n->fc1t, (size_t)FC1_IN * FC1_OUT * f},
+        {(void **)&n->cg_total, CG_SIZE * f},
         {(void **)&n->grad, MODEL_N_PARAMS * f},
     };
     _Static_assert(sizeof list / sizeof list[0] == WS_N_BUFFERS, "buffer count");
@@ -173,6 +176,10 @@ Workspace *workspace_create(int max_batch, int threads)
             return NULL;
         }
     }
+    if (model_alloc(&n->snap) != 0) {
+        workspace_free(n);
+        return NULL;
+    }
     return n;
 }
 
@@ -183,6 +190,7 @@ void workspace_free(Workspace *n)
     size_t size[WS_N_BUFFERS];
     int count = workspace_buffers(n, ptr, size);
     for (int i = 0; i < count; i++) aligned_free(*ptr[i]);
+    model_free(&n->snap);
     aligned_free(n);
 }
 
@@ -208,20 +216,24 @@ static double *chunk_bnsum(Workspace *ws, int k)
     return s;
 }
 
-/* The conv weights in the kernels' layout; packed again only when they changed since last time
- * (every training step; once for a run of inference calls). */
-static void pack_conv_weights(Workspace *ws, const Model *m)
+/* m's weights in the kernels' layouts: every training step, or once per net_eval_prepare; shared
+ * out as tasks (fc1's transpose in blocks of rows). train: also conv2's transposed packing, which
+ * only its input gradient reads. */
+static void pack_weights(Workspace *ws, const Model *m, int train)
 {
-    const float *w1 = model_param(m, P_CONV1_W), *w2 = model_param(m, P_CONV2_W);
-    if (ws->packed && !memcmp(ws->w1_from, w1, sizeof(float) * W1_SIZE) &&
-        !memcmp(ws->w2_from, w2, sizeof(float) * W2_SIZE))
-        return;
-    conv3x3_pack(w1, C1, 1, ws->w1);
-    conv3x3_pack(w2, C2, C1, ws->w2);
-    conv3x3_pack_transposed(w2, C2, C1, ws->w2t);
-    memcpy(ws->w1_from, w1, sizeof(float) * W1_SIZE);
-    memcpy(ws->w2_from, w2, sizeof(float) * W2_SIZE);
-    ws->packed = 1;
+    enum { FC1_PACK_ROWS = 16, FC1_TASKS = FC1_OUT / FC1_PACK_ROWS };
+#pragma omp parallel for schedule(dynamic) num_threads(ws->threads)
+    for (int t = 0; t < FC1_TASKS + 3; t++) {
+        if (t < FC1_TASKS)
+            dense_pack(model_param(m, P_FC1_W), FC1_OUT, FC1_IN, t * FC1_PACK_ROWS, FC1_PACK_ROWS,
+                       ws->fc1t);
+        else if (t == FC1_TASKS)
+            conv3x3_pack(model_param(m, P_CONV1_W), C1, 1, ws->w1);
+        else if (t == FC1_TASKS + 1)
+            conv3x3_pack(model_param(m, P_CONV2_W), C2, C1, ws->w2);
+        else if (train)
+            conv3x3_pack_transposed(model_param(m, P_CONV2_W), C2, C1, ws->w2t);
+    }
 }
 
 /* ---- BatchNorm's batch-wide steps --------------------------------------------------------- */
@@ -347,18 +359,17 @@ static void bn2_relu_pool2_forward(Workspace *ws, int B, int k, int train)
                          ws->flat + (size_t)(s0 + s) * FC1_IN);
 }
 
-/* fc1 by blocks of output columns. */
+/* fc1 by blocks of rows and output columns. */
 static void fc1_forward(Workspace *ws, const Model *m, int B)
 {
-    const float *fw = model_param(m, P_FC1_W), *fb = model_param(m, P_FC1_B);
+    const int col_blocks = FC1_OUT / DENSE_COL_STEP;
+    const int tasks = (B + FC1_FWD_ROWS - 1) / FC1_FWD_ROWS * col_blocks;
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
-    for (int j = 0; j < FC1_OUT / FC1_FWD_BLOCK; j++) {
-        int o0 = j * FC1_FWD_BLOCK;
-        for (int b = 0; b < B; b++)
-            memcpy(ws->h + (size_t)b * FC1_OUT + o0, fb + o0, sizeof(float) * FC1_FWD_BLOCK);
-        sgemm(false, true, B, FC1_FWD_BLOCK, FC1_IN, 1.0f, ws->flat, FC1_IN,
-              fw + (size_t)o0 * FC1_IN, FC1_IN, 1.0f, ws->h + o0, FC1_OUT,
-              per_thread(ws->pack, GEMM_PACK_FLOATS));
+    for (int t = 0; t < tasks; t++) {
+        const int r0 = t / col_blocks * FC1_FWD_ROWS, rows = B - r0 < FC1_FWD_ROWS ? B - r0 : FC1_FWD_ROWS;
+        dense_forward(rows, FC1_IN, FC1_OUT, t % col_blocks * DENSE_COL_STEP, DENSE_COL_STEP,
+                      ws->flat + (size_t)r0 * FC1_IN, FC1_IN, ws->fc1t, model_param(m, P_FC1_B),
+                      ws->h + (size_t)r0 * FC1_OUT, FC1_OUT);
     }
 }
 
@@ -383,7 +394,6 @@ static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, ui
 {
     const int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
     ws->last_batch = B;
-    pack_conv_weights(ws, m);
     bn_begin(&ws->bn1, m, &BN1, train);
     bn_begin(&ws->bn2, m, &BN2, train);
     if (train) {
@@ -572,6 +582,7 @@ float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *lab
                      uint64_t seed, uint64_t step, int *correct)
 {
     if (x != ws->x) memcpy(ws->x, x, sizeof(float) * (size_t)B * IMG_PIXELS);
+    pack_weights(ws, m, 1);
     forward(ws, m, B, 1, seed, step);
     float loss = ref_softmax_xent_forward(ws->probs, ws->logits, labels, B, N_CLASSES);
     if (correct) {
@@ -580,15 +591,25 @@ float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *lab
         *correct = c;
     }
     backward(ws, m, labels, B);
+    /* the step changes the model: a snapshot taken before would no longer be of it */
+    ws->has_snap = 0;
     return loss;
 }
 
-void net_forward_eval(Workspace *ws, const Model *m, const float *x, int B, float *logits)
+void net_eval_prepare(Workspace *ws, const Model *m)
 {
+    model_copy(&ws->snap, m);
+    pack_weights(ws, &ws->snap, 0);
+    ws->has_snap = 1;
+}
+
+int net_eval_forward(Workspace *ws, const float *x, int B, float *logits)
+{
+    if (!ws->has_snap) return -1;
     if (x != ws->x) memcpy(ws->x, x, sizeof(float) * (size_t)B * IMG_PIXELS);
-    /* eval mode never writes to the model; the cast only satisfies forward()'s signature */
-    forward(ws, (Model *)m, B, 0, 0, 0);
+    forward(ws, &ws->snap, B, 0, 0, 0);
     memcpy(logits, ws->logits, sizeof(float) * (size_t)B * N_CLASSES);
+    return 0;
 }
 
 void net_feature_maps(const Workspace *ws, float *maps1, float *maps2)

@@ -21,6 +21,7 @@ enum { EVAL_BATCH = 64, PROGRESS_WINDOW = 20 };
 static void evaluate_with(Workspace *ws, const Model *m, const ImageSet *set, int threads,
                           float *loss, float *accuracy, float *probs_out)
 {
+    net_eval_prepare(ws, m);
     double loss_sum = 0;
     long correct = 0;
     float logits[EVAL_BATCH * N_CLASSES], probs[EVAL_BATCH * N_CLASSES];
@@ -31,7 +32,7 @@ static void evaluate_with(Workspace *ws, const Model *m, const ImageSet *set, in
         for (int i = 0; i < B; i++)
             normalize_image(x + (size_t)i * IMG_PIXELS,
                             set->images + (size_t)(start + i) * IMG_PIXELS);
-        net_forward_eval(ws, m, x, B, logits);
+        net_eval_forward(ws, x, B, logits);
         loss_sum += (double)ref_softmax_xent_forward(probs, logits, set->labels + start, B,
                                                      N_CLASSES) * B;
         for (int i = 0; i < B; i++) {

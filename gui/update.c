@@ -23,7 +23,7 @@ static int predict(Gui *g, double *pre, double *fwd)
     g->has_pred = preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input) == 0;
     double t1 = clock_seconds();
     if (g->has_pred)
-        g->digit = infer_run(g->inf, g->model, g->input, NULL, g->probs,
+        g->digit = infer_run(g->inf, g->input, NULL, g->probs,
                              g->debug ? g->maps1 : NULL, g->debug ? g->maps2 : NULL);
     g->maps_valid = g->has_pred && g->debug;
     *pre = t1 - t0;

@@ -337,7 +337,7 @@ int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name, char
     g->model = m;
     g->log = log;
     g->model_name = name;
-    g->inf = infer_create();
+    g->inf = infer_create(m);
     if (!g->inf) {
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -41,6 +41,13 @@ typedef void (*WgradTile)(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, p
                           ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H, int W, float *dw,
                           ptrdiff_t lddw);
 
+/* A dense tile (simd/dense.c): nr (<= dense_rows) rows and dense_cb columns of y = x W^T + b,
+ *   out[r*ldo + c] = start + sum_{k<K} x[r*ldx + k] * wt[k*ldw + c]
+ * accumulated from start over k in order (fused multiply-adds where the set has them); start is
+ * bias[c], or with bias NULL the value out holds (a sum continued from the previous k block). */
+typedef void (*DenseTile)(int K, const float *x, ptrdiff_t ldx, int nr, const float *wt,
+                          ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo);
+
 /* The row kernels of the pooling passes (simd/pool.c, simd/pool.h): one row of OW 2x2 windows and
  * C channels each; written once for all sets in simd/pool_rows.h. */
 struct BnBackward;
@@ -67,6 +74,8 @@ typedef struct {
     ConvTile conv_tile;
     int wgrad_cb, wgrad_rows;   /* a weight-gradient tile: channels, rows of dw at most */
     WgradTile wgrad_tile;
+    int dense_cb, dense_rows;   /* a dense tile: columns, rows at most */
+    DenseTile dense_tile;
     PoolRowKernels pool;
     /* Independent multiply-add chains for iters iterations: the floating-point operations done
      * (an FMA counts 2). The yardstick of the benchmarks' "% of peak". */

@@ -170,6 +170,50 @@ AVX2 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row,
     }
 }
 
+/* ---- dense (simd/dense.c) ----
+ * 6 rows by 16 columns (2 ymm) = 12 accumulators, 2 for the weights, 1 for the broadcast. */
+enum { DENSE_CB = 16, DENSE_ROWS = 6 };
+
+AVX2 static inline __attribute__((always_inline)) void
+dense_tile_n(const int R, int K, const float *x, ptrdiff_t ldx, const float *wt, ptrdiff_t ldw,
+             const float *bias, float *out, ptrdiff_t ldo)
+{
+    __m256 acc[DENSE_ROWS][2];
+#pragma GCC unroll 6
+    for (int r = 0; r < R; r++) {
+        acc[r][0] = _mm256_loadu_ps(bias ? bias : out + r * ldo);
+        acc[r][1] = _mm256_loadu_ps(bias ? bias + 8 : out + r * ldo + 8);
+    }
+    for (int k = 0; k < K; k++) {
+        const float *w = wt + (ptrdiff_t)k * ldw;
+        const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < R; r++) {
+            const __m256 a = _mm256_broadcast_ss(x + r * ldx + k);
+            acc[r][0] = _mm256_fmadd_ps(a, w0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(a, w1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < R; r++) {
+        _mm256_storeu_ps(out + r * ldo, acc[r][0]);
+        _mm256_storeu_ps(out + r * ldo + 8, acc[r][1]);
+    }
+}
+
+#define DENSE_TILE_CASE(n)                                                                         \
+    case n: dense_tile_n(n, K, x, ldx, wt, ldw, bias, out, ldo); break;
+
+AVX2 static void dense_tile(int K, const float *x, ptrdiff_t ldx, int nr, const float *wt,
+                            ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo)
+{
+    switch (nr) {
+    DENSE_TILE_CASE(6) DENSE_TILE_CASE(5) DENSE_TILE_CASE(4) DENSE_TILE_CASE(3)
+    DENSE_TILE_CASE(2) DENSE_TILE_CASE(1)
+    default: break;
+    }
+}
+
 static volatile float peak_sink;
 
 /* 12 chains of one FMA each: 16 ymm registers hold them, x and y. */
@@ -202,6 +246,7 @@ const IsaDesc isa_avx2 = {
     .mr = MR, .nr = NR, .gemm_kernel = gemm_kernel,
     .conv_cb = CONV_CB, .conv_px = CONV_PX, .conv_tile = conv_tile,
     .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
+    .dense_cb = DENSE_CB, .dense_rows = DENSE_ROWS, .dense_tile = dense_tile,
     .pool = POOL_ROW_KERNELS,
     .peak_chains = peak_chains,
 };

@@ -84,6 +84,24 @@ static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrd
         for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r][c];
 }
 
+/* dense (simd/dense.c): 4 rows by 8 columns */
+enum { DENSE_CB = 8, DENSE_ROWS = 4 };
+
+static void dense_tile(int K, const float *x, ptrdiff_t ldx, int nr, const float *wt,
+                       ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo)
+{
+    float acc[DENSE_ROWS][DENSE_CB];
+    for (int r = 0; r < nr; r++)
+        for (int c = 0; c < DENSE_CB; c++) acc[r][c] = bias ? bias[c] : out[r * ldo + c];
+    for (int k = 0; k < K; k++)
+        for (int r = 0; r < nr; r++) {
+            const float a = x[r * ldx + k];
+            for (int c = 0; c < DENSE_CB; c++) acc[r][c] += a * wt[k * ldw + c];
+        }
+    for (int r = 0; r < nr; r++)
+        for (int c = 0; c < DENSE_CB; c++) out[r * ldo + c] = acc[r][c];
+}
+
 static volatile float peak_sink;
 
 /* 48 chains of a multiply and an add (2 flops), vectorised by the compiler with the baseline SIMD,
@@ -112,6 +130,7 @@ const IsaDesc isa_scalar = {
     .mr = MR, .nr = NR, .gemm_kernel = gemm_kernel,
     .conv_cb = CONV_CB, .conv_px = CONV_PX, .conv_tile = conv_tile,
     .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
+    .dense_cb = DENSE_CB, .dense_rows = DENSE_ROWS, .dense_tile = dense_tile,
     .pool = POOL_ROW_KERNELS,
     .peak_chains = peak_chains,
 };

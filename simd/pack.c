@@ -10,9 +10,8 @@
 #define PACK_SSE 1
 #endif
 
-/* dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols: the strided half of packing
- * (op(A) not transposed, op(B) transposed). 4 x 4 blocks with baseline SSE where available. */
-static void transpose_into(const float *src, ptrdiff_t lds, int rows, int cols, float *restrict dst,
+/* 4 x 4 blocks with baseline SSE where available. */
+void transpose_into(const float *src, ptrdiff_t lds, int rows, int cols, float *restrict dst,
                            ptrdiff_t ldd)
 {
     int r = 0;

@@ -16,4 +16,9 @@ void pack_a(bool trans_a, const float *A, int lda, int i0, int mc, int p0, int k
 void pack_b(bool trans_b, const float *B, int ldb, int p0, int kc, int j0, int nc, int nr,
             float *restrict dst);
 
+/* dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols: the strided half of packing (op(A)
+ * not transposed, op(B) transposed), and dense_pack. */
+void transpose_into(const float *src, ptrdiff_t lds, int rows, int cols, float *restrict dst,
+                    ptrdiff_t ldd);
+
 #endif

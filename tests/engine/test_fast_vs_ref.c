@@ -97,7 +97,8 @@ static void check_batch(int B)
     /* eval mode on the updated running statistics */
     float *zr = malloc(sizeof(float) * 10 * (size_t)B), *zf = malloc(sizeof(float) * 10 * (size_t)B);
     ref_model_pass(&ref, NULL, zr, x, labels, B, 0, 0, 0);
-    net_forward_eval(ws, &fast, x, B, zf);
+    net_eval_prepare(ws, &fast);
+    net_eval_forward(ws, x, B, zf);
     snprintf(what, sizeof what, "B=%d eval logits", B);
     compare(what, zf, zr, 10 * (size_t)B, 1e-5);
 

@@ -6,23 +6,11 @@
 #include "simd/conv.h"
 #include "simd/isa.h"
 #include "tests/check.h"
+#include "tests/simd/random_data.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static unsigned rng = 12345;
-static float rnd(void)
-{
-    rng = rng * 1664525u + 1013904223u;
-    return (float)(rng >> 8) / 16777216.0f - 0.5f;
-}
-
-static float *buf(size_t n)
-{
-    float *p = calloc(n ? n : 1, sizeof(float));
-    return p;
-}
 
 /* A padded image set with random pixels and a zero rim. */
 static float *padded(int S, int H, int W, int C)
@@ -34,18 +22,6 @@ static float *padded(int S, int H, int W, int C)
                 for (int c = 0; c < C; c++)
                     p[(((size_t)i * (H + 2) + y) * (W + 2) + x) * C + c] = rnd();
     return p;
-}
-
-static int close_all(const char *what, const float *got, const float *want, size_t n, double tol)
-{
-    double scale = 0;
-    for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs(want[i]));
-    for (size_t i = 0; i < n; i++)
-        if (!(fabs((double)got[i] - want[i]) <= tol * (scale + 1e-6))) {
-            printf("# %s[%zu]: %.9g, expected %.9g\n", what, i, got[i], want[i]);
-            return 0;
-        }
-    return 1;
 }
 
 static const ConvShape shapes[] = {

@@ -1,0 +1,68 @@
+/* simd/dense.h on every instruction set this CPU runs, against the plain loops, on fc1's shapes
+ * (one image, a batch of 64) and awkward ones (rows that do not fill a tile, K = 1, three column
+ * blocks); and the splits the engine relies on give the same bits: rows one call at a time, a
+ * column block on its own. */
+#include "simd/dense.h"
+#include "simd/isa.h"
+#include "tests/check.h"
+#include "tests/simd/random_data.h"
+
+#include <string.h>
+
+typedef struct { int M, K, N; } DenseShape;
+
+static const DenseShape shapes[] = {
+    {1, 3136, 128}, {64, 3136, 128}, {13, 100, 64}, {7, 1, 192}, {5, 37, 128},
+};
+
+static void one_shape(const IsaDesc *isa, const DenseShape *d)
+{
+    const int M = d->M, K = d->K, N = d->N;
+    float *x = buf((size_t)M * K), *w = buf((size_t)N * K), *wt = buf((size_t)N * K);
+    float *bias = buf((size_t)N), *y = buf((size_t)M * N), *ref = buf((size_t)M * N);
+    float *part = buf((size_t)M * N);
+    for (size_t i = 0; i < (size_t)M * K; i++) x[i] = rnd();
+    for (size_t i = 0; i < (size_t)N * K; i++) w[i] = rnd();
+    for (int j = 0; j < N; j++) bias[j] = rnd();
+    char what[64];
+    snprintf(what, sizeof what, "%s M=%d K=%d N=%d", isa->name, M, K, N);
+
+    dense_pack(w, N, K, 0, N / 2, wt);
+    dense_pack(w, N, K, N / 2, N - N / 2, wt);
+    int packed = 1;
+    for (int j = 0; j < N; j++)
+        for (int k = 0; k < K; k++) packed &= wt[(size_t)k * N + j] == w[(size_t)j * K + k];
+    CHECK(packed, "%s: packing is not the transpose", what);
+
+    dense_forward(M, K, N, 0, N, x, K, wt, bias, y, N);
+    dense_forward_reference(M, K, N, x, K, wt, bias, ref, N);
+    CHECK(close_all(what, y, ref, (size_t)M * N, 1e-5), "%s: differs from the plain loops", what);
+
+    for (int m = 0; m < M; m++)
+        dense_forward(1, K, N, 0, N, x + (size_t)m * K, K, wt, bias, part + (size_t)m * N, N);
+    CHECK(memcmp(part, y, sizeof(float) * M * N) == 0, "%s: one row at a time changed bits", what);
+    memset(part, 0, sizeof(float) * M * N);
+    for (int n0 = 0; n0 < N; n0 += DENSE_COL_STEP)
+        dense_forward(M, K, N, n0, DENSE_COL_STEP, x, K, wt, bias, part, N);
+    CHECK(memcmp(part, y, sizeof(float) * M * N) == 0, "%s: column blocks changed bits", what);
+    free(x), free(w), free(wt), free(bias), free(y), free(ref), free(part);
+}
+
+static void all_shapes(const IsaDesc *isa)
+{
+    if (isa_set(isa) != 0) {
+        printf("# %s not supported here: nothing to test\n", isa->name);
+        return;
+    }
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) one_shape(isa, &shapes[k]);
+}
+
+int main(void)
+{
+    for (int i = 0; isa_list[i]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "dense forward = plain loops, %s", isa_list[i]->name);
+        RUN_AS(name, all_shapes(isa_list[i]));
+    }
+    return check_done();
+}
