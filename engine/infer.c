@@ -15,8 +15,8 @@ Infer *infer_create(const Model *m)
 {
     Infer *inf = calloc(1, sizeof *inf);
     if (!inf) return NULL;
-    /* one image: a single thread avoids waking a team for microseconds of work */
-    inf->ws = workspace_create(1, 1);
+    /* all cores: conv2 and fc1 split their output channels between them (engine/net.c) */
+    inf->ws = workspace_create(1, 0);
     if (!inf->ws) {
         free(inf);
         return NULL;

@@ -335,14 +335,15 @@ static void bn1_relu_pool1_forward(Workspace *ws, int B, int k, int train)
                          train ? ws->win1 + (size_t)s0 * P1_SIZE : NULL);
 }
 
-/* conv2 on chunk k; in training, bn2's sums as well. */
-static void conv2_forward(Workspace *ws, const Model *m, int B, int k, int train)
+/* conv2 on chunk k, output channels [co0, co0 + nco); in training (all channels), bn2's sums as
+ * well. */
+static void conv2_forward(Workspace *ws, const Model *m, int B, int k, int train, int co0, int nco)
 {
     const int s0 = k * NET_CHUNK;
     const ConvShape shape = {P1_H, P1_W, C1, C2};
-    conv3x3_forward(&shape, chunk_size(B, k), ws->p1 + (size_t)s0 * P1_PAD, ws->w2,
-                    model_param(m, P_CONV2_B), ws->z2 + (size_t)s0 * Z2_SIZE, ws->bn2.shift0,
-                    train ? chunk_bnsum(ws, k) : NULL);
+    conv3x3_forward_channels(&shape, chunk_size(B, k), ws->p1 + (size_t)s0 * P1_PAD, ws->w2,
+                             model_param(m, P_CONV2_B), ws->z2 + (size_t)s0 * Z2_SIZE,
+                             ws->bn2.shift0, train ? chunk_bnsum(ws, k) : NULL, co0, nco);
 }
 
 /* bn2 + ReLU + pool 2 on chunk k, then flattened in PyTorch's (c, y, x) order for fc1. */
@@ -388,6 +389,38 @@ static void head_forward(Workspace *ws, const Model *m, int B, int train, uint64
                        FC1_OUT, N_CLASSES);
 }
 
+/* Eval mode, conv1 to pool 2. The running statistics leave nothing to wait for between layers:
+ * with a chunk for every thread, each chunk goes through all of them while its activations are in
+ * cache; with fewer (a single image), conv2, the bulk of the work, runs as two tasks per chunk
+ * (halves of its output channels) so that two cores share it. Either way the same bits. */
+static void forward_eval_convs(Workspace *ws, const Model *m, int B)
+{
+    enum { HALF = C2 / 2 };
+    const int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    if (chunks >= ws->threads) {
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
+        for (int k = 0; k < chunks; k++) {
+            conv1_forward(ws, m, B, k, 0);
+            bn1_relu_pool1_forward(ws, B, k, 0);
+            conv2_forward(ws, m, B, k, 0, 0, C2);
+            bn2_relu_pool2_forward(ws, B, k, 0);
+        }
+        return;
+    }
+#pragma omp parallel num_threads(ws->threads)
+    {
+#pragma omp for schedule(static)
+        for (int k = 0; k < chunks; k++) {
+            conv1_forward(ws, m, B, k, 0);
+            bn1_relu_pool1_forward(ws, B, k, 0);
+        }
+#pragma omp for schedule(static)
+        for (int t = 0; t < 2 * chunks; t++) conv2_forward(ws, m, B, t / 2, 0, t % 2 * HALF, HALF);
+#pragma omp for schedule(static)
+        for (int k = 0; k < chunks; k++) bn2_relu_pool2_forward(ws, B, k, 0);
+    }
+}
+
 /* Forward up to the logits (ws->logits). train: batch statistics, running statistics update and
  * dropout. */
 static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, uint64_t step)
@@ -404,21 +437,13 @@ static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, ui
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
         for (int k = 0; k < chunks; k++) {
             bn1_relu_pool1_forward(ws, B, k, 1);
-            conv2_forward(ws, m, B, k, 1);
+            conv2_forward(ws, m, B, k, 1, 0, C2);
         }
         bn_finish_stats(ws, &ws->bn2, m, &BN2, B);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
         for (int k = 0; k < chunks; k++) bn2_relu_pool2_forward(ws, B, k, 1);
     } else {
-        /* the running statistics leave nothing to wait for between layers: each chunk goes
-         * through all of them while its activations are in cache */
-#pragma omp parallel for schedule(static) num_threads(ws->threads)
-        for (int k = 0; k < chunks; k++) {
-            conv1_forward(ws, m, B, k, 0);
-            bn1_relu_pool1_forward(ws, B, k, 0);
-            conv2_forward(ws, m, B, k, 0);
-            bn2_relu_pool2_forward(ws, B, k, 0);
-        }
+        forward_eval_convs(ws, m, B);
     }
     fc1_forward(ws, m, B);
     head_forward(ws, m, B, train, seed, step);

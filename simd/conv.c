@@ -15,13 +15,20 @@ enum { MAX_CB = 64 };   /* the widest channel block any kernel uses, for the til
 void conv3x3_forward(const ConvShape *s, int S, const float *in, const float *w, const float *bias,
                      float *out, const float *shift, double *stats)
 {
+    conv3x3_forward_channels(s, S, in, w, bias, out, shift, stats, 0, s->Cout);
+}
+
+void conv3x3_forward_channels(const ConvShape *s, int S, const float *in, const float *w,
+                              const float *bias, float *out, const float *shift, double *stats,
+                              int co0, int nco)
+{
     const IsaDesc *isa = isa_current();
     const int cb = isa->conv_cb, px = isa->conv_px, H = s->H, W = s->W, Cin = s->Cin,
               Cout = s->Cout;
     const ptrdiff_t in_row = (ptrdiff_t)(W + 2) * Cin, in_img = (ptrdiff_t)(H + 2) * in_row;
     const ptrdiff_t out_img = (ptrdiff_t)H * W * Cout;
     float sums[2 * MAX_CB];
-    for (int co = 0; co < Cout; co += cb)
+    for (int co = co0; co < co0 + nco; co += cb)
         for (int i = 0; i < S; i++)
             for (int y = 0; y < H; y++)
                 for (int x = 0; x < W; x += px) {

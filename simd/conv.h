@@ -36,6 +36,11 @@ typedef struct {
  * square over the S images, in double: BatchNorm's statistics gathered as the values are made. */
 void conv3x3_forward(const ConvShape *s, int S, const float *in, const float *w, const float *bias,
                      float *out, const float *shift, double *stats);
+/* The same for the output channels [co0, co0 + nco) only (multiples of CONV_CHANNEL_STEP): a
+ * split of the channels between threads gives the same bits as the whole. */
+void conv3x3_forward_channels(const ConvShape *s, int S, const float *in, const float *w,
+                              const float *bias, float *out, const float *shift, double *stats,
+                              int co0, int nco);
 
 /* dw[t][ci][co] = sum over the S images and their pixels of in[s][y+ky][x+kx][ci] * dy[s][y][x][co]
  * (overwritten); in padded; dy padded when dy_padded (the layout the input gradient's convolution
