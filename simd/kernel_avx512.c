@@ -264,6 +264,7 @@ static int cpu_has(void)
 }
 
 #define POOL_ROW_TARGET AVX512
+#define POOL_LANES 16
 #include "simd/pool_rows.h"
 
 const IsaDesc isa_avx512 = {

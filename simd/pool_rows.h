@@ -1,7 +1,9 @@
 /* The row kernels of the pooling passes (simd/pool.h), written once in GCC's portable vector
- * extensions, 16 channels to a vector. Each kernel file includes this with POOL_ROW_TARGET set
- * to its target attribute (empty for the portable set), so each instruction set gets its own
- * compile of the same source: zmm registers for AVX-512, ymm pairs for AVX2, SSE otherwise.
+ * extensions. Each kernel file includes this with POOL_ROW_TARGET set to its target attribute
+ * (empty for the portable set) and POOL_LANES to its register width in floats, so each
+ * instruction set gets its own compile of the same source: 16 lanes in zmm for AVX-512, 8 in ymm
+ * for AVX2, 4 in xmm otherwise. (Vectors wider than the set's registers are not split well: GCC
+ * turned AVX2's compares of 16 lanes into scalar code, 10x slower.)
  * Every operation is per lane (per channel) and the files are built with -ffp-contract=off, so
  * all sets give the same bits.
  *
@@ -11,18 +13,18 @@
 
 #include <string.h>
 
-#ifndef POOL_ROW_TARGET
-#error "define POOL_ROW_TARGET (the kernel file's target attribute) before including pool_rows.h"
+#if !defined(POOL_ROW_TARGET) || !defined(POOL_LANES)
+#error "define POOL_ROW_TARGET and POOL_LANES before including pool_rows.h"
 #endif
+_Static_assert(POOL_CHANNEL_STEP % POOL_LANES == 0, "channel blocks must fill the vectors");
 
-/* The helpers below pass 64-byte vectors by value, which GCC warns changes the ABI where the set
- * has no 64-byte registers; they are always inlined, so no call ever uses that ABI. */
+/* The helpers below pass vectors by value, which GCC warns changes the ABI where the baseline has
+ * no registers that wide; they are always inlined, so no call ever uses that ABI. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-typedef float PoolVec __attribute__((vector_size(64)));
-typedef int PoolMask __attribute__((vector_size(64)));
-typedef unsigned char PoolBytes __attribute__((vector_size(16)));
-enum { POOL_LANES = 16 };
+typedef float PoolVec __attribute__((vector_size(4 * POOL_LANES)));
+typedef int PoolMask __attribute__((vector_size(4 * POOL_LANES)));
+typedef unsigned char PoolBytes __attribute__((vector_size(POOL_LANES)));
 
 #define POOL_INLINE POOL_ROW_TARGET static inline __attribute__((always_inline))
 
