@@ -14,7 +14,8 @@
  *   ref_linear_forward      fc1          fc1_forward                  dense_forward (simd/dense.h)
  *   ReLU, dropout, fc2                   head_forward                 the reference layers
  *   loss .. ReLU backward                head_backward                the reference layers
- *   ref_linear_backward     fc1          fc1_backward                 sgemm (simd/gemm.h)
+ *   ref_linear_backward     fc1          fc1_backward                 dense_weight_grad,
+ *                                                                     dense_forward
  *   ref_maxpool2_backward, ref_relu_backward (2), first half of bn2's backward
  *                                        pool2_backward               planes_to_pixels,
  *                                                                     relu_pool_backward_bn_sums
@@ -37,7 +38,6 @@
 #include "engine/net.h"
 #include "simd/conv.h"
 #include "simd/dense.h"
-#include "simd/gemm.h"
 #include "simd/pool.h"
 
 #include <math.h>
@@ -106,7 +106,6 @@ struct Workspace {
     float *dz2;                     /* [CHUNK][16][16][64] zero rim */
     float *dp1;                     /* [CHUNK][14][14][32] */
     float *dz1;                     /* [CHUNK][28][28][32] */
-    float *pack;                    /* GEMM_PACK_FLOATS: the GEMM's packing buffers */
     /* per chunk */
     float *cgrad;                   /* [CG_SIZE] */
     double *bnsum;                  /* [2 * C2] a BatchNorm's partial sums, forward or backward */
@@ -120,7 +119,7 @@ struct Workspace {
     int has_snap;
 };
 
-enum { WS_N_BUFFERS = 34 };
+enum { WS_N_BUFFERS = 33 };
 
 /* Every buffer of the workspace with its size in bytes (per sample, per thread, per chunk or
  * once): one list to allocate, check and free. */
@@ -143,7 +142,6 @@ static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size
         {(void **)&n->dz2, T * NET_CHUNK * Z2_PAD * f},
         {(void **)&n->dp1, T * NET_CHUNK * P1_SIZE * f},
         {(void **)&n->dz1, T * NET_CHUNK * Z1_SIZE * f},
-        {(void **)&n->pack, T * GEMM_PACK_FLOATS * f},
         {(void **)&n->cgrad, K * CG_SIZE * f},  {(void **)&n->bnsum, K * 2 * C2 * sizeof(double)},
         {(void **)&n->w1, W1_SIZE * f},         {(void **)&n->w2, W2_SIZE * f},
         {(void **)&n->w2t, W2_SIZE * f},        {(void **)&n->fc1t, (size_t)FC1_IN * FC1_OUT * f},
@@ -222,7 +220,7 @@ static double *chunk_bnsum(Workspace *ws, int k)
 static void pack_weights(Workspace *ws, const Model *m, int train)
 {
     enum { FC1_PACK_ROWS = 16, FC1_TASKS = FC1_OUT / FC1_PACK_ROWS };
-#pragma omp parallel for schedule(dynamic) num_threads(ws->threads)
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int t = 0; t < FC1_TASKS + 3; t++) {
         if (t < FC1_TASKS)
             dense_pack(model_param(m, P_FC1_W), FC1_OUT, FC1_IN, t * FC1_PACK_ROWS, FC1_PACK_ROWS,
@@ -470,16 +468,17 @@ static void fc1_backward(Workspace *ws, const Model *m, int B)
     memset(gfb, 0, sizeof(float) * FC1_OUT);
     for (int b = 0; b < B; b++)
         for (int o = 0; o < FC1_OUT; o++) gfb[o] += ws->dh[(size_t)b * FC1_OUT + o];
+    static const float zero[FC1_IN];
     float *gfw = param_in(ws->grad, P_FC1_W);
+    /* dflat = dh W: PyTorch's W [128][3136] is already the [K][N] the dense product reads */
     const float *fw = model_param(m, P_FC1_W);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int j = 0; j < FC1_IN / FC1_BWD_BLOCK; j++) {
         int i0 = j * FC1_BWD_BLOCK;
-        float *pk = per_thread(ws->pack, GEMM_PACK_FLOATS);
-        sgemm(true, false, FC1_OUT, FC1_BWD_BLOCK, B, 1.0f, ws->dh, FC1_OUT, ws->flat + i0,
-              FC1_IN, 0.0f, gfw + i0, FC1_IN, pk);
-        sgemm(false, false, B, FC1_BWD_BLOCK, FC1_OUT, 1.0f, ws->dh, FC1_OUT, fw + i0, FC1_IN,
-              0.0f, ws->dflat + i0, FC1_IN, pk);
+        dense_weight_grad(B, ws->dh, FC1_OUT, 0, FC1_OUT, ws->flat, FC1_IN, i0, FC1_BWD_BLOCK, gfw,
+                          FC1_IN);
+        dense_forward(B, FC1_OUT, FC1_IN, i0, FC1_BWD_BLOCK, ws->dh, FC1_OUT, fw, zero, ws->dflat,
+                      FC1_IN);
     }
 }
 

@@ -1,14 +1,18 @@
-/* The forward of a fully connected layer, y = x W^T + b, on weights packed once (per training
- * step, or once for a run of inference calls): BLIS-style, the loops here (simd/dense.c), the
- * register tile per instruction set (simd/isa.h). Unlike the GEMM it packs nothing per call, so a
- * single image costs only its arithmetic and one pass over the weights.
+/* Products of a fully connected layer with no packing per call: BLIS-style, the loops here
+ * (simd/dense.c), the register tiles per instruction set (simd/isa.h).
  *
- * Layouts (row-major): x [M][K] (row stride ldx), W [N][K] as PyTorch holds it, packed
- * "transposed" wt [K][N], y [M][N] (row stride ldy). N must be a multiple of DENSE_COL_STEP.
+ *   dense_forward      y = x wt + b, wt [K][N]: the forward with W^T packed once (per training
+ *                      step, or once for a run of inference calls), and the input gradient
+ *                      dx = dy W, for which PyTorch's W [out][in] already is [K][N];
+ *   dense_weight_grad  dw = x^T y: the weight gradient, sums over the rows (the batch).
  *
- * Determinism: every y value is bias + the products over k = 0 .. K-1 added in order, one
- * rounding per multiply-add, whatever the tile it falls in: any split of the rows or columns
- * gives the same bits (on one instruction set). */
+ * A single image costs only its arithmetic and one pass over the weights.
+ * Layouts are row-major with explicit row strides; column counts and offsets are multiples of
+ * DENSE_COL_STEP.
+ *
+ * Determinism: every output is its start value plus the products over k (or m) in order, in the
+ * same arithmetic whatever tile it falls in: any split of the rows or columns gives the same bits
+ * (on one instruction set). */
 #ifndef MNIST_SIMD_DENSE_H
 #define MNIST_SIMD_DENSE_H
 
@@ -18,7 +22,7 @@
 extern "C" {
 #endif
 
-enum { DENSE_COL_STEP = 64, DENSE_KC = 256 };
+enum { DENSE_COL_STEP = 32, DENSE_KC = 256 };
 
 /* wt[k][n] = w[n][k] for the rows [n0, n0 + n) of w (a split of the rows packs the same). */
 void dense_pack(const float *w, int N, int K, int n0, int n, float *wt);
@@ -30,9 +34,16 @@ void dense_pack(const float *w, int N, int K, int n0, int n, float *wt);
 void dense_forward(int M, int K, int N, int n0, int n, const float *x, ptrdiff_t ldx,
                    const float *wt, const float *bias, float *y, ptrdiff_t ldy);
 
+/* dw[i][j] = sum over m < M of x[m][i] * y[m][j], for i in [i0, i0 + ni) and j in [j0, j0 + nj)
+ * (j0, nj multiples of DENSE_COL_STEP); dw overwritten, row stride lddw. */
+void dense_weight_grad(int M, const float *x, ptrdiff_t ldx, int i0, int ni, const float *y,
+                       ptrdiff_t ldy, int j0, int nj, float *dw, ptrdiff_t lddw);
+
 /* The plain loops (all columns): the spec the kernels are tested against. */
 void dense_forward_reference(int M, int K, int N, const float *x, ptrdiff_t ldx, const float *wt,
                              const float *bias, float *y, ptrdiff_t ldy);
+void dense_weight_grad_reference(int M, int I, int J, const float *x, ptrdiff_t ldx,
+                                 const float *y, ptrdiff_t ldy, float *dw, ptrdiff_t lddw);
 
 #ifdef __cplusplus
 }

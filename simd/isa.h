@@ -41,11 +41,12 @@ typedef void (*WgradTile)(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, p
                           ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H, int W, float *dw,
                           ptrdiff_t lddw);
 
-/* A dense tile (simd/dense.c): nr (<= dense_rows) rows and dense_cb columns of y = x W^T + b,
+/* A dense tile (simd/dense.c): nr (<= dense_rows) rows and nc columns of y = x W^T + b (nc is
+ * dense_cb, or for the last block of a row a smaller multiple of DENSE_COL_STEP),
  *   out[r*ldo + c] = start + sum_{k<K} x[r*ldx + k] * wt[k*ldw + c]
  * accumulated from start over k in order (fused multiply-adds where the set has them); start is
  * bias[c], or with bias NULL the value out holds (a sum continued from the previous k block). */
-typedef void (*DenseTile)(int K, const float *x, ptrdiff_t ldx, int nr, const float *wt,
+typedef void (*DenseTile)(int K, const float *x, ptrdiff_t ldx, int nr, int nc, const float *wt,
                           ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo);
 
 /* The row kernels of the pooling passes (simd/pool.c, simd/pool.h): one row of OW 2x2 windows and
@@ -74,7 +75,8 @@ typedef struct {
     ConvTile conv_tile;
     int wgrad_cb, wgrad_rows;   /* a weight-gradient tile: channels, rows of dw at most */
     WgradTile wgrad_tile;
-    int dense_cb, dense_rows;   /* a dense tile: columns, rows at most */
+    int dense_cb, dense_rows;   /* a dense tile: columns (a multiple of DENSE_COL_STEP, or a
+                                 * divisor of it), rows at most */
     DenseTile dense_tile;
     PoolRowKernels pool;
     /* Independent multiply-add chains for iters iterations: the floating-point operations done

@@ -205,8 +205,9 @@ dense_tile_n(const int R, int K, const float *x, ptrdiff_t ldx, const float *wt,
 #define DENSE_TILE_CASE(n)                                                                         \
     case n: dense_tile_n(n, K, x, ldx, wt, ldw, bias, out, ldo); break;
 
-AVX2 static void dense_tile(int K, const float *x, ptrdiff_t ldx, int nr, const float *wt,
-                            ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo)
+AVX2 static void dense_tile(int K, const float *x, ptrdiff_t ldx, int nr, int nc,
+                            const float *wt, ptrdiff_t ldw, const float *bias, float *out,
+                            ptrdiff_t ldo)
 {
     switch (nr) {
     DENSE_TILE_CASE(6) DENSE_TILE_CASE(5) DENSE_TILE_CASE(4) DENSE_TILE_CASE(3)

@@ -192,48 +192,56 @@ AVX512 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_ro
 
 /* ---- dense (simd/dense.c) ----
  * 6 rows by 64 columns (4 zmm) = 24 accumulators; per k, 4 loads of the packed weights and 6
- * broadcasts of x feed 24 FMAs. One row (an image at a time) keeps 4 chains, latency-bound but
- * one pass over the weights. */
+ * broadcasts of x feed 24 FMAs (a last block of 32 columns: 2 zmm). One row (an image at a time)
+ * keeps 4 chains, latency-bound but one pass over the weights. */
 enum { DENSE_CB = 64, DENSE_ROWS = 6 };
 
 AVX512 static inline __attribute__((always_inline)) void
-dense_tile_n(const int R, int K, const float *x, ptrdiff_t ldx, const float *wt, ptrdiff_t ldw,
-             const float *bias, float *out, ptrdiff_t ldo)
+dense_tile_n(const int R, const int NVEC, int K, const float *x, ptrdiff_t ldx, const float *wt,
+             ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo)
 {
     __m512 acc[DENSE_ROWS][4];
 #pragma GCC unroll 6
     for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < 4; v++)
+        for (int v = 0; v < NVEC; v++)
             acc[r][v] = _mm512_loadu_ps(bias ? bias + 16 * v : out + r * ldo + 16 * v);
     for (int k = 0; k < K; k++) {
         const float *w = wt + (ptrdiff_t)k * ldw;
-        const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
-        const __m512 w2 = _mm512_loadu_ps(w + 32), w3 = _mm512_loadu_ps(w + 48);
+        __m512 wv[4];
+#pragma GCC unroll 4
+        for (int v = 0; v < NVEC; v++) wv[v] = _mm512_loadu_ps(w + 16 * v);
 #pragma GCC unroll 6
         for (int r = 0; r < R; r++) {
             const __m512 a = _mm512_set1_ps(x[r * ldx + k]);
-            acc[r][0] = _mm512_fmadd_ps(a, w0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(a, w1, acc[r][1]);
-            acc[r][2] = _mm512_fmadd_ps(a, w2, acc[r][2]);
-            acc[r][3] = _mm512_fmadd_ps(a, w3, acc[r][3]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NVEC; v++) acc[r][v] = _mm512_fmadd_ps(a, wv[v], acc[r][v]);
         }
     }
 #pragma GCC unroll 6
     for (int r = 0; r < R; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < 4; v++) _mm512_storeu_ps(out + r * ldo + 16 * v, acc[r][v]);
+        for (int v = 0; v < NVEC; v++) _mm512_storeu_ps(out + r * ldo + 16 * v, acc[r][v]);
 }
 
-#define DENSE_TILE_CASE(n)                                                                         \
-    case n: dense_tile_n(n, K, x, ldx, wt, ldw, bias, out, ldo); break;
+#define DENSE_TILE_CASE(n, nv)                                                                     \
+    case n: dense_tile_n(n, nv, K, x, ldx, wt, ldw, bias, out, ldo); break;
 
-AVX512 static void dense_tile(int K, const float *x, ptrdiff_t ldx, int nr, const float *wt,
-                              ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo)
+AVX512 static void dense_tile(int K, const float *x, ptrdiff_t ldx, int nr, int nc,
+                              const float *wt, ptrdiff_t ldw, const float *bias, float *out,
+                              ptrdiff_t ldo)
 {
+    if (nc == 64) {
+        switch (nr) {
+        DENSE_TILE_CASE(6, 4) DENSE_TILE_CASE(5, 4) DENSE_TILE_CASE(4, 4) DENSE_TILE_CASE(3, 4)
+        DENSE_TILE_CASE(2, 4) DENSE_TILE_CASE(1, 4)
+        default: break;
+        }
+        return;
+    }
     switch (nr) {
-    DENSE_TILE_CASE(6) DENSE_TILE_CASE(5) DENSE_TILE_CASE(4) DENSE_TILE_CASE(3)
-    DENSE_TILE_CASE(2) DENSE_TILE_CASE(1)
+    DENSE_TILE_CASE(6, 2) DENSE_TILE_CASE(5, 2) DENSE_TILE_CASE(4, 2) DENSE_TILE_CASE(3, 2)
+    DENSE_TILE_CASE(2, 2) DENSE_TILE_CASE(1, 2)
     default: break;
     }
 }

@@ -87,7 +87,7 @@ static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrd
 /* dense (simd/dense.c): 4 rows by 8 columns */
 enum { DENSE_CB = 8, DENSE_ROWS = 4 };
 
-static void dense_tile(int K, const float *x, ptrdiff_t ldx, int nr, const float *wt,
+static void dense_tile(int K, const float *x, ptrdiff_t ldx, int nr, int nc, const float *wt,
                        ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo)
 {
     float acc[DENSE_ROWS][DENSE_CB];

@@ -1,5 +1,6 @@
-/* simd/dense.h on every instruction set this CPU runs, against the plain loops, on fc1's shapes
- * (one image, a batch of 64) and awkward ones (rows that do not fill a tile, K = 1, three column
+/* simd/dense.h on every instruction set this CPU runs, against the plain loops: the forward and
+ * the weight gradient on fc1's shapes (one image, a batch of 64, the input gradient's
+ * 64 x 128 x 3136) and awkward ones (rows that do not fill a tile, K = 1, an odd number of 32-column
  * blocks); and the splits the engine relies on give the same bits: rows one call at a time, a
  * column block on its own. */
 #include "simd/dense.h"
@@ -12,7 +13,7 @@
 typedef struct { int M, K, N; } DenseShape;
 
 static const DenseShape shapes[] = {
-    {1, 3136, 128}, {64, 3136, 128}, {13, 100, 64}, {7, 1, 192}, {5, 37, 128},
+    {1, 3136, 128}, {64, 3136, 128}, {64, 128, 3136}, {13, 100, 64}, {7, 1, 96}, {5, 37, 160},
 };
 
 static void one_shape(const IsaDesc *isa, const DenseShape *d)
@@ -45,7 +46,18 @@ static void one_shape(const IsaDesc *isa, const DenseShape *d)
     for (int n0 = 0; n0 < N; n0 += DENSE_COL_STEP)
         dense_forward(M, K, N, n0, DENSE_COL_STEP, x, K, wt, bias, part, N);
     CHECK(memcmp(part, y, sizeof(float) * M * N) == 0, "%s: column blocks changed bits", what);
+
+    /* weight gradient: dw [K][N] = x^T y for x [M][K], y [M][N] (the y above) */
+    float *dw = buf((size_t)K * N), *dwref = buf((size_t)K * N), *dwpart = buf((size_t)K * N);
+    dense_weight_grad(M, x, K, 0, K, y, N, 0, N, dw, N);
+    dense_weight_grad_reference(M, K, N, x, K, y, N, dwref, N);
+    CHECK(close_all(what, dw, dwref, (size_t)K * N, 1e-5), "%s: weight gradient differs", what);
+    for (int n0 = 0; n0 < N; n0 += DENSE_COL_STEP)
+        dense_weight_grad(M, x, K, 0, K / 2, y, N, n0, DENSE_COL_STEP, dwpart, N),
+        dense_weight_grad(M, x, K, K / 2, K - K / 2, y, N, n0, DENSE_COL_STEP, dwpart, N);
+    CHECK(memcmp(dwpart, dw, sizeof(float) * K * N) == 0, "%s: blocks of dw changed bits", what);
     free(x), free(w), free(wt), free(bias), free(y), free(ref), free(part);
+    free(dw), free(dwref), free(dwpart);
 }
 
 static void all_shapes(const IsaDesc *isa)
