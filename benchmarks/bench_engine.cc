@@ -1,7 +1,7 @@
 // Engine-level benchmarks, per supported ISA (isa_set; ISAs the CPU lacks are not registered):
 //   layer/<name>/<isa>          each kernel of a layer over a batch of 64 exactly as engine/net.c
 //                               calls it (per 4-sample chunk or per column block), one thread: the
-//                               direct convolutions, fc1's GEMMs and the memory-bound BatchNorm +
+//                               direct convolutions, fc1's dense products and the memory-bound BatchNorm +
 //                               ReLU + pool passes around them;
 //   train_step/<isa>/threads:T  net_train_step + adam_update at batch 64 (T = 1 and all cores;
 //                               "/augment" adds building the batch with the random affine);
@@ -31,7 +31,7 @@
 
 #include "benchmarks/peak.h"
 #include "simd/conv.h"
-#include "simd/gemm.h"
+#include "simd/dense.h"
 #include "simd/pool.h"
 #include "simd/isa.h"
 
@@ -54,7 +54,7 @@ extern "C" {
 
 namespace {
 
-// Arithmetic cost of the model per sample, counting a multiply-add as 2 FLOP (GEMM convention):
+// Arithmetic cost of the model per sample, counting a multiply-add as 2 FLOP:
 //   conv1  2 * 32 * 784 * 9       =  0.45 MFLOP      conv2  2 * 64 * 196 * 288  =  7.23 MFLOP
 //   fc1    2 * 128 * 3136         =  0.80 MFLOP      fc2    2 * 10 * 128        =  0.003 MFLOP
 //   forward total ~8.5 MFLOP. Backward: weight gradients of every layer (same cost as forward,
@@ -192,63 +192,13 @@ void set_rate_counters(benchmark::State &state, double images, double flops, dou
 
 enum { HW1 = IMG_PIXELS, HW2 = P1_H * P1_W, CH = NET_CHUNK, CHUNKS = kBatch / NET_CHUNK };
 
-// fc1 runs on the GEMM: forward in 4 blocks of 32 output columns, backward in 14 blocks of 224
-// input columns. fc2 (128->10) runs on the reference layers and is too small to matter.
-struct GemmCall {
-    bool ta, tb;
-    int M, N, K, lda, ldb, ldc;
-    size_t a_step, b_step, c_step;   // pointer advance between successive calls (in floats)
-};
-
-struct Layer {
-    const char *name;
-    GemmCall g;
-    int calls;   // calls per batch of 64
-};
-
-const Layer kLayers[] = {
-    {"fc1_fwd", {false, true, kBatch, 32, FC1_IN, FC1_IN, FC1_IN, FC1_OUT, 0, (size_t)32 * FC1_IN,
-                 32}, FC1_OUT / 32},
-    {"fc1_wgrad", {true, false, FC1_OUT, 224, kBatch, FC1_OUT, FC1_IN, FC1_IN, 0, 224, 224},
-     FC1_IN / 224},
-    {"fc1_igrad", {false, false, kBatch, 224, FC1_OUT, FC1_OUT, FC1_IN, FC1_IN, 0, 224, 224},
-     FC1_IN / 224},
-};
-
-size_t span(size_t step, int calls, size_t one) { return step * (calls - 1) + one; }
-
-void BM_layer_gemm(benchmark::State &state, const IsaDesc *isa, Layer L)
-{
-    if (!select_isa(state, isa)) return;
-    const GemmCall &g = L.g;
-    const size_t a_one = (size_t)(g.ta ? g.K : g.M) * g.lda;
-    const size_t b_one = (size_t)(g.tb ? g.N : g.K) * g.ldb;
-    const size_t c_one = (size_t)g.M * g.ldc;
-    std::vector<float> A = bench::random_vec(span(g.a_step, L.calls, a_one), 1);
-    std::vector<float> B = bench::random_vec(span(g.b_step, L.calls, b_one), 2);
-    std::vector<float> C(span(g.c_step, L.calls, c_one));
-    bench::PackBuffers pack;
-    auto run = [&] {
-        for (int i = 0; i < L.calls; i++)
-            sgemm(g.ta, g.tb, g.M, g.N, g.K, 1.0f, A.data() + i * g.a_step, g.lda,
-                  B.data() + i * g.b_step, g.ldb, 0.0f, C.data() + i * g.c_step, g.ldc, pack.p);
-    };
-    run();
-    peak_measure(isa);   // the peak now, outside the timed loop
-    int64_t batches = 0;
-    const double secs = bench::timed_loop(state, run, &batches);
-    const double flops = 2.0 * g.M * g.N * g.K * L.calls * (double)batches;
-    set_rate_counters(state, (double)batches * kBatch, flops, secs, isa, 1);
-    state.SetLabel(std::string(isa_name(isa)) + ", " + std::to_string(L.calls) + " calls of " +
-                   std::to_string(g.M) + "x" + std::to_string(g.N) + "x" + std::to_string(g.K) +
-                   (g.ta ? " T" : " N") + (g.tb ? "T" : "N") + " per batch of 64");
-}
-
-// The convolutions and the passes around them, 16 chunks of 4 samples as net.c runs them, one
-// thread, on channels-last buffers of a batch of 64 (padded where net.c pads).
+// The convolutions and the passes around them, 16 chunks of 4 samples as net.c runs them, and
+// fc1's products over the batch in net.c's blocks; one thread, on channels-last buffers of a batch
+// of 64 (padded where net.c pads).
 enum PassKind {
     CONV1_FWD, CONV1_WGRAD, CONV2_FWD, CONV2_WGRAD, CONV2_IGRAD,
     BNPOOL1_FWD, BNPOOL2_FWD, POOL2_BWD, BN2_BWD, POOL1_BWD, BN1_BWD,
+    FC1_FWD, FC1_WGRAD, FC1_IGRAD,
 };
 
 struct Pass {
@@ -269,6 +219,9 @@ const Pass kPasses[] = {
     {"bn2_bwd_unpool", BN2_BWD, 0},
     {"relu_pool1_bwd_bn1_sums", POOL1_BWD, 0},
     {"bn1_bwd_unpool", BN1_BWD, 0},
+    {"fc1_fwd", FC1_FWD, 2.0 * kBatch * FC1_IN * FC1_OUT},
+    {"fc1_wgrad", FC1_WGRAD, 2.0 * kBatch * FC1_IN * FC1_OUT},
+    {"fc1_igrad", FC1_IGRAD, 2.0 * kBatch * FC1_IN * FC1_OUT},
 };
 
 struct PassBuffers {
@@ -277,13 +230,16 @@ struct PassBuffers {
     AlignedBuf x1{kBatch * X1}, z1{(size_t)kBatch * Z1}, p1{(size_t)kBatch * P1},
         q1{(size_t)kBatch * Q1}, z2{(size_t)kBatch * Z2}, p2{(size_t)kBatch * FC1_IN},
         dp2{(size_t)kBatch * FC1_IN}, q2{(size_t)kBatch * FC1_IN}, dz2{(size_t)CH * DZ2},
-        dp1{(size_t)CH * Q1}, dz1{(size_t)CH * Z1}, w1{9 * C1}, w2{W2}, w2t{W2}, dw{W2};
+        dp1{(size_t)CH * Q1}, dz1{(size_t)CH * Z1}, w1{9 * C1}, w2{W2}, w2t{W2}, dw{W2},
+        fc1w{(size_t)FC1_OUT * FC1_IN}, fc1t{(size_t)FC1_OUT * FC1_IN},
+        fc1dw{(size_t)FC1_OUT * FC1_IN}, h{(size_t)kBatch * FC1_OUT};
     std::vector<uint8_t> win1 = std::vector<uint8_t>((size_t)kBatch * Q1),
                          win2 = std::vector<uint8_t>((size_t)kBatch * FC1_IN);
-    std::vector<float> bias = std::vector<float>(C2, 0.1f), scale = std::vector<float>(C2, 1.1f),
+    std::vector<float> bias = std::vector<float>(FC1_OUT, 0.1f), scale = std::vector<float>(C2, 1.1f),
                        shift = std::vector<float>(C2, 0.05f), mean = std::vector<float>(C2, 0.01f),
                        k1 = std::vector<float>(C2, 0.9f), k2 = std::vector<float>(C2, -0.01f),
                        k0 = std::vector<float>(C2, 0.001f);
+    std::vector<float> zero = std::vector<float>(FC1_IN, 0.0f);
     std::vector<double> sums = std::vector<double>(2 * C2);
     PassBuffers()
     {
@@ -303,6 +259,9 @@ struct PassBuffers {
         std::copy_n(r.begin(), 9 * C1, w1.p);
         std::copy_n(r.begin(), W2, w2.p);
         std::copy_n(r.begin() + W2, W2, w2t.p);
+        std::copy_n(r.begin(), (size_t)FC1_OUT * FC1_IN, fc1w.p);
+        dense_pack(fc1w.p, FC1_OUT, FC1_IN, 0, FC1_OUT, fc1t.p);
+        std::copy_n(r.begin(), (size_t)kBatch * FC1_OUT, h.p);
     }
 };
 
@@ -351,6 +310,22 @@ void run_pass(PassBuffers &b, PassKind kind, int k)
                                    b.win1.data() + s0 * P::Q1, b.z1.p + s0 * P::Z1, b.mean.data(),
                                    b.q1.p + s0 * P::Q1, b.sums.data());
         break;
+    case FC1_FWD:   // net.c's tasks: 16 rows by 64 columns
+        for (int r0 = 0; k == 0 && r0 < kBatch; r0 += 16)
+            for (int c0 = 0; c0 < FC1_OUT; c0 += 64)
+                dense_forward(16, FC1_IN, FC1_OUT, c0, 64, b.dp2.p + (size_t)r0 * FC1_IN, FC1_IN,
+                              b.fc1t.p, b.bias.data(), b.h.p + (size_t)r0 * FC1_OUT, FC1_OUT);
+        break;
+    case FC1_WGRAD:   // 14 blocks of 224 input columns
+        for (int i0 = 0; k == 0 && i0 < FC1_IN; i0 += 224)
+            dense_weight_grad(kBatch, b.h.p, FC1_OUT, 0, FC1_OUT, b.dp2.p, FC1_IN, i0, 224,
+                              b.fc1dw.p, FC1_IN);
+        break;
+    case FC1_IGRAD:
+        for (int i0 = 0; k == 0 && i0 < FC1_IN; i0 += 224)
+            dense_forward(kBatch, FC1_OUT, FC1_IN, i0, 224, b.h.p, FC1_OUT, b.fc1w.p, b.zero.data(),
+                          b.dp2.p, FC1_IN);
+        break;
     case BN1_BWD:
         unpool_bn_backward_sum_dx(&q1, b.q1.p + s0 * P::Q1, b.win1.data() + s0 * P::Q1,
                                   b.z1.p + s0 * P::Z1, &bb, b.dz1.p, image_strides(IMG_H, IMG_W, C1),
@@ -380,8 +355,9 @@ void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, Pass pass)
     else
         state.counters["images/s"] = (double)batches * kBatch / secs;
     state.counters["us/batch"] = 1e6 * secs / (double)batches;
+    const bool fc = pass.kind >= FC1_FWD;
     state.SetLabel(std::string(isa_name(isa)) + (pass.flops > 0 ? ", " : ", memory-bound, ") +
-                   "16 chunks of 4, channels-last");
+                   (fc ? "net.c's blocks of the batch" : "16 chunks of 4, channels-last"));
 }
 
 // ---- whole training step, eval batch, single image, 10k evaluation ----------------------------
@@ -569,6 +545,17 @@ void BM_eval10k(benchmark::State &state, const IsaDesc *isa, int threads)
                    ", untrained weights");
 }
 
+// peak.c's FMA chains on one core.
+void BM_peak(benchmark::State &state, const IsaDesc *isa)
+{
+    const long iters = 1 << 16;
+    double flops = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) flops += peak_run(isa, iters);
+    state.counters["GFLOP/s"] = flops / seconds_since(t0) / 1e9;
+    state.SetLabel(isa_name(isa));
+}
+
 // peak.c's FMA chains on T threads at once: the measured multi-core peak.
 void BM_peak_mt(benchmark::State &state, const IsaDesc *isa, int threads)
 {
@@ -598,16 +585,12 @@ int register_engine_benchmarks()
     if (cores > 1) tcounts.push_back(cores);
     for (const IsaDesc *isa : bench::supported_isas()) {
         const std::string is = isa_name(isa);
+        benchmark::RegisterBenchmark(("peak_fma/" + is).c_str(), BM_peak, isa);
         for (int t : tcounts)
             if (t > 1)
                 benchmark::RegisterBenchmark(
                     ("peak_fma_mt/" + is + "/threads:" + std::to_string(t)).c_str(), BM_peak_mt, isa,
                     t)->UseRealTime();
-        for (const Layer &L : kLayers)
-            benchmark::RegisterBenchmark(("layer/" + std::string(L.name) + "/" + is).c_str(),
-                                         BM_layer_gemm, isa, L)
-                ->Unit(benchmark::kMicrosecond)
-                ->UseRealTime();
         for (const Pass &p : kPasses)
             benchmark::RegisterBenchmark(("layer/" + std::string(p.name) + "/" + is).c_str(),
                                          BM_layer_pass, isa, p)

@@ -10,7 +10,6 @@
 #include <vector>
 #include <cstdlib>
 
-#include "simd/gemm.h"
 #include "simd/isa.h"
 
 namespace bench {
@@ -25,15 +24,6 @@ inline std::vector<float> random_vec(size_t n, uint32_t seed)
     }
     return v;
 }
-
-// One thread's GEMM packing buffers (simd/gemm.h), 64-byte aligned.
-struct PackBuffers {
-    float *p;
-    PackBuffers() : p(static_cast<float *>(aligned_alloc(64, GEMM_PACK_FLOATS * sizeof(float)))) {}
-    ~PackBuffers() { free(p); }
-    PackBuffers(const PackBuffers &) = delete;
-    PackBuffers &operator=(const PackBuffers &) = delete;
-};
 
 // Every instruction set this CPU runs, in list order (simd/isa.h).
 inline std::vector<const IsaDesc *> supported_isas()

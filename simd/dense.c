@@ -4,11 +4,11 @@
  * with the rows as its "pixels": wgrad_rows rows of dw by wgrad_cb columns, summed over m. */
 #include "simd/dense.h"
 #include "simd/isa.h"
-#include "simd/pack.h"
+#include "simd/transpose.h"
 
 void dense_pack(const float *w, int N, int K, int n0, int n, float *wt)
 {
-    transpose_into(w + (ptrdiff_t)n0 * K, K, n, K, wt + n0, N);
+    transpose_floats(w + (ptrdiff_t)n0 * K, K, n, K, wt + n0, N);
 }
 
 void dense_forward(int M, int K, int N, int n0, int n, const float *x, ptrdiff_t ldx,

@@ -14,15 +14,6 @@ extern "C" {
 #define MNIST_RESTRICT restrict
 #endif
 
-/* The register micro-kernel of the GEMM (simd/gemm.c): one MR x NR tile,
- *   C = alpha * Ap * Bp + beta * C,
- * Ap packed k-major (Ap[k * MR + r]), Bp packed k-major (Bp[k * NR + j]), both kc long and 64-byte
- * aligned. beta == 0 overwrites C without reading it. Every element is accumulated over
- * k = 0 .. kc-1 in order, starting from zero, then combined with C by the same expression for
- * every element, so edge tiles (run on a copy of C) give bitwise the same values as full tiles. */
-typedef void (*GemmKernel)(int kc, const float *MNIST_RESTRICT Ap, const float *MNIST_RESTRICT Bp,
-                           float *MNIST_RESTRICT C, ptrdiff_t ldc, float alpha, float beta);
-
 /* Direct-convolution micro-kernels (simd/conv.c, simd/conv.h). A forward tile is npix (<= conv_px)
  * consecutive output pixels of one row and conv_cb output channels:
  *   out[p*ldo + c] = bias[c] + sum_{t<9} sum_{ci<Cin} w[(t*Cin + ci)*ldw + c] * in[tap(t) + p*Cin + ci]
@@ -69,8 +60,6 @@ typedef struct {
 typedef struct {
     const char *name;           /* "avx512": for MNIST_CNN_ISA, --version, benchmark names */
     int (*cpu_has)(void);       /* whether this CPU runs the set's instructions */
-    int mr, nr;                 /* the GEMM micro-kernel's register tile */
-    GemmKernel gemm_kernel;
     int conv_cb, conv_px;       /* a forward convolution tile: channels, pixels at most */
     ConvTile conv_tile;
     int wgrad_cb, wgrad_rows;   /* a weight-gradient tile: channels, rows of dw at most */
@@ -83,9 +72,6 @@ typedef struct {
      * (an FMA counts 2). The yardstick of the benchmarks' "% of peak". */
     double (*peak_chains)(long iters);
 } IsaDesc;
-
-/* Largest tile of any kernel (for the GEMM's edge-tile scratch). */
-enum { GEMM_TILE_MAX_MR = 16, GEMM_TILE_MAX_NR = 32 };
 
 /* Every set this build has, most portable first, NULL-terminated; isa_list[0] is the portable C
  * kernel every CPU runs. */

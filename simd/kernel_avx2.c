@@ -1,57 +1,11 @@
-/* AVX2 + FMA. GEMM micro-kernel MR x NR = 6 x 16: 12 ymm accumulators, 2 for the row of B, 1 for
- * the broadcast of A. Only the functions marked AVX2 use its instructions (target attributes), so
+/* AVX2 + FMA: 16 ymm registers, each tile sized to keep its accumulators, operands and a
+ * broadcast in them. Only the functions marked AVX2 use its instructions (target attributes), so
  * the check and the descriptor run on any CPU. */
 #include <immintrin.h>
 
 #include "simd/isa.h"
 
 #define AVX2 __attribute__((target("avx2,fma")))
-
-enum { MR = 6, NR = 16, NV = NR / 8 };
-_Static_assert((int)MR <= (int)GEMM_TILE_MAX_MR && (int)NR <= (int)GEMM_TILE_MAX_NR, "tile size");
-
-AVX2 static void gemm_kernel(int kc, const float *restrict Ap, const float *restrict Bp,
-                             float *restrict C, ptrdiff_t ldc, float alpha, float beta)
-{
-    __m256 acc[MR][NV];
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++)
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_ps();
-
-    for (int k = 0; k < kc; k++) {
-        const float *a = Ap + (size_t)k * MR;
-        const float *b = Bp + (size_t)k * NV * 8;
-        __m256 bv[NV];
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) bv[v] = _mm256_load_ps(b + 8 * v);
-#pragma GCC unroll 16
-        for (int r = 0; r < MR; r++) {
-            const __m256 av = _mm256_broadcast_ss(a + r);
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
-        }
-    }
-
-    const __m256 va = _mm256_set1_ps(alpha);
-    if (beta == 0.0f) {
-#pragma GCC unroll 16
-        for (int r = 0; r < MR; r++)
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; v++)
-                _mm256_storeu_ps(C + r * ldc + 8 * v, _mm256_mul_ps(va, acc[r][v]));
-    } else {
-        const __m256 vb = _mm256_set1_ps(beta);
-#pragma GCC unroll 16
-        for (int r = 0; r < MR; r++)
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; v++) {
-                float *c = C + r * ldc + 8 * v;
-                _mm256_storeu_ps(c, _mm256_fmadd_ps(va, acc[r][v],
-                                                    _mm256_mul_ps(vb, _mm256_loadu_ps(c))));
-            }
-    }
-}
 
 /* ---- direct convolution (simd/conv.c) ----
  * Forward: 16 output channels (2 ymm) by 5 pixels = 10 accumulators, 2 for the weights and 1 for
@@ -246,7 +200,6 @@ static int cpu_has(void)
 
 const IsaDesc isa_avx2 = {
     .name = "avx2", .cpu_has = cpu_has,
-    .mr = MR, .nr = NR, .gemm_kernel = gemm_kernel,
     .conv_cb = CONV_CB, .conv_px = CONV_PX, .conv_tile = conv_tile,
     .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
     .dense_cb = DENSE_CB, .dense_rows = DENSE_ROWS, .dense_tile = dense_tile,

@@ -1,32 +1,8 @@
-/* The portable set: plain C every CPU runs, and the plain spec of every kernel's contract. GEMM
- * micro-kernel MR x NR = 4 x 8 (32 accumulators: 5x faster than 4 x 16, which spills). The compiler may vectorise across j, which keeps each
- * element's k order; the file is built with -ffp-contract=off so a*b+c is never fused differently
- * from one build of a loop to another. */
+/* The portable set: plain C every CPU runs, and the plain spec of every kernel's contract. The
+ * compiler may vectorise across channels, which keeps each value's order of operations; the file
+ * is built with -ffp-contract=off so a*b+c is never fused differently from one build of a loop to
+ * another. */
 #include "simd/isa.h"
-
-enum { MR = 4, NR = 8 };
-_Static_assert((int)MR <= (int)GEMM_TILE_MAX_MR && (int)NR <= (int)GEMM_TILE_MAX_NR, "tile size");
-
-static void gemm_kernel(int kc, const float *restrict Ap, const float *restrict Bp,
-                        float *restrict C, ptrdiff_t ldc, float alpha, float beta)
-{
-    float acc[MR][NR];
-    for (int r = 0; r < MR; r++)
-        for (int j = 0; j < NR; j++) acc[r][j] = 0.0f;
-    for (int k = 0; k < kc; k++) {
-        const float *a = Ap + (size_t)k * MR;
-        const float *b = Bp + (size_t)k * NR;
-        for (int r = 0; r < MR; r++)
-            for (int j = 0; j < NR; j++) acc[r][j] += a[r] * b[j];
-    }
-    if (beta == 0.0f) {
-        for (int r = 0; r < MR; r++)
-            for (int j = 0; j < NR; j++) C[r * ldc + j] = alpha * acc[r][j];
-    } else {
-        for (int r = 0; r < MR; r++)
-            for (int j = 0; j < NR; j++) C[r * ldc + j] = alpha * acc[r][j] + beta * C[r * ldc + j];
-    }
-}
 
 /* ---- direct convolution: 8 channels a tile (the compiler may vectorise across them, which
  * keeps each value's order), 4 pixels; weight gradients 4 rows of 8 channels ---- */
@@ -128,7 +104,6 @@ static int cpu_has(void) { return 1; }
 
 const IsaDesc isa_scalar = {
     .name = "scalar", .cpu_has = cpu_has,
-    .mr = MR, .nr = NR, .gemm_kernel = gemm_kernel,
     .conv_cb = CONV_CB, .conv_px = CONV_PX, .conv_tile = conv_tile,
     .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
     .dense_cb = DENSE_CB, .dense_rows = DENSE_ROWS, .dense_tile = dense_tile,

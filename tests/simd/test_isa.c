@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd/conv.h"
+#include "simd/dense.h"
 #include "simd/isa.h"
 #include "tests/check.h"
 
@@ -11,9 +13,15 @@ static void test_list(void)
     CHECK(n >= 1 && strcmp(isa_list[0]->name, "scalar") == 0, "the list starts with scalar");
     for (int i = 0; i < n; i++) {
         const IsaDesc *d = isa_list[i];
-        CHECK(d->name && d->cpu_has && d->gemm_kernel && d->peak_chains, "%d: incomplete", i);
-        CHECK(d->mr >= 1 && d->mr <= GEMM_TILE_MAX_MR && d->nr >= 1 && d->nr <= GEMM_TILE_MAX_NR,
-              "%s: tile %dx%d", d->name, d->mr, d->nr);
+        CHECK(d->name && d->cpu_has && d->conv_tile && d->wgrad_tile && d->dense_tile &&
+                  d->pool.forward && d->pool.backward_sums && d->pool.unpool_bn && d->peak_chains,
+              "%d: incomplete", i);
+        /* the tile sizes the loops in conv.c, dense.c and pool.c rely on */
+        CHECK(d->conv_px >= 1 && d->conv_cb >= 1 && CONV_CHANNEL_STEP % d->conv_cb == 0 &&
+                  d->wgrad_rows >= 1 && d->wgrad_rows <= 64 && CONV_CHANNEL_STEP % d->wgrad_cb == 0 &&
+                  d->dense_rows >= 1 &&
+                  (d->dense_cb % DENSE_COL_STEP == 0 || DENSE_COL_STEP % d->dense_cb == 0),
+              "%s: tile sizes", d->name);
         CHECK(isa_find(d->name) == d, "isa_find(%s)", d->name);
         for (int k = 0; k < i; k++) CHECK(strcmp(isa_list[k]->name, d->name) != 0, "%s twice", d->name);
     }
