@@ -194,8 +194,9 @@ static int cpu_has(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-#define POOL_ROW_TARGET AVX2
-#define POOL_LANES 8
+#define VEC_TARGET AVX2
+#define VEC_LANES 8
+#include "simd/vec.h"
 #include "simd/pool_rows.h"
 
 const IsaDesc isa_avx2 = {

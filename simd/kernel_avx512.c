@@ -224,8 +224,9 @@ static int cpu_has(void)
            __builtin_cpu_supports("fma");
 }
 
-#define POOL_ROW_TARGET AVX512
-#define POOL_LANES 16
+#define VEC_TARGET AVX512
+#define VEC_LANES 16
+#include "simd/vec.h"
 #include "simd/pool_rows.h"
 
 const IsaDesc isa_avx512 = {

@@ -98,8 +98,9 @@ static double peak_chains(long iters)
 
 static int cpu_has(void) { return 1; }
 
-#define POOL_ROW_TARGET 
-#define POOL_LANES 4
+#define VEC_TARGET /* the baseline */
+#define VEC_LANES 4
+#include "simd/vec.h"
 #include "simd/pool_rows.h"
 
 const IsaDesc isa_scalar = {
