@@ -4,7 +4,9 @@
 //                               direct convolutions, fc1's dense products and the memory-bound BatchNorm +
 //                               ReLU + pool passes around them;
 //   train_step/<isa>/threads:T  net_train_step + adam_update at batch 64 (T = 1 and all cores;
-//                               "/augment" adds building the batch with the random affine);
+//                               "/augment" adds building the batch with the random affine;
+//                               "/winograd" computes conv2 with Winograd F(2x2, 3x3): GFLOP/s and
+//                               pct_peak still count the direct convolution's 25 MFLOP/sample);
 //   eval_batch64/<isa>/threads:T  net_eval_forward on 64 images (weights packed once before);
 //   infer/<isa>                 infer_run on one image: median/p90/mean microseconds per call;
 //   eval10k/<isa>/threads:T     evaluate() over 10,000 images: real MNIST t10k from $MNIST_DATA or
@@ -33,6 +35,7 @@
 #include "simd/conv.h"
 #include "simd/dense.h"
 #include "simd/pool.h"
+#include "simd/winograd.h"
 #include "simd/isa.h"
 
 // The engine and io headers have no extern "C" guards of their own.
@@ -198,7 +201,7 @@ enum { HW1 = IMG_PIXELS, HW2 = P1_H * P1_W, CH = NET_CHUNK, CHUNKS = kBatch / NE
 enum PassKind {
     CONV1_FWD, CONV1_WGRAD, CONV2_FWD, CONV2_WGRAD, CONV2_IGRAD,
     BNPOOL1_FWD, BNPOOL2_FWD, POOL2_BWD, BN2_BWD, POOL1_BWD, BN1_BWD,
-    FC1_FWD, FC1_WGRAD, FC1_IGRAD,
+    FC1_FWD, FC1_WGRAD, FC1_IGRAD, WINO2_FWD, WINO2_WGRAD, WINO2_IGRAD,
 };
 
 struct Pass {
@@ -222,6 +225,11 @@ const Pass kPasses[] = {
     {"fc1_fwd", FC1_FWD, 2.0 * kBatch * FC1_IN * FC1_OUT},
     {"fc1_wgrad", FC1_WGRAD, 2.0 * kBatch * FC1_IN * FC1_OUT},
     {"fc1_igrad", FC1_IGRAD, 2.0 * kBatch * FC1_IN * FC1_OUT},
+    // Winograd F(2x2, 3x3): GFLOP/s and pct_peak count the direct convolution's operations (the
+    // work done for the user), so they compare with conv2_* above and can pass 100 %
+    {"conv2_fwd_winograd", WINO2_FWD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
+    {"conv2_wgrad_winograd", WINO2_WGRAD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
+    {"conv2_igrad_winograd", WINO2_IGRAD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
 };
 
 struct PassBuffers {
@@ -232,7 +240,8 @@ struct PassBuffers {
         dp2{(size_t)kBatch * FC1_IN}, q2{(size_t)kBatch * FC1_IN}, dz2{(size_t)CH * DZ2},
         dp1{(size_t)CH * Q1}, dz1{(size_t)CH * Z1}, w1{9 * C1}, w2{W2}, w2t{W2}, dw{W2},
         fc1w{(size_t)FC1_OUT * FC1_IN}, fc1t{(size_t)FC1_OUT * FC1_IN},
-        fc1dw{(size_t)FC1_OUT * FC1_IN}, h{(size_t)kBatch * FC1_OUT};
+        fc1dw{(size_t)FC1_OUT * FC1_IN}, h{(size_t)kBatch * FC1_OUT}, u2{16 * C1 * C2},
+        u2t{16 * C1 * C2}, du{16 * C1 * C2}, wscratch{2 * 16 * CH * 49 * (C1 + C2)};
     std::vector<uint8_t> win1 = std::vector<uint8_t>((size_t)kBatch * Q1),
                          win2 = std::vector<uint8_t>((size_t)kBatch * FC1_IN);
     std::vector<float> bias = std::vector<float>(FC1_OUT, 0.1f), scale = std::vector<float>(C2, 1.1f),
@@ -261,6 +270,8 @@ struct PassBuffers {
         std::copy_n(r.begin() + W2, W2, w2t.p);
         std::copy_n(r.begin(), (size_t)FC1_OUT * FC1_IN, fc1w.p);
         dense_pack(fc1w.p, FC1_OUT, FC1_IN, 0, FC1_OUT, fc1t.p);
+        winograd_pack(w2.p, C2, C1, u2.p);
+        winograd_pack_transposed(w2.p, C2, C1, u2t.p);
         std::copy_n(r.begin(), (size_t)kBatch * FC1_OUT, h.p);
     }
 };
@@ -326,6 +337,14 @@ void run_pass(PassBuffers &b, PassKind kind, int k)
             dense_forward(kBatch, FC1_OUT, FC1_IN, i0, 224, b.h.p, FC1_OUT, b.fc1w.p, b.zero.data(),
                           b.dp2.p, FC1_IN);
         break;
+    case WINO2_FWD:
+        winograd_forward(&c2, CH, b.p1.p + s0 * P::P1, b.u2.p, b.bias.data(), b.z2.p + s0 * P::Z2,
+                         b.mean.data(), b.sums.data(), b.wscratch.p);
+        break;
+    case WINO2_WGRAD: winograd_weight_grad(&c2, CH, b.p1.p + s0 * P::P1, b.dz2.p, b.du.p, b.wscratch.p); break;
+    case WINO2_IGRAD:
+        winograd_forward(&c2t, CH, b.dz2.p, b.u2t.p, nullptr, b.dp1.p, nullptr, nullptr, b.wscratch.p);
+        break;
     case BN1_BWD:
         unpool_bn_backward_sum_dx(&q1, b.q1.p + s0 * P::Q1, b.win1.data() + s0 * P::Q1,
                                   b.z1.p + s0 * P::Z1, &bb, b.dz1.p, image_strides(IMG_H, IMG_W, C1),
@@ -355,7 +374,7 @@ void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, Pass pass)
     else
         state.counters["images/s"] = (double)batches * kBatch / secs;
     state.counters["us/batch"] = 1e6 * secs / (double)batches;
-    const bool fc = pass.kind >= FC1_FWD;
+    const bool fc = pass.kind >= FC1_FWD && pass.kind <= FC1_IGRAD;
     state.SetLabel(std::string(isa_name(isa)) + (pass.flops > 0 ? ", " : ", memory-bound, ") +
                    (fc ? "net.c's blocks of the batch" : "16 chunks of 4, channels-last"));
 }
@@ -388,13 +407,14 @@ const Batches &train_batches()
     return b;
 }
 
-void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, bool augment)
+void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, bool augment,
+                   ConvAlgo conv)
 {
     if (!select_isa(state, isa)) return;
     omp_set_num_threads(threads);   // adam_update uses the OpenMP default team
     ModelHolder mh;
     Adam opt{};
-    Workspace *ws = workspace_create(kBatch, threads);
+    Workspace *ws = workspace_create(kBatch, threads, conv);
     const Batches &bt = train_batches();
     const Images &im = load_images("train", bt.count * kBatch);
     AlignedBuf xa((size_t)kBatch * IMG_PIXELS);
@@ -431,7 +451,7 @@ void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, boo
     set_rate_counters(state, (double)steps * kBatch, (double)steps * kBatch * kTrainFlopsPerSample,
                       secs, isa, threads);
     state.counters["ms/step"] = 1e3 * secs / (double)steps;
-    state.SetLabel(std::string(isa_name(isa)) + ", batch 64, " + bt.source +
+    state.SetLabel(std::string(isa_name(isa)) + ", " + conv_algo_name(conv) + " conv2, batch 64, " + bt.source +
                    (augment ? ", + random affine batch build" : ", pre-normalised batches") +
                    "; 25 MFLOP/sample");
     adam_free(&opt);
@@ -443,7 +463,7 @@ void BM_eval_batch(benchmark::State &state, const IsaDesc *isa, int threads)
 {
     if (!select_isa(state, isa)) return;
     ModelHolder mh;
-    Workspace *ws = workspace_create(kBatch, threads);
+    Workspace *ws = workspace_create(kBatch, threads, CONV_DIRECT);
     if (!mh.ok || !ws) {
         workspace_free(ws);
         state.SkipWithError("out of memory");
@@ -599,11 +619,15 @@ int register_engine_benchmarks()
         for (int t : tcounts) {
             const std::string ts = "/threads:" + std::to_string(t);
             benchmark::RegisterBenchmark(("train_step/" + is + ts).c_str(), BM_train_step, isa, t,
-                                         false)
+                                         false, CONV_DIRECT)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+            benchmark::RegisterBenchmark(("train_step/" + is + ts + "/winograd").c_str(),
+                                         BM_train_step, isa, t, false, CONV_WINOGRAD)
                 ->Unit(benchmark::kMillisecond)
                 ->UseRealTime();
             benchmark::RegisterBenchmark(("train_step/" + is + ts + "/augment").c_str(),
-                                         BM_train_step, isa, t, true)
+                                         BM_train_step, isa, t, true, CONV_DIRECT)
                 ->Unit(benchmark::kMillisecond)
                 ->UseRealTime();
             benchmark::RegisterBenchmark(("eval_batch64/" + is + ts).c_str(), BM_eval_batch, isa, t)

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/train_output.h"
+#include "engine/net.h"
 #include "engine/train.h"
 #include "io/idx.h"
 #include "io/metric_log_file.h"
@@ -45,6 +46,9 @@ static void usage(FILE *f)
         "  --limit N         train on the first N training images only\n"
         "  --test-limit N    evaluate on the first N test images only\n"
         "  --no-augment      no random affine augmentation\n"
+        "  --conv ALGO       how conv2 is computed in training: direct (default) or winograd\n"
+        "                    (Winograd F(2x2,3x3): 2.25x fewer multiplications, a different float\n"
+        "                    rounding of the same sums; evaluation always uses direct)\n"
         "  --log-every N     record batch loss/accuracy every N steps (default 50)\n"
         "  --out FILE.h5     checkpoint to write (default " DEFAULT_CHECKPOINT "), with its metric log\n"
         "                    FILE-metrics.h5 and graphs FILE-training.png/.svg; a new file or one\n"
@@ -52,7 +56,7 @@ static void usage(FILE *f)
         "  --checkpoint-every N  also checkpoint every N steps inside an epoch (default %d,\n"
         "                    0: only at the end of each epoch)\n"
         "  --resume FILE.h5  continue a run from its checkpoint, even one saved inside an epoch:\n"
-        "                    seed, batch, lr, limit and augmentation come from it (epochs, data,\n"
+        "                    seed, batch, lr, limit, augmentation and conv come from it (epochs, data,\n"
         "                    log-every and test-limit too unless given), --out defaults to it; the\n"
         "                    result is bitwise the same as an uninterrupted run (same instruction\n"
         "                    set)\n"
@@ -74,6 +78,7 @@ typedef struct {
     float lr;
     int augment, quiet, json, force, epochs_given, data_given, out_given, log_every_given,
         test_limit_given;
+    ConvAlgo conv;
 } TrainOptions;
 
 /* Everything one run holds. */
@@ -143,7 +148,8 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         {"out", required_argument, 0, 'o'},      {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},           {"help", no_argument, 0, 'h'},
         {"resume", required_argument, 0, 'r'},   {"force", no_argument, 0, 'F'},
-        {"checkpoint-every", required_argument, 0, 'C'}, {0, 0, 0, 0}};
+        {"checkpoint-every", required_argument, 0, 'C'}, {"conv", required_argument, 0, 'V'},
+        {0, 0, 0, 0}};
     *o = (TrainOptions){.data = default_data_dir(), .out = DEFAULT_CHECKPOINT, .epochs = 15,
                         .batch = 64, .seed = 1, .log_every = 50, .lr = 1e-3f, .augment = 1,
                         .checkpoint_every = DEFAULT_CHECKPOINT_EVERY};
@@ -170,6 +176,14 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
             o->test_limit_given = 1;
             break;
         case 'A': o->augment = 0; o->fixed_opt = "--no-augment"; break;
+        case 'V':
+            if (conv_algo_from_name(optarg) < 0) {
+                fprintf(stderr, "mnist-cnn train: --conv: '%s' is not direct or winograd\n", optarg);
+                bad = 1;
+            }
+            o->conv = (ConvAlgo)conv_algo_from_name(optarg);
+            o->fixed_opt = "--conv";
+            break;
         case 'L':
             bad = parse_long("train", "--log-every", optarg, 0, 100000000, &o->log_every);
             o->log_every_given = 1;
@@ -224,6 +238,8 @@ static int load_resume(TrainRun *r)
     o->lr = r->opt.lr;
     o->limit = r->run.limit;
     o->augment = r->run.augment;
+    /* files from before --conv existed trained with the direct convolution */
+    o->conv = r->run.conv[0] ? (ConvAlgo)conv_algo_from_name(r->run.conv) : CONV_DIRECT;
     if (!o->epochs_given) o->epochs = r->run.epochs;
     /* what the log records: as the run had it (files of format 1 did not store it) */
     if (!o->log_every_given && r->run.format_version >= 2) o->log_every = r->run.log_every;
@@ -323,6 +339,7 @@ static int prepare(TrainRun *r)
                        .limit = (int32_t)o->limit, .augment = o->augment, .lr = o->lr,
                        .log_every = (int32_t)o->log_every, .test_limit = (int32_t)o->test_limit};
     snprintf(r->run.isa, sizeof r->run.isa, "%s", isa_name(isa_current()));
+    snprintf(r->run.conv, sizeof r->run.conv, "%s", conv_algo_name(o->conv));
     snprintf(r->run.data_dir, sizeof r->run.data_dir, "%s", o->data);
     return -1;
 }
@@ -404,9 +421,10 @@ static void print_start(const TrainRun *r)
     else if (o->resume)
         printf("resuming %s after epoch %d\n", o->resume, r->start.epoch - 1);
     printf("training on %d images (%s), testing on %d; %ld epochs, batch %ld, lr %g, %d threads,"
-           " %s kernels, augmentation %s\n",
+           " %s kernels%s, augmentation %s\n",
            r->tr.n, o->data, r->te.n, o->epochs, o->batch, o->lr, r->nthreads,
-           isa_name(isa_current()), o->augment ? "on" : "off");
+           isa_name(isa_current()), o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)" : "",
+           o->augment ? "on" : "off");
 }
 
 /* What a run that did not finish tells the user; returns the exit code. */
@@ -443,7 +461,8 @@ static int run_training(TrainRun *r)
                 o->resume, r->resumed_isa, r->run.isa);
     TrainConfig cfg = {.epochs = (int)o->epochs, .batch = (int)o->batch, .threads = r->nthreads,
                        .augment = o->augment, .log_every = (int)o->log_every,
-                       .checkpoint_every = (int)o->checkpoint_every, .seed = (uint64_t)o->seed,
+                       .checkpoint_every = (int)o->checkpoint_every, .conv = o->conv,
+                       .seed = (uint64_t)o->seed,
                        .stop = &stop_requested};
     TrainCallbacks cb = {on_progress, on_epoch_end, on_checkpoint, r};
     char err[512] = "";

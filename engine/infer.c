@@ -16,7 +16,7 @@ Infer *infer_create(const Model *m)
     Infer *inf = calloc(1, sizeof *inf);
     if (!inf) return NULL;
     /* all cores: conv2 and fc1 split their output channels between them (engine/net.c) */
-    inf->ws = workspace_create(1, 0);
+    inf->ws = workspace_create(1, 0, CONV_DIRECT);
     if (!inf->ws) {
         free(inf);
         return NULL;

@@ -22,6 +22,8 @@
  *   ref_batchnorm_backward  bn2          bn2_backward                 unpool_bn_backward_sum_dx
  *   ref_conv3x3_backward    conv2        conv2_backward               conv3x3_weight_grad,
  *                                                                     conv3x3_forward (transposed)
+ *                                        (with CONV_WINOGRAD, conv2's three products are
+ *                                        winograd_forward and winograd_weight_grad instead)
  *   pool 1, ReLU, first half of bn1's    pool1_backward               relu_pool_backward_bn_sums
  *   ref_batchnorm_backward  bn1          bn1_backward                 unpool_bn_backward_sum_dx
  *   ref_conv3x3_backward    conv1        conv1_backward (weights)     conv3x3_weight_grad
@@ -39,6 +41,7 @@
 #include "simd/conv.h"
 #include "simd/dense.h"
 #include "simd/pool.h"
+#include "simd/winograd.h"
 
 #include <math.h>
 #include <omp.h>
@@ -56,8 +59,9 @@ enum {
     W1_SIZE = 9 * C1, W2_SIZE = 9 * C1 * C2,
     /* per-chunk conv gradients, in the packed layout: conv1.weight, conv1.bias, conv2.weight,
      * conv2.bias */
-    CG_W1 = 0, CG_B1 = CG_W1 + W1_SIZE, CG_W2 = CG_B1 + C1, CG_B2 = CG_W2 + W2_SIZE,
-    CG_SIZE = CG_B2 + C2,
+    CG_W1 = 0, CG_B1 = CG_W1 + W1_SIZE, CG_W2 = CG_B1 + C1, CG_B2 = CG_W2 + WINO_POINTS * C1 * C2,
+    CG_SIZE = CG_B2 + C2,   /* conv2's weight gradient: 9 (direct) or 16 (Winograd) x C1 x C2 */
+    U2_SIZE = WINO_POINTS * C1 * C2,
     /* fc1 is split into fixed blocks, each computed whole by one thread (the kernels give the
      * same bits for any split): forward, blocks of 16 rows (samples) by 64 output columns (16
      * tasks at batch 64); backward, 14 blocks of 224 input columns (3136 = 14 * 224, enough
@@ -88,6 +92,7 @@ static const BnLayer BN2 = {P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, K_BN2_COUNT
 
 struct Workspace {
     int max_batch, max_chunks, threads, last_batch;
+    ConvAlgo conv;
     /* batch-wide, per sample */
     float *x;                       /* [784] the normalised input, as the caller gives it */
     float *x1;                      /* [30][30] the same with a zero rim */
@@ -112,6 +117,8 @@ struct Workspace {
     /* the weights in the kernels' layouts (pack_weights): conv1, conv2 forward-packed, conv2
      * transposed for its input gradient, fc1 transposed [3136][128] */
     float *w1, *w2, *w2t, *fc1t;
+    float *u2, *u2t;                /* conv2's Winograd-transformed weights, and transposed */
+    float *wino;                    /* per thread: winograd_scratch_floats */
     float *cg_total;                /* CG_SIZE: the chunks' gradients summed */
     float *grad;                    /* MODEL_N_PARAMS */
     BnState bn1, bn2;
@@ -119,7 +126,17 @@ struct Workspace {
     int has_snap;
 };
 
-enum { WS_N_BUFFERS = 33 };
+enum { WS_N_BUFFERS = 36 };
+
+/* Floats of one thread's Winograd scratch: the largest of conv2's three products on a chunk (none
+ * for the direct path). */
+static size_t wino_scratch(const Workspace *n)
+{
+    if (n->conv != CONV_WINOGRAD) return 1;
+    const ConvShape fwd = {P1_H, P1_W, C1, C2}, back = {P1_H, P1_W, C2, C1};
+    size_t a = winograd_scratch_floats(&fwd, NET_CHUNK), b = winograd_scratch_floats(&back, NET_CHUNK);
+    return a > b ? a : b;
+}
 
 /* Every buffer of the workspace with its size in bytes (per sample, per thread, per chunk or
  * once): one list to allocate, check and free. */
@@ -145,7 +162,8 @@ static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size
         {(void **)&n->cgrad, K * CG_SIZE * f},  {(void **)&n->bnsum, K * 2 * C2 * sizeof(double)},
         {(void **)&n->w1, W1_SIZE * f},         {(void **)&n->w2, W2_SIZE * f},
         {(void **)&n->w2t, W2_SIZE * f},        {(void **)&n->fc1t, (size_t)FC1_IN * FC1_OUT * f},
-        {(void **)&n->cg_total, CG_SIZE * f},
+        {(void **)&n->cg_total, CG_SIZE * f},   {(void **)&n->u2, U2_SIZE * f},
+        {(void **)&n->u2t, U2_SIZE * f},        {(void **)&n->wino, T * wino_scratch(n) * f},
         {(void **)&n->grad, MODEL_N_PARAMS * f},
     };
     _Static_assert(sizeof list / sizeof list[0] == WS_N_BUFFERS, "buffer count");
@@ -156,10 +174,20 @@ static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size
     return WS_N_BUFFERS;
 }
 
-Workspace *workspace_create(int max_batch, int threads)
+const char *conv_algo_name(ConvAlgo a) { return a == CONV_WINOGRAD ? "winograd" : "direct"; }
+
+int conv_algo_from_name(const char *name)
+{
+    if (!strcmp(name, "direct")) return CONV_DIRECT;
+    if (!strcmp(name, "winograd")) return CONV_WINOGRAD;
+    return -1;
+}
+
+Workspace *workspace_create(int max_batch, int threads, ConvAlgo conv)
 {
     Workspace *n = aligned_calloc(1, sizeof *n);
     if (!n) return NULL;
+    n->conv = conv;
     n->max_batch = max_batch;
     n->max_chunks = (max_batch + NET_CHUNK - 1) / NET_CHUNK;
     n->threads = threads > 0 ? threads : omp_get_max_threads();
@@ -214,12 +242,18 @@ static double *chunk_bnsum(Workspace *ws, int k)
     return s;
 }
 
+/* Whether this pass computes conv2 with Winograd: training steps of a CONV_WINOGRAD workspace. */
+static int winograd(const Workspace *ws, int train) { return train && ws->conv == CONV_WINOGRAD; }
+
 /* m's weights in the kernels' layouts: every training step, or once per net_eval_prepare; shared
- * out as tasks (fc1's transpose in blocks of rows). train: also conv2's transposed packing, which
- * only its input gradient reads. */
+ * out as tasks (fc1's transpose in blocks of rows). conv2: forward-packed for eval and direct
+ * training, with its transposed packing for the input gradient in training; Winograd-transformed
+ * (and transposed) for Winograd training. */
 static void pack_weights(Workspace *ws, const Model *m, int train)
 {
     enum { FC1_PACK_ROWS = 16, FC1_TASKS = FC1_OUT / FC1_PACK_ROWS };
+    const float *w2 = model_param(m, P_CONV2_W);
+    const int wino = winograd(ws, train);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int t = 0; t < FC1_TASKS + 3; t++) {
         if (t < FC1_TASKS)
@@ -227,10 +261,14 @@ static void pack_weights(Workspace *ws, const Model *m, int train)
                        ws->fc1t);
         else if (t == FC1_TASKS)
             conv3x3_pack(model_param(m, P_CONV1_W), C1, 1, ws->w1);
+        else if (t == FC1_TASKS + 1 && wino)
+            winograd_pack(w2, C2, C1, ws->u2);
         else if (t == FC1_TASKS + 1)
-            conv3x3_pack(model_param(m, P_CONV2_W), C2, C1, ws->w2);
+            conv3x3_pack(w2, C2, C1, ws->w2);
+        else if (train && wino)
+            winograd_pack_transposed(w2, C2, C1, ws->u2t);
         else if (train)
-            conv3x3_pack_transposed(model_param(m, P_CONV2_W), C2, C1, ws->w2t);
+            conv3x3_pack_transposed(w2, C2, C1, ws->w2t);
     }
 }
 
@@ -337,11 +375,16 @@ static void bn1_relu_pool1_forward(Workspace *ws, int B, int k, int train)
  * well. */
 static void conv2_forward(Workspace *ws, const Model *m, int B, int k, int train, int co0, int nco)
 {
-    const int s0 = k * NET_CHUNK;
+    const int s0 = k * NET_CHUNK, S = chunk_size(B, k);
     const ConvShape shape = {P1_H, P1_W, C1, C2};
-    conv3x3_forward_channels(&shape, chunk_size(B, k), ws->p1 + (size_t)s0 * P1_PAD, ws->w2,
-                             model_param(m, P_CONV2_B), ws->z2 + (size_t)s0 * Z2_SIZE,
-                             ws->bn2.shift0, train ? chunk_bnsum(ws, k) : NULL, co0, nco);
+    const float *in = ws->p1 + (size_t)s0 * P1_PAD, *bias = model_param(m, P_CONV2_B);
+    float *out = ws->z2 + (size_t)s0 * Z2_SIZE;
+    if (winograd(ws, train))
+        winograd_forward(&shape, S, in, ws->u2, bias, out, ws->bn2.shift0, chunk_bnsum(ws, k),
+                         per_thread(ws->wino, wino_scratch(ws)));
+    else
+        conv3x3_forward_channels(&shape, S, in, ws->w2, bias, out, ws->bn2.shift0,
+                                 train ? chunk_bnsum(ws, k) : NULL, co0, nco);
 }
 
 /* bn2 + ReLU + pool 2 on chunk k, then flattened in PyTorch's (c, y, x) order for fc1. */
@@ -519,8 +562,15 @@ static void conv2_backward(Workspace *ws, int B, int k, const float *dz2, float 
 {
     const int s0 = k * NET_CHUNK, S = chunk_size(B, k);
     const ConvShape shape = {P1_H, P1_W, C1, C2}, back = {P1_H, P1_W, C2, C1};
-    conv3x3_weight_grad(&shape, S, ws->p1 + (size_t)s0 * P1_PAD, dz2, 1,
-                        ws->cgrad + (size_t)k * CG_SIZE + CG_W2);
+    const float *in = ws->p1 + (size_t)s0 * P1_PAD;
+    float *dw = ws->cgrad + (size_t)k * CG_SIZE + CG_W2;
+    if (winograd(ws, 1)) {
+        float *scratch = per_thread(ws->wino, wino_scratch(ws));
+        winograd_weight_grad(&shape, S, in, dz2, dw, scratch);
+        winograd_forward(&back, S, dz2, ws->u2t, NULL, dp1, NULL, NULL, scratch);
+        return;
+    }
+    conv3x3_weight_grad(&shape, S, in, dz2, 1, dw);
     conv3x3_forward(&back, S, dz2, ws->w2t, NULL, dp1, NULL, NULL);
 }
 
@@ -569,7 +619,10 @@ static void sum_conv_grads(Workspace *ws, int chunks)
         ws->cg_total[i] = s;
     }
     conv3x3_unpack(ws->cg_total + CG_W1, C1, 1, param_in(ws->grad, P_CONV1_W));
-    conv3x3_unpack(ws->cg_total + CG_W2, C2, C1, param_in(ws->grad, P_CONV2_W));
+    if (winograd(ws, 1))
+        winograd_unpack_grad(ws->cg_total + CG_W2, C2, C1, param_in(ws->grad, P_CONV2_W));
+    else
+        conv3x3_unpack(ws->cg_total + CG_W2, C2, C1, param_in(ws->grad, P_CONV2_W));
     memcpy(param_in(ws->grad, P_CONV1_B), ws->cg_total + CG_B1, sizeof(float) * C1);
     memcpy(param_in(ws->grad, P_CONV2_B), ws->cg_total + CG_B2, sizeof(float) * C2);
 }

@@ -24,9 +24,19 @@ enum { NET_CHUNK = 4 };
 
 typedef struct Workspace Workspace;
 
+/* How training steps compute conv2 (conv1, with one input channel, is always direct; so is eval
+ * mode, whose results must match PyTorch's direct convolution to float rounding):
+ *   CONV_DIRECT    the direct convolution, every multiply-add of the definition;
+ *   CONV_WINOGRAD  Winograd F(2x2, 3x3) (simd/winograd.h): 2.25x fewer multiplications for the
+ *                  forward and both gradients, a different float sum of the same quantities. */
+typedef enum { CONV_DIRECT = 0, CONV_WINOGRAD = 1 } ConvAlgo;
+/* "direct", "winograd"; and back (-1 for an unknown name). */
+const char *conv_algo_name(ConvAlgo a);
+int conv_algo_from_name(const char *name);
+
 /* A workspace for batches of up to max_batch samples; threads = OpenMP threads to use (<= 0:
- * the OpenMP default). NULL when out of memory. */
-Workspace *workspace_create(int max_batch, int threads);
+ * the OpenMP default); conv: how its training steps compute conv2. NULL when out of memory. */
+Workspace *workspace_create(int max_batch, int threads, ConvAlgo conv);
 void workspace_free(Workspace *ws);
 
 /* One training pass over a batch: x (B,784) normalised images, labels (B). Updates m's BatchNorm

@@ -1,4 +1,5 @@
 #include "engine/state.h"
+#include "engine/net.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ void state_describe_run(TensorList *l, RunInfo *r, int required)
     tensor_list_attr(l, "epoch_correct", ELEM_I64, &r->epoch_correct, 0);
     tensor_list_attr(l, "log_every", ELEM_I32, &r->log_every, 0);
     tensor_list_attr(l, "test_limit", ELEM_I32, &r->test_limit, 0);
+    tensor_list_attr(l, "conv", ELEM_STR, r->conv, sizeof r->conv);
     tensor_list_optional(l, mid_epoch);
 }
 
@@ -128,6 +130,10 @@ static int check_run(const RunInfo *r, char *err, size_t errlen)
             return -1;
         }
     if (!(r->lr >= 0 && r->lr <= 10)) return fail(err, errlen, "attribute %s is %g, outside 0..10", "lr", r->lr);
+    if (r->conv[0] && conv_algo_from_name(r->conv) < 0) {
+        snprintf(err, errlen, "attribute conv is '%.15s', not direct or winograd", r->conv);
+        return -1;
+    }
     if (!(r->epoch_loss_sum >= 0 && isfinite(r->epoch_loss_sum)))
         return fail(err, errlen, "attribute %s is %g", "epoch_loss_sum", r->epoch_loss_sum);
     return 0;

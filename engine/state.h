@@ -7,7 +7,9 @@
  *                      stopped inside an epoch: epoch_samples (int64, samples of the next epoch
  *                      already trained), epoch_loss_sum (float64) and epoch_correct (int64), the
  *                      partial sums its train loss and accuracy continue from; log_every and
- *                      test_limit (int32), which decide the metric log's rows
+ *                      test_limit (int32), which decide the metric log's rows; conv (string:
+ *                      "direct" or "winograd", how training computes conv2; optional, files
+ *                      without it trained with direct)
  *   model/<key>        every state_dict tensor, named and shaped exactly as PyTorch's (the table in
  *                      engine/model.h); num_batches_tracked as int64 scalars
  *   optimizer/         Adam: attributes step (int64), lr, beta1, beta2, eps (float32); its moments
@@ -45,6 +47,7 @@ typedef struct {
     int64_t epoch_correct;   /* their right predictions */
     int32_t log_every;       /* a step row every this many steps (0: none) */
     int32_t test_limit;      /* test images evaluated after each epoch (0: all) */
+    char conv[16];           /* how training computed conv2: "direct", "winograd" ("": direct) */
 } RunInfo;
 
 /* Appends the state to list, in the order it is stored: run's attributes (when run is not NULL;

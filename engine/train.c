@@ -51,7 +51,7 @@ int evaluate(const Model *m, const ImageSet *set, int threads, float *loss, floa
              float *probs)
 {
     if (threads <= 0) threads = omp_get_max_threads();
-    Workspace *ws = workspace_create(EVAL_BATCH, threads);
+    Workspace *ws = workspace_create(EVAL_BATCH, threads, CONV_DIRECT);
     if (!ws) return -1;
     evaluate_with(ws, m, set, threads, loss, accuracy, probs);
     workspace_free(ws);
@@ -199,7 +199,7 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
     Trainer t = {m, opt, log, train, test, cfg, cb ? cb : &none, NULL, NULL, NULL,
                  cfg->threads > 0 ? cfg->threads : omp_get_max_threads(), err, errlen};
     int max_b = cfg->batch > EVAL_BATCH ? cfg->batch : EVAL_BATCH;
-    t.ws = workspace_create(max_b, t.threads);
+    t.ws = workspace_create(max_b, t.threads, (ConvAlgo)cfg->conv);
     t.lab = malloc((size_t)cfg->batch);
     t.perm = malloc(sizeof(int) * (size_t)(train->n > 0 ? train->n : 1));
     TrainResult r = t.ws && t.lab && t.perm ? TRAIN_DONE : TRAIN_NO_MEMORY;

@@ -23,6 +23,7 @@ typedef struct {
     int augment;       /* random affine augmentation on/off */
     int log_every;     /* record a StepMetrics every this many steps (<= 0: never) */
     int checkpoint_every;   /* call cb->checkpoint every this many steps inside an epoch (<= 0: never) */
+    int conv;          /* how conv2 is computed (engine/net.h ConvAlgo; 0: direct) */
     uint64_t seed;
     /* Polled after every step: when it becomes non-zero, training calls cb->checkpoint and stops
      * (a signal handler sets it; the engine knows no signals). May be NULL. */

@@ -57,6 +57,20 @@ typedef struct {
                       float *r);
 } PoolRowKernels;
 
+/* The transforms of Winograd F(2x2, 3x3) (simd/winograd.c), a row of ntiles tiles of C channels
+ * each; written once for all sets in simd/winograd_rows.h. */
+typedef struct {
+    /* V = B^T d B from the padded input at pixel (2*ty, 0) */
+    void (*input_row)(int ntiles, int C, const float *in, ptrdiff_t in_row, float *V,
+                      ptrdiff_t ldv);
+    /* Y = A^T M A + bias at the output pixel (2*ty, 0), and the row's BatchNorm sums */
+    void (*output_row)(int ntiles, int C, const float *M, ptrdiff_t ldm, const float *bias,
+                       float *out, ptrdiff_t out_row, const float *shift, float *sums);
+    /* Z = A dY A^T from the output gradient at pixel (2*ty, 0) */
+    void (*grad_row)(int ntiles, int C, const float *dy, ptrdiff_t dy_row, float *Z,
+                     ptrdiff_t ldz);
+} WinogradRowKernels;
+
 typedef struct {
     const char *name;           /* "avx512": for MNIST_CNN_ISA, --version, benchmark names */
     int (*cpu_has)(void);       /* whether this CPU runs the set's instructions */
@@ -68,6 +82,7 @@ typedef struct {
                                  * divisor of it), rows at most */
     DenseTile dense_tile;
     PoolRowKernels pool;
+    WinogradRowKernels wino;
     /* Independent multiply-add chains for iters iterations: the floating-point operations done
      * (an FMA counts 2). The yardstick of the benchmarks' "% of peak". */
     double (*peak_chains)(long iters);

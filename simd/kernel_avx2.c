@@ -198,6 +198,7 @@ static int cpu_has(void)
 #define VEC_LANES 8
 #include "simd/vec.h"
 #include "simd/pool_rows.h"
+#include "simd/winograd_rows.h"
 
 const IsaDesc isa_avx2 = {
     .name = "avx2", .cpu_has = cpu_has,
@@ -205,5 +206,6 @@ const IsaDesc isa_avx2 = {
     .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
     .dense_cb = DENSE_CB, .dense_rows = DENSE_ROWS, .dense_tile = dense_tile,
     .pool = POOL_ROW_KERNELS,
+    .wino = WINO_ROW_KERNELS,
     .peak_chains = peak_chains,
 };

@@ -228,6 +228,7 @@ static int cpu_has(void)
 #define VEC_LANES 16
 #include "simd/vec.h"
 #include "simd/pool_rows.h"
+#include "simd/winograd_rows.h"
 
 const IsaDesc isa_avx512 = {
     .name = "avx512", .cpu_has = cpu_has,
@@ -235,5 +236,6 @@ const IsaDesc isa_avx512 = {
     .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
     .dense_cb = DENSE_CB, .dense_rows = DENSE_ROWS, .dense_tile = dense_tile,
     .pool = POOL_ROW_KERNELS,
+    .wino = WINO_ROW_KERNELS,
     .peak_chains = peak_chains,
 };

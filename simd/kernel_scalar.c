@@ -102,6 +102,7 @@ static int cpu_has(void) { return 1; }
 #define VEC_LANES 4
 #include "simd/vec.h"
 #include "simd/pool_rows.h"
+#include "simd/winograd_rows.h"
 
 const IsaDesc isa_scalar = {
     .name = "scalar", .cpu_has = cpu_has,
@@ -109,5 +110,6 @@ const IsaDesc isa_scalar = {
     .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
     .dense_cb = DENSE_CB, .dense_rows = DENSE_ROWS, .dense_tile = dense_tile,
     .pool = POOL_ROW_KERNELS,
+    .wino = WINO_ROW_KERNELS,
     .peak_chains = peak_chains,
 };

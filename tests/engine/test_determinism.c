@@ -25,7 +25,7 @@ static void synth_images(uint8_t *img, uint8_t *lab, int n)
     }
 }
 
-static void step_with_threads(int B)
+static void step_with_threads(int B, ConvAlgo conv)
 {
     static const int threads[] = {1, 2, 3, 16};
     float *x = malloc(sizeof(float) * 784 * (size_t)B);
@@ -37,14 +37,15 @@ static void step_with_threads(int B)
         Model m;
         model_alloc(&m);
         model_init(&m, 5);
-        Workspace *ws = workspace_create(B, threads[t]);
+        Workspace *ws = workspace_create(B, threads[t], conv);
         net_train_step(ws, &m, x, lab, B, 1, 1, NULL);
         if (t == 0) {
             memcpy(g0, workspace_grad(ws), sizeof(float) * MODEL_N_PARAMS);
             memcpy(b0, m.buffers, sizeof b0);
         } else {
             CHECK(memcmp(g0, workspace_grad(ws), sizeof(float) * MODEL_N_PARAMS) == 0,
-                  "B=%d: gradient with %d threads differs from 1 thread", B, threads[t]);
+                  "%s B=%d: gradient with %d threads differs from 1 thread", conv_algo_name(conv),
+                  B, threads[t]);
             CHECK(memcmp(b0, m.buffers, sizeof b0) == 0,
                   "B=%d: running stats with %d threads differ", B, threads[t]);
         }
@@ -54,20 +55,29 @@ static void step_with_threads(int B)
     free(x); free(img); free(lab); free(g0);
 }
 
-static void test_step_64(void) { step_with_threads(64); }
-static void test_step_13(void) { step_with_threads(13); }
+static void test_step_64(void) { step_with_threads(64, CONV_DIRECT); }
+static void test_step_13(void) { step_with_threads(13, CONV_DIRECT); }
+static void test_step_64_winograd(void) { step_with_threads(64, CONV_WINOGRAD); }
+static void test_step_13_winograd(void) { step_with_threads(13, CONV_WINOGRAD); }
 
 /* A short run (2 epochs of 200 images, batch 32 with a partial last batch, augmentation on). */
-static void run(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set)
+static void run_conv(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set,
+                     ConvAlgo conv)
 {
     model_alloc(m);
     model_init(m, seed);
     adam_alloc(opt, 1e-3f);
-    TrainConfig cfg = {.epochs = 2, .batch = 32, .threads = threads, .augment = 1, .seed = seed};
+    TrainConfig cfg = {.epochs = 2, .batch = 32, .threads = threads, .augment = 1, .seed = seed,
+                       .conv = conv};
     TrainPosition start = {1, 0, 0, 0};
     char err[256];
     CHECK(train_run(m, opt, NULL, set, NULL, &cfg, &start, NULL, err, sizeof err) == TRAIN_DONE,
           "train_run: %s", err);
+}
+
+static void run(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set)
+{
+    run_conv(m, opt, threads, seed, set, CONV_DIRECT);
 }
 
 static void test_train_run_threads(void)
@@ -116,7 +126,7 @@ static int take_snapshot_of_run(void *ctx, const TrainPosition *pos)
     return 1;
 }
 
-static void test_resume_inside_an_epoch(void)
+static void resume_inside_an_epoch(ConvAlgo conv)
 {
     enum { N = 200 };
     uint8_t *img = malloc(784 * N), lab[N];
@@ -126,7 +136,7 @@ static void test_resume_inside_an_epoch(void)
     /* straight: 2 epochs of 7 steps (batch 32: 6 full, one of 8) */
     Model a;
     Adam oa;
-    run(&a, &oa, 2, 4, &set);
+    run_conv(&a, &oa, 2, 4, &set, conv);
     /* the same, stopped at the checkpoint after step 4 (inside epoch 1) and after step 10
      * (inside epoch 2), each time continued from the saved position alone */
     for (int stop_at = 2; stop_at <= 5; stop_at += 3) {
@@ -141,7 +151,7 @@ static void test_resume_inside_an_epoch(void)
         snap_src = &b;
         snap_opt = &ob;
         TrainConfig cfg = {.epochs = 2, .batch = 32, .threads = 2, .augment = 1, .seed = 4,
-                           .checkpoint_every = 2};
+                           .checkpoint_every = 2, .conv = conv};
         TrainCallbacks cb = {.checkpoint = take_snapshot_of_run, .ctx = &snap};
         TrainPosition start = {1, 0, 0, 0};
         CHECK(train_run(&b, &ob, NULL, &set, NULL, &cfg, &start, &cb, err, sizeof err) == TRAIN_CALLBACK,
@@ -168,6 +178,9 @@ static void test_resume_inside_an_epoch(void)
     adam_free(&oa);
     free(img);
 }
+
+static void test_resume_inside_an_epoch(void) { resume_inside_an_epoch(CONV_DIRECT); }
+static void test_resume_inside_an_epoch_winograd(void) { resume_inside_an_epoch(CONV_WINOGRAD); }
 
 /* n synthetic images (img: 784 * n bytes) as a training set. */
 static ImageSet synth_set(uint8_t *img, uint8_t *lab, int n)
@@ -255,8 +268,11 @@ int main(void)
 {
     RUN(test_step_64);
     RUN(test_step_13);
+    RUN(test_step_64_winograd);
+    RUN(test_step_13_winograd);
     RUN(test_train_run_threads);
     RUN(test_resume_inside_an_epoch);
+    RUN(test_resume_inside_an_epoch_winograd);
     RUN(test_stop_request);
     RUN(test_not_finite_stops_before_the_update);
     return check_done();

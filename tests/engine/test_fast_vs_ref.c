@@ -54,7 +54,7 @@ static void make_batch(float *x, uint8_t *labels, int B, unsigned seed)
     }
 }
 
-static void check_batch(int B)
+static void check_batch(int B, ConvAlgo conv)
 {
     Model ref, fast;
     model_alloc(&ref);
@@ -70,7 +70,7 @@ static void check_batch(int B)
     float *gref = malloc(sizeof(float) * MODEL_N_PARAMS);
 
     float lref = ref_model_pass(&ref, gref, NULL, x, labels, B, 1, 11, 3);
-    Workspace *ws = workspace_create(B, 2);
+    Workspace *ws = workspace_create(B, 2, conv);
     float lfast = net_train_step(ws, &fast, x, labels, B, 11, 3, NULL);
     CHECK_CLOSE(lfast, lref, 1e-5, 1e-4);
     char what[64];
@@ -87,7 +87,7 @@ static void check_batch(int B)
                   max_abs(gf, e->numel), max_abs(gr, e->numel), scale);
             continue;
         }
-        snprintf(what, sizeof what, "B=%d grad %s", B, e->name);
+        snprintf(what, sizeof what, "%s B=%d grad %s", conv_algo_name(conv), B, e->name);
         compare(what, gf, gr, e->numel, 1e-4);
     }
     snprintf(what, sizeof what, "B=%d running stats", B);
@@ -111,7 +111,8 @@ static void check_batch(int B)
 static void all_batches(void)
 {
     static const int sizes[] = {1, 3, 5, 13, 64};
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) check_batch(sizes[i]);
+    for (int conv = CONV_DIRECT; conv <= CONV_WINOGRAD; conv++)
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) check_batch(sizes[i], (ConvAlgo)conv);
 }
 
 /* Every set of the list: those this CPU runs are checked, the others say so. */
