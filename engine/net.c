@@ -57,10 +57,10 @@ enum {
     Z2_PAD = (P1_H + 2) * (P1_W + 2) * C2,        /* conv2's output gradient */
     /* conv1 / conv2 weights, forward-packed [9][Cin][Cout] */
     W1_SIZE = 9 * C1, W2_SIZE = 9 * C1 * C2,
-    /* per-chunk conv gradients, in the packed layout: conv1.weight, conv1.bias, conv2.weight,
-     * conv2.bias */
-    CG_W1 = 0, CG_B1 = CG_W1 + W1_SIZE, CG_W2 = CG_B1 + C1, CG_B2 = CG_W2 + WINO_POINTS * C1 * C2,
-    CG_SIZE = CG_B2 + C2,   /* conv2's weight gradient: 9 (direct) or 16 (Winograd) x C1 x C2 */
+    /* per-chunk conv gradients, in the kernels' layouts: conv1.weight, conv1.bias, conv2.bias,
+     * conv2.weight (last: 9 x C1 x C2 direct, 16 x C1 x C2 Winograd-transformed) */
+    CG_W1 = 0, CG_B1 = CG_W1 + W1_SIZE, CG_B2 = CG_B1 + C1, CG_W2 = CG_B2 + C2,
+    CG_SIZE = CG_W2 + WINO_POINTS * C1 * C2,
     U2_SIZE = WINO_POINTS * C1 * C2,
     /* fc1 is split into fixed blocks, each computed whole by one thread (the kernels give the
      * same bits for any split): forward, blocks of 16 rows (samples) by 64 output columns (16
@@ -612,8 +612,9 @@ static void conv1_backward(Workspace *ws, int B, int k, const float *dz1)
 /* The conv layers' gradients: the chunks' parts summed in chunk order, unpacked to OIHW. */
 static void sum_conv_grads(Workspace *ws, int chunks)
 {
+    const int used = CG_W2 + (winograd(ws, 1) ? WINO_POINTS : 9) * C1 * C2;
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
-    for (int i = 0; i < CG_SIZE; i++) {
+    for (int i = 0; i < used; i++) {
         float s = 0.0f;
         for (int k = 0; k < chunks; k++) s += ws->cgrad[(size_t)k * CG_SIZE + i];
         ws->cg_total[i] = s;

@@ -39,8 +39,9 @@ static void transform_kernel(const float g[9], float u[16])
 
 void winograd_pack(const float *oihw, int Cout, int Cin, float *U)
 {
-    for (int co = 0; co < Cout; co++)
-        for (int ci = 0; ci < Cin; ci++) {
+    /* co innermost: each point's stores run along a row of U */
+    for (int ci = 0; ci < Cin; ci++)
+        for (int co = 0; co < Cout; co++) {
             float u[16];
             transform_kernel(oihw + ((size_t)co * Cin + ci) * 9, u);
             for (int p = 0; p < WINO_POINTS; p++) U[((size_t)p * Cin + ci) * Cout + co] = u[p];
