@@ -46,9 +46,9 @@ static void usage(FILE *f)
         "  --limit N         train on the first N training images only\n"
         "  --test-limit N    evaluate on the first N test images only\n"
         "  --no-augment      no random affine augmentation\n"
-        "  --conv ALGO       how conv2 is computed in training: direct (default) or winograd\n"
-        "                    (Winograd F(2x2,3x3): 2.25x fewer multiplications, a different float\n"
-        "                    rounding of the same sums; evaluation always uses direct)\n"
+        "  --conv ALGO       how conv2 is computed in training: winograd (default: Winograd\n"
+        "                    F(2x2,3x3), 2.25x fewer multiplications, a different float rounding\n"
+        "                    of the same sums, the same accuracy) or direct; evaluation is direct\n"
         "  --log-every N     record batch loss/accuracy every N steps (default 50)\n"
         "  --out FILE.h5     checkpoint to write (default " DEFAULT_CHECKPOINT "), with its metric log\n"
         "                    FILE-metrics.h5 and graphs FILE-training.png/.svg; a new file or one\n"
@@ -152,7 +152,7 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         {0, 0, 0, 0}};
     *o = (TrainOptions){.data = default_data_dir(), .out = DEFAULT_CHECKPOINT, .epochs = 15,
                         .batch = 64, .seed = 1, .log_every = 50, .lr = 1e-3f, .augment = 1,
-                        .checkpoint_every = DEFAULT_CHECKPOINT_EVERY};
+                        .checkpoint_every = DEFAULT_CHECKPOINT_EVERY, .conv = CONV_WINOGRAD};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

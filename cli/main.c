@@ -47,7 +47,8 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("mnist-cnn %s (kernels: %s)\n", MNIST_CNN_VERSION, isa_name(isa_current()));
+        printf("mnist-cnn %s (kernels: %s; conv2 in training: winograd by default, eval direct)\n",
+               MNIST_CNN_VERSION, isa_name(isa_current()));
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
