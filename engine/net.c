@@ -254,7 +254,8 @@ static void pack_weights(Workspace *ws, const Model *m, int train)
     enum { FC1_PACK_ROWS = 16, FC1_TASKS = FC1_OUT / FC1_PACK_ROWS };
     const float *w2 = model_param(m, P_CONV2_W);
     const int wino = winograd(ws, train);
-#pragma omp parallel for schedule(static) num_threads(ws->threads)
+    /* one task at a time in turn: the conv2 tasks come last and are the largest */
+#pragma omp parallel for schedule(static, 1) num_threads(ws->threads)
     for (int t = 0; t < FC1_TASKS + 3; t++) {
         if (t < FC1_TASKS)
             dense_pack(model_param(m, P_FC1_W), FC1_OUT, FC1_IN, t * FC1_PACK_ROWS, FC1_PACK_ROWS,

@@ -6,9 +6,10 @@
 #define TRANSPOSE_SSE 1
 #endif
 
-/* 4 x 4 blocks with baseline SSE where available. */
-void transpose_floats(const float *src, ptrdiff_t lds, int rows, int cols, float *restrict dst,
-                           ptrdiff_t ldd)
+/* One block of at most BLOCK x BLOCK: 4 x 4 SSE transposes where available, then the ragged
+ * edges element by element. */
+static void transpose_block(const float *src, ptrdiff_t lds, int rows, int cols,
+                            float *restrict dst, ptrdiff_t ldd)
 {
     int r = 0;
 #ifdef TRANSPOSE_SSE
@@ -36,4 +37,16 @@ void transpose_floats(const float *src, ptrdiff_t lds, int rows, int cols, float
 #endif
     for (; r < rows; r++)
         for (int c = 0; c < cols; c++) dst[c * ldd + r] = src[r * lds + c];
+}
+
+/* In square blocks, so that the destination lines a block writes stay in L1 until they are full
+ * (column by column over a whole row, each write touched a new line: 5 GB/s on fc1's weights). */
+void transpose_floats(const float *src, ptrdiff_t lds, int rows, int cols, float *restrict dst,
+                      ptrdiff_t ldd)
+{
+    enum { BLOCK = 64 };
+    for (int r = 0; r < rows; r += BLOCK)
+        for (int c = 0; c < cols; c += BLOCK)
+            transpose_block(src + r * lds + c, lds, rows - r < BLOCK ? rows - r : BLOCK,
+                            cols - c < BLOCK ? cols - c : BLOCK, dst + c * ldd + r, ldd);
 }

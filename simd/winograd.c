@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-enum { MAX_C = 512 };   /* the most output channels (the BatchNorm row sums live on the stack) */
+enum { MAX_C = 512 };   /* the most channels (row sums and a kernel row live on the stack) */
 
 size_t winograd_weights_floats(int Cin, int Cout) { return (size_t)WINO_POINTS * Cin * Cout; }
 
@@ -19,49 +19,57 @@ size_t winograd_scratch_floats(const ConvShape *s, int S)
     return forward > grad ? forward : grad;
 }
 
-/* G a for a 3-vector a (stride sa) into 4 values (stride so): G = [1 0 0; .5 .5 .5; .5 -.5 .5;
- * 0 0 1]. */
-static void g_apply(const float *a, int sa, float *o, int so)
+/* U[p][ci][0..Cout) = (G g G^T)[p] for every co at once, g[t][co] the 3x3 kernels from input
+ * channel ci to each co (tap-major): each step is one loop over co, so the weights of a step
+ * transform as vector code. G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]. */
+static void transform_row(const float *g, int Cout, float *U, ptrdiff_t ldu)
 {
-    o[0] = a[0];
-    o[so] = 0.5f * (a[0] + a[sa] + a[2 * sa]);
-    o[2 * so] = 0.5f * (a[0] - a[sa] + a[2 * sa]);
-    o[3 * so] = a[2 * sa];
-}
-
-/* G g G^T of one 3x3 kernel g (row-major) into u[16] */
-static void transform_kernel(const float g[9], float u[16])
-{
-    float t[12];   /* G g: 4 x 3 */
-    for (int kx = 0; kx < 3; kx++) g_apply(g + kx, 3, t + kx, 3);
-    for (int i = 0; i < 4; i++) g_apply(t + 3 * i, 1, u + 4 * i, 1);
+    float t[12][MAX_C];   /* G g: row i of G times the kernel's rows, [4 x 3] of vectors */
+    for (int kx = 0; kx < 3; kx++) {
+        const float *g0 = g + (size_t)kx * Cout, *g1 = g0 + 3 * (size_t)Cout, *g2 = g1 + 3 * (size_t)Cout;
+        float *t0 = t[kx], *t1 = t[3 + kx], *t2 = t[6 + kx], *t3 = t[9 + kx];
+        for (int co = 0; co < Cout; co++) {
+            t0[co] = g0[co];
+            t1[co] = 0.5f * (g0[co] + g1[co] + g2[co]);
+            t2[co] = 0.5f * (g0[co] - g1[co] + g2[co]);
+            t3[co] = g2[co];
+        }
+    }
+    for (int i = 0; i < 4; i++) {   /* (G g) G^T, row i */
+        const float *a0 = t[3 * i], *a1 = t[3 * i + 1], *a2 = t[3 * i + 2];
+        float *u0 = U + 4 * i * ldu, *u1 = u0 + ldu, *u2 = u1 + ldu, *u3 = u2 + ldu;
+        for (int co = 0; co < Cout; co++) {
+            u0[co] = a0[co];
+            u1[co] = 0.5f * (a0[co] + a1[co] + a2[co]);
+            u2[co] = 0.5f * (a0[co] - a1[co] + a2[co]);
+            u3[co] = a2[co];
+        }
+    }
 }
 
 void winograd_pack(const float *oihw, int Cout, int Cin, float *U)
 {
-    /* co innermost: each point's stores run along a row of U */
-    for (int ci = 0; ci < Cin; ci++)
-        for (int co = 0; co < Cout; co++) {
-            float u[16];
-            transform_kernel(oihw + ((size_t)co * Cin + ci) * 9, u);
-            for (int p = 0; p < WINO_POINTS; p++) U[((size_t)p * Cin + ci) * Cout + co] = u[p];
-        }
+    float g[9 * MAX_C];   /* the kernels from one input channel, [tap][co] */
+    for (int ci = 0; ci < Cin; ci++) {
+        for (int co = 0; co < Cout; co++)
+            for (int tap = 0; tap < 9; tap++) g[tap * Cout + co] = oihw[((size_t)co * Cin + ci) * 9 + tap];
+        transform_row(g, Cout, U + (size_t)ci * Cout, (ptrdiff_t)Cin * Cout);
+    }
 }
 
 void winograd_pack_transposed(const float *oihw, int Cout, int Cin, float *U)
 {
-    /* the transposed convolution's kernel from ci to co: g[co][ci] turned by 180 degrees */
-    for (int co = 0; co < Cout; co++)
-        for (int ci = 0; ci < Cin; ci++) {
-            const float *g = oihw + ((size_t)co * Cin + ci) * 9;
-            float r[9], u[16];
-            for (int t = 0; t < 9; t++) r[t] = g[8 - t];
-            transform_kernel(r, u);
-            for (int p = 0; p < WINO_POINTS; p++) U[((size_t)p * Cout + co) * Cin + ci] = u[p];
-        }
+    /* the transposed convolution's kernel from co to ci: g[co][ci] turned by 180 degrees; its
+     * "input channels" are co, its outputs ci */
+    float g[9 * MAX_C];
+    for (int co = 0; co < Cout; co++) {
+        for (int ci = 0; ci < Cin; ci++)
+            for (int tap = 0; tap < 9; tap++) g[tap * Cin + ci] = oihw[((size_t)co * Cin + ci) * 9 + 8 - tap];
+        transform_row(g, Cin, U + (size_t)co * Cin, (ptrdiff_t)Cout * Cin);
+    }
 }
 
-/* G^T u for 4 values u (stride su) into 3 (stride so): the adjoint of g_apply. */
+/* G^T u for 4 values u (stride su) into 3 (stride so): the adjoint of G. */
 static void gt_apply(const float *u, int su, float *o, int so)
 {
     o[0] = u[0] + 0.5f * (u[su] + u[2 * su]);

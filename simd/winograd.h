@@ -19,7 +19,7 @@
  * weights (as for the direct path, simd/conv.h). The transforms' row kernels are per instruction
  * set (simd/winograd_rows.h), the products the dense tiles. Same layouts and contracts as
  * simd/conv.h; H and W even; Cin and Cout multiples of DENSE_COL_STEP (each is the output width
- * of one of the products). Results are in float like the direct path's but not the same bits: a
+ * of one of the products) and at most 512. Results are in float like the direct path's but not the same bits: a
  * different sum; the same for any split of the images between calls and any thread count. */
 #ifndef MNIST_SIMD_WINOGRAD_H
 #define MNIST_SIMD_WINOGRAD_H
