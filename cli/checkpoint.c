@@ -1,4 +1,5 @@
 #include "cli/checkpoint.h"
+#include "io/path.h"
 #include "io/tensor_file.h"
 
 #include <stdio.h>
@@ -71,4 +72,9 @@ int checkpoint_load_run(const char *path, RunInfo *run, char *err, size_t errlen
 int checkpoint_has_optimizer(const char *path, int *has, char *err, size_t errlen)
 {
     return tensor_file_has(path, "optimizer", has, err, errlen);
+}
+
+int best_checkpoint_path(const char *checkpoint, char *buf, size_t n)
+{
+    return path_with_suffix(checkpoint, path_hdf5_exts, "-best.h5", buf, n);
 }

@@ -26,6 +26,10 @@ int checkpoint_load(const char *path, Model *m, Adam *opt, RunInfo *run, char *e
 /* Only the run's position and options (the root attributes), for commands that need no more. */
 int checkpoint_load_run(const char *path, RunInfo *run, char *err, size_t errlen);
 
+/* The best epoch's checkpoint a run with --val keeps beside its checkpoint: runs/model.h5 ->
+ * runs/model-best.h5. 0, or -1 when the name does not fit in n. */
+int best_checkpoint_path(const char *checkpoint, char *buf, size_t n);
+
 /* *has = whether the checkpoint holds optimizer state. */
 int checkpoint_has_optimizer(const char *path, int *has, char *err, size_t errlen);
 

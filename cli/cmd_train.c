@@ -11,7 +11,10 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/train_output.h"
+#include "engine/holdout.h"
+#include "engine/input.h"
 #include "engine/net.h"
+#include "engine/schedule.h"
 #include "engine/train.h"
 #include "io/idx.h"
 #include "io/metric_log_file.h"
@@ -40,7 +43,15 @@ static void usage(FILE *f)
         "  --data DIR        folder with train-/t10k- IDX files (default: $MNIST_DATA or data/mnist)\n"
         "  --epochs N        epochs to train in all (default 15)\n"
         "  --batch N         samples per step (default 64)\n"
-        "  --lr X            Adam learning rate (default 0.001)\n"
+        "  --lr X            peak learning rate (default 0.001)\n"
+        "  --schedule NAME   the learning rate over the run: constant, cosine (linear warm-up,\n"
+        "                    then a half cosine down to 0) or onecycle (default constant)\n"
+        "  --warmup F        fraction of all steps spent warming up (default 0)\n"
+        "  --weight-decay X  AdamW's decoupled weight decay (default 0: plain Adam)\n"
+        "  --val N           hold out N training images, chosen by the seed, to validate on\n"
+        "                    after each epoch; the best epoch is kept in FILE-best.h5 (default 0)\n"
+        "  --patience N      with --val: stop after N epochs without a better validation\n"
+        "                    (default 0: never)\n"
         "  --threads N       OpenMP threads (default: all cores); results do not depend on it\n"
         "  --seed N          seed for initialisation, shuffling, augmentation, dropout (default 1)\n"
         "  --limit N         train on the first N training images only\n"
@@ -56,7 +67,8 @@ static void usage(FILE *f)
         "  --checkpoint-every N  also checkpoint every N steps inside an epoch (default %d,\n"
         "                    0: only at the end of each epoch)\n"
         "  --resume FILE.h5  continue a run from its checkpoint, even one saved inside an epoch:\n"
-        "                    seed, batch, lr, limit, augmentation and conv come from it (epochs, data,\n"
+        "                    seed, batch, lr, schedule, warm-up, weight decay, val, patience, limit,\n"
+        "                    augmentation and conv come from it (epochs, data,\n"
         "                    log-every and test-limit too unless given), --out defaults to it; the\n"
         "                    result is bitwise the same as an uninterrupted run (same instruction\n"
         "                    set)\n"
@@ -74,8 +86,10 @@ static void usage(FILE *f)
 typedef struct {
     const char *data, *out, *resume;
     const char *fixed_opt;   /* an option the checkpoint decides when resuming */
-    long epochs, batch, threads, seed, limit, test_limit, log_every, checkpoint_every;
-    float lr;
+    long epochs, batch, threads, seed, limit, test_limit, log_every, checkpoint_every, val,
+        patience;
+    float lr, warmup, weight_decay;
+    ScheduleKind schedule;
     int augment, quiet, json, force, epochs_given, data_given, out_given, log_every_given,
         test_limit_given;
     ConvAlgo conv;
@@ -90,11 +104,12 @@ typedef struct {
     RunInfo run;             /* what the checkpoint records */
     TrainPosition start;     /* where training begins (after --resume: where it stopped) */
     Dataset train, test;
-    ImageSet tr, te;
+    ImageSet tr, va, te;     /* training, validation (held out of train's file), test */
     RunLock lock;
     int nthreads, tty;
     int saved;               /* a checkpoint was written by this run */
     char metrics[PATH_MAX];  /* the metric log beside the checkpoint */
+    char best[PATH_MAX];     /* the best epoch's checkpoint beside it (with --val) */
     char resumed_isa[sizeof ((RunInfo *)0)->isa];        /* kernels of the run resumed */
     char resumed_data[sizeof ((RunInfo *)0)->data_dir];  /* its data folder */
 } TrainRun;
@@ -149,6 +164,9 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         {"json", no_argument, 0, 'j'},           {"help", no_argument, 0, 'h'},
         {"resume", required_argument, 0, 'r'},   {"force", no_argument, 0, 'F'},
         {"checkpoint-every", required_argument, 0, 'C'}, {"conv", required_argument, 0, 'V'},
+        {"schedule", required_argument, 0, 'S'}, {"warmup", required_argument, 0, 'W'},
+        {"weight-decay", required_argument, 0, 'D'}, {"val", required_argument, 0, 'v'},
+        {"patience", required_argument, 0, 'P'},
         {0, 0, 0, 0}};
     *o = (TrainOptions){.data = default_data_dir(), .out = DEFAULT_CHECKPOINT, .epochs = 15,
                         .batch = 64, .seed = 1, .log_every = 50, .lr = 1e-3f, .augment = 1,
@@ -184,6 +202,22 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
             o->conv = (ConvAlgo)conv_algo_from_name(optarg);
             o->fixed_opt = "--conv";
             break;
+        case 'S':
+            if (schedule_from_name(optarg) < 0) {
+                fprintf(stderr, "mnist-cnn train: --schedule: '%s' is not constant, cosine or "
+                                "onecycle\n", optarg);
+                bad = 1;
+            }
+            o->schedule = (ScheduleKind)schedule_from_name(optarg);
+            o->fixed_opt = "--schedule";
+            break;
+        case 'W': bad = parse_float("train", "--warmup", optarg, 0, 1, &o->warmup); o->fixed_opt = "--warmup"; break;
+        case 'D':
+            bad = parse_float("train", "--weight-decay", optarg, 0, 1, &o->weight_decay);
+            o->fixed_opt = "--weight-decay";
+            break;
+        case 'v': bad = parse_long("train", "--val", optarg, 0, 100000000, &o->val); o->fixed_opt = "--val"; break;
+        case 'P': bad = parse_long("train", "--patience", optarg, 0, 100000, &o->patience); o->fixed_opt = "--patience"; break;
         case 'L':
             bad = parse_long("train", "--log-every", optarg, 0, 100000000, &o->log_every);
             o->log_every_given = 1;
@@ -235,7 +269,14 @@ static int load_resume(TrainRun *r)
     while (log->n_steps && log->steps[log->n_steps - 1].step > r->opt.step) log->n_steps--;
     o->seed = (long)r->run.seed;
     o->batch = r->run.batch;
-    o->lr = r->opt.lr;
+    /* the peak rate; files from before the schedules ran at a constant one, the optimizer's */
+    o->lr = r->run.schedule[0] ? r->run.lr : r->opt.lr;
+    o->schedule = r->run.schedule[0] ? (ScheduleKind)schedule_from_name(r->run.schedule)
+                                     : SCHEDULE_CONSTANT;
+    o->warmup = r->run.warmup;
+    o->weight_decay = r->opt.weight_decay;
+    o->val = r->run.val;
+    o->patience = r->run.patience;
     o->limit = r->run.limit;
     o->augment = r->run.augment;
     /* files from before --conv existed trained with the direct convolution */
@@ -272,6 +313,22 @@ static int load_data(TrainRun *r)
     r->te = (ImageSet){r->test.images.data, r->test.labels.data, r->test.n};
     if (r->o.limit && r->o.limit < r->tr.n) r->tr.n = (int)r->o.limit;
     if (r->o.test_limit && r->o.test_limit < r->te.n) r->te.n = (int)r->o.test_limit;
+    if (r->o.val && r->o.val >= r->tr.n) {
+        fprintf(stderr, "mnist-cnn train: --val %ld leaves no training images: %s holds %d (with "
+                        "--limit)\n", r->o.val, r->o.data, r->tr.n);
+        return -1;
+    }
+    if (r->o.val) {
+        /* the held-out images move to the end of the loaded set, in place: no copy of the set */
+        if (holdout_split(r->train.images.data, r->train.labels.data, r->tr.n, (int)r->o.val,
+                          (uint64_t)r->o.seed, NULL)) {
+            fprintf(stderr, "mnist-cnn train: out of memory\n");
+            return -1;
+        }
+        r->tr.n -= (int)r->o.val;
+        r->va = (ImageSet){r->train.images.data + (size_t)r->tr.n * IMG_PIXELS,
+                           r->train.labels.data + r->tr.n, (int)r->o.val};
+    }
     if (r->start.samples > r->tr.n) {
         fprintf(stderr, "mnist-cnn train: --resume: %s stopped after %lld samples of an epoch, but "
                         "%s holds only %d training images\n",
@@ -316,11 +373,14 @@ static int prepare(TrainRun *r)
         if (load_resume(r)) return EXIT_RUNTIME;
     } else {
         model_init(&r->m, (uint64_t)o->seed);
+        r->opt.weight_decay = o->weight_decay;
     }
     /* the output first: a bad --out is reported before the data is read or a step trained */
-    int bad = metric_log_path(o->out, r->metrics, sizeof r->metrics)
-                  ? train_output_check(o->out, NULL, o->data, o->force)
-                  : train_output_check(o->out, r->metrics, o->data, o->force);
+    int bad = metric_log_path(o->out, r->metrics, sizeof r->metrics) ||
+                      best_checkpoint_path(o->out, r->best, sizeof r->best)
+                  ? train_output_check(o->out, NULL, NULL, o->data, o->force)
+                  : train_output_check(o->out, r->metrics, o->val ? r->best : NULL, o->data,
+                                       o->force);
     if (bad) return bad;
     if (train_output_claim(&r->lock, o->out, r->metrics)) return EXIT_RUNTIME;
     if (o->resume && r->start.epoch > o->epochs) {
@@ -337,7 +397,10 @@ static int prepare(TrainRun *r)
                        .epochs = (int32_t)o->epochs,
                        .epoch = r->start.epoch - 1, .step = r->opt.step, .batch = (int32_t)o->batch,
                        .limit = (int32_t)o->limit, .augment = o->augment, .lr = o->lr,
-                       .log_every = (int32_t)o->log_every, .test_limit = (int32_t)o->test_limit};
+                       .log_every = (int32_t)o->log_every, .test_limit = (int32_t)o->test_limit,
+                       .warmup = o->warmup, .val = (int32_t)o->val,
+                       .patience = (int32_t)o->patience};
+    snprintf(r->run.schedule, sizeof r->run.schedule, "%s", schedule_name(o->schedule));
     snprintf(r->run.isa, sizeof r->run.isa, "%s", isa_name(isa_current()));
     snprintf(r->run.conv, sizeof r->run.conv, "%s", conv_algo_name(o->conv));
     snprintf(r->run.data_dir, sizeof r->run.data_dir, "%s", o->data);
@@ -356,28 +419,44 @@ static void on_progress(void *ctx, int epoch, int done, int total, float loss, d
     fflush(stderr);
 }
 
-static void print_epoch(const TrainRun *r, int epoch, const EpochMetrics *e)
+/* A float for JSON: null when not measured. */
+static void json_number(float v)
+{
+    if (isnan(v)) printf("null");
+    else printf("%.6f", v);
+}
+
+static void print_epoch(const TrainRun *r, int epoch, const EpochMetrics *e, int best)
 {
     if (r->o.json) {
-        printf("{\"epoch\": %d, \"train_loss\": %.6f, \"train_accuracy\": %.6f, \"test_loss\": %.6f,"
-               " \"test_accuracy\": %.6f, \"seconds\": %.3f, \"samples_per_s\": %.1f,"
-               " \"checkpoint\": \"",
-               epoch, e->train_loss, e->train_acc, e->test_loss, e->test_acc, e->seconds,
-               e->samples_per_s);
+        printf("{\"epoch\": %d, \"train_loss\": %.6f, \"train_accuracy\": %.6f, \"val_loss\": ",
+               epoch, e->train_loss, e->train_acc);
+        json_number(e->val_loss);
+        printf(", \"val_accuracy\": ");
+        json_number(e->val_acc);
+        printf(", \"test_loss\": %.6f, \"test_accuracy\": %.6f, \"lr\": %g, \"seconds\": %.3f,"
+               " \"samples_per_s\": %.1f, \"best\": %s, \"checkpoint\": \"",
+               e->test_loss, e->test_acc, e->lr, e->seconds, e->samples_per_s,
+               best ? "true" : "false");
         json_string(stdout, r->o.out);
         printf("\"}\n");
     } else if (!r->o.quiet) {
-        printf("epoch %2d/%d  train loss %.4f  acc %.2f%%  test loss %.4f  acc %.2f%%  %.1fs  "
-               "%.0f samples/s\n",
-               epoch, r->run.epochs, e->train_loss, 100 * e->train_acc, e->test_loss,
-               100 * e->test_acc, e->seconds, e->samples_per_s);
+        printf("epoch %2d/%d  train loss %.4f  acc %.2f%%  ", epoch, r->run.epochs,
+               e->train_loss, 100 * e->train_acc);
+        if (!isnan(e->val_acc))
+            printf("val loss %.4f  acc %.2f%%%s  ", e->val_loss, 100 * e->val_acc,
+                   best ? " (best)" : "       ");
+        printf("test loss %.4f  acc %.2f%%  lr %.2e  %.1fs  %.0f samples/s\n", e->test_loss,
+               100 * e->test_acc, e->lr, e->seconds, e->samples_per_s);
     }
     fflush(stdout);
 }
 
-/* The run's state at pos: the metric log first, then the checkpoint (see the top of the file).
- * A state that is not finite is never saved over a good one. */
-static int save_state(TrainRun *r, const TrainPosition *pos)
+/* The run's state at pos: the metric log first, then (at the end of an epoch that validated
+ * best so far) the best checkpoint, then the checkpoint (see the top of the file): a kill between
+ * them leaves the checkpoint at the previous epoch, whose resume trains this one again and
+ * writes the same best file. A state that is not finite is never saved over a good one. */
+static int save_state(TrainRun *r, const TrainPosition *pos, int best)
 {
     char err[4600];
     r->run.epoch = pos->epoch - 1;
@@ -391,6 +470,7 @@ static int save_state(TrainRun *r, const TrainPosition *pos)
         return 1;
     }
     if (metric_log_save(r->metrics, &r->log, err, sizeof err) ||
+        (best && checkpoint_save(r->best, &r->m, &r->opt, &r->run, err, sizeof err)) ||
         checkpoint_save(r->o.out, &r->m, &r->opt, &r->run, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn train: %s\n", err);
         return 1;
@@ -399,15 +479,18 @@ static int save_state(TrainRun *r, const TrainPosition *pos)
     return 0;
 }
 
-static int on_checkpoint(void *ctx, const TrainPosition *pos) { return save_state(ctx, pos); }
+static int on_checkpoint(void *ctx, const TrainPosition *pos) { return save_state(ctx, pos, 0); }
 
 static int on_epoch_end(void *ctx, int epoch, const EpochMetrics *e)
 {
     TrainRun *r = ctx;
     if (!r->o.quiet && !r->o.json && r->tty) fprintf(stderr, "\r\033[K");
     TrainPosition done = {epoch + 1, 0, 0, 0};
-    if (save_state(r, &done)) return 1;
-    print_epoch(r, epoch, e);
+    /* the log already holds this epoch: it is the best when the log says so */
+    long b = metrics_best_epoch(&r->log, epoch);
+    int best = b >= 0 && r->log.epochs[b].epoch == epoch;
+    if (save_state(r, &done, best)) return 1;
+    print_epoch(r, epoch, e, best);
     return 0;
 }
 
@@ -420,11 +503,13 @@ static void print_start(const TrainRun *r)
                (long long)r->start.samples);
     else if (o->resume)
         printf("resuming %s after epoch %d\n", o->resume, r->start.epoch - 1);
-    printf("training on %d images (%s), testing on %d; %ld epochs, batch %ld, lr %g, %d threads,"
-           " %s kernels%s, augmentation %s\n",
-           r->tr.n, o->data, r->te.n, o->epochs, o->batch, o->lr, r->nthreads,
-           isa_name(isa_current()), o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)" : "",
-           o->augment ? "on" : "off");
+    printf("training on %d images (%s), validating on %d held out, testing on %d; %ld epochs, "
+           "batch %ld, lr %g %s", r->tr.n, o->data, r->va.n, r->te.n, o->epochs, o->batch, o->lr,
+           schedule_name(o->schedule));
+    if (o->warmup > 0) printf(" (warm-up %g of the steps)", o->warmup);
+    if (o->weight_decay > 0) printf(", weight decay %g", o->weight_decay);
+    printf(", %d threads, %s kernels%s, augmentation %s\n", r->nthreads, isa_name(isa_current()),
+           o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)" : "", o->augment ? "on" : "off");
 }
 
 /* What a run that did not finish tells the user; returns the exit code. */
@@ -462,14 +547,18 @@ static int run_training(TrainRun *r)
     TrainConfig cfg = {.epochs = (int)o->epochs, .batch = (int)o->batch, .threads = r->nthreads,
                        .augment = o->augment, .log_every = (int)o->log_every,
                        .checkpoint_every = (int)o->checkpoint_every, .conv = o->conv,
-                       .seed = (uint64_t)o->seed,
+                       .schedule = {o->schedule, o->lr, o->warmup, 0},
+                       .patience = (int)o->patience, .seed = (uint64_t)o->seed,
                        .stop = &stop_requested};
     TrainCallbacks cb = {on_progress, on_epoch_end, on_checkpoint, r};
     char err[512] = "";
     catch_signals();
-    TrainResult result = train_run(&r->m, &r->opt, &r->log, &r->tr, &r->te, &cfg, &r->start, &cb,
-                                   err, sizeof err);
-    return result == TRAIN_DONE ? EXIT_OK : report_unfinished(r, result, err);
+    TrainResult result = train_run(&r->m, &r->opt, &r->log, &r->tr, r->va.n ? &r->va : NULL,
+                                   &r->te, &cfg, &r->start, &cb, err, sizeof err);
+    if (result == TRAIN_PATIENCE && !o->quiet && !o->json)
+        printf("no better validation for %ld epochs: training stopped early\n", o->patience);
+    return result == TRAIN_DONE || result == TRAIN_PATIENCE ? EXIT_OK
+                                                             : report_unfinished(r, result, err);
 }
 
 /* ---- summarise ---- */
@@ -481,10 +570,16 @@ static void summarise(TrainRun *r)
         double secs = 0;
         for (size_t i = 0; i < r->log.n_epochs; i++) secs += r->log.epochs[i].seconds;
         const EpochMetrics *last = &r->log.epochs[r->log.n_epochs - 1];
-        printf("test accuracy %.2f%% (loss %.4f) after %ld epochs, %.0f s training, "
+        printf("test accuracy %.2f%% (loss %.4f) after %d epochs, %.0f s training, "
                "%.0f samples/s; checkpoint %s, metric log %s\n",
-               100 * last->test_acc, last->test_loss, o->epochs, secs,
-               (double)r->tr.n * (double)o->epochs / secs, o->out, r->metrics);
+               100 * last->test_acc, last->test_loss, last->epoch, secs,
+               (double)r->tr.n * (double)r->log.n_epochs / secs, o->out, r->metrics);
+        long b = metrics_best_epoch(&r->log, last->epoch);
+        if (b >= 0)
+            printf("best by validation: epoch %d (val acc %.2f%%), test accuracy %.2f%% "
+                   "(loss %.4f); checkpoint %s\n", r->log.epochs[b].epoch,
+                   100 * r->log.epochs[b].val_acc, 100 * r->log.epochs[b].test_acc,
+                   r->log.epochs[b].test_loss, r->best);
     }
     double steps_per_epoch = (double)r->opt.step / (double)o->epochs;
     /* the data and optimizer state are done with: free them before PLplot loads its fonts and

@@ -96,7 +96,8 @@ static int check_folder(const char *path)
     return 0;
 }
 
-int train_output_check(const char *out, const char *metrics, const char *data_dir, int force)
+int train_output_check(const char *out, const char *metrics, const char *best, const char *data_dir,
+                       int force)
 {
     if (!*out) {
         fprintf(stderr, "mnist-cnn train: --out expects a file name\n");
@@ -109,6 +110,7 @@ int train_output_check(const char *out, const char *metrics, const char *data_di
     int rc = check_folder(out);
     if (!rc) rc = check_target(out, "--out", data_dir, force);
     if (!rc) rc = check_target(metrics, "the metric log", data_dir, force);
+    if (!rc && best) rc = check_target(best, "the best checkpoint", data_dir, force);
     return rc;
 }
 
@@ -119,8 +121,10 @@ int train_output_claim(RunLock *lock, const char *out, const char *metrics)
         fprintf(stderr, "mnist-cnn train: %s\n", err);
         return EXIT_RUNTIME;
     }
-    char png[PATH_MAX + 32], svg[PATH_MAX + 32];
+    char png[PATH_MAX + 32], svg[PATH_MAX + 32], best[PATH_MAX + 32];
     int n = atomic_remove_stale(out) + atomic_remove_stale(metrics);
+    if (path_with_suffix(out, path_hdf5_exts, "-best.h5", best, sizeof best) == 0)
+        n += atomic_remove_stale(best);
     if (path_with_suffix(out, path_hdf5_exts, "-training.png", png, sizeof png) == 0)
         n += atomic_remove_stale(png);
     if (path_with_suffix(out, path_hdf5_exts, "-training.svg", svg, sizeof svg) == 0)

@@ -1,5 +1,6 @@
 #include "common/metric_log.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 /* Grow *buf (holding *cap items of size sz) so it holds at least need items. */
@@ -34,4 +35,17 @@ void metrics_free(MetricLog *log)
     free(log->epochs);
     free(log->steps);
     *log = (MetricLog){0};
+}
+
+long metrics_best_epoch(const MetricLog *log, int upto)
+{
+    long best = -1;
+    for (size_t i = 0; i < log->n_epochs; i++) {
+        const EpochMetrics *e = &log->epochs[i];
+        if (e->epoch > upto || isnan(e->val_acc)) continue;
+        const EpochMetrics *b = best >= 0 ? &log->epochs[best] : NULL;
+        if (!b || e->val_acc > b->val_acc || (e->val_acc == b->val_acc && e->val_loss < b->val_loss))
+            best = (long)i;
+    }
+    return best;
 }

@@ -12,12 +12,14 @@ typedef struct {
     float test_loss, test_acc;     /* NaN when the epoch was not evaluated */
     float seconds;          /* wall seconds of the epoch's training (evaluation excluded) */
     float samples_per_s;
-    float lr;
+    float lr;               /* the rate of the epoch's last step */
+    float val_loss, val_acc;       /* on the held-out validation images; NaN without --val */
 } EpochMetrics;
 
 typedef struct {
     int64_t step;           /* optimizer step, 1-based */
     float loss, acc;        /* of that batch */
+    float lr;               /* the learning rate that step used (NaN in older logs) */
 } StepMetrics;
 
 typedef struct {
@@ -31,5 +33,10 @@ typedef struct {
 int metrics_add_epoch(MetricLog *log, const EpochMetrics *e);
 int metrics_add_step(MetricLog *log, const StepMetrics *s);
 void metrics_free(MetricLog *log);
+
+/* The index in log->epochs of the best epoch by validation (highest accuracy; of equals, the
+ * lowest loss; of those, the earliest), among epochs up to `upto` (1-based epoch number);
+ * -1 when none has a validation figure. */
+long metrics_best_epoch(const MetricLog *log, int upto);
 
 #endif

@@ -24,6 +24,8 @@ typedef struct {
     const char *name;
     size_t offset;
     ElemType type;    /* a number: not ELEM_STR */
+    int optional;     /* loading: may be missing from a file (older files); then float fields
+                         read as NaN and integers as 0 */
 } RecordField;
 
 /* A table of records: a growable array of C structs stored as a 1-D extendible table. */

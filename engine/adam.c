@@ -59,6 +59,9 @@ void adam_update(Adam *a, float *params, const float *grad, size_t n)
     float step_size = (float)(a->lr / bc1);
     float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
     float b1 = a->beta1, b2 = a->beta2, eps = a->eps;
+    /* AdamW's factor, computed like PyTorch's 1 - lr * weight_decay (in double, then float) */
+    int decay = a->weight_decay > 0;
+    float keep = (float)(1.0 - (double)a->lr * (double)a->weight_decay);
     float *m = a->m, *v = a->v;
     /* The moments of a weight whose gradient stays zero (a unit ReLU has switched off) decay
      * through the subnormal range, v for some 16,000 steps: every operation on them then costs a
@@ -71,6 +74,7 @@ void adam_update(Adam *a, float *params, const float *grad, size_t n)
 #pragma omp for schedule(static)
         for (size_t i = 0; i < n; i++) {
             float g = grad[i];
+            if (decay) params[i] *= keep;
             m[i] = b1 * m[i] + (1.0f - b1) * g;
             v[i] = b2 * v[i] + (1.0f - b2) * g * g;
             float denom = sqrtf(v[i]) * inv_sqrt_bc2 + eps;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* Streams keep independent uses apart. */
-enum { RNG_INIT = 1, RNG_SHUFFLE = 2, RNG_AUGMENT = 3, RNG_DROPOUT = 4 };
+enum { RNG_INIT = 1, RNG_SHUFFLE = 2, RNG_AUGMENT = 3, RNG_DROPOUT = 4, RNG_HOLDOUT = 5 };
 
 static inline uint64_t rng_mix(uint64_t z)
 {

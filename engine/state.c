@@ -1,5 +1,6 @@
 #include "engine/state.h"
 #include "engine/net.h"
+#include "engine/schedule.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -33,6 +34,10 @@ void state_describe_run(TensorList *l, RunInfo *r, int required)
     tensor_list_attr(l, "log_every", ELEM_I32, &r->log_every, 0);
     tensor_list_attr(l, "test_limit", ELEM_I32, &r->test_limit, 0);
     tensor_list_attr(l, "conv", ELEM_STR, r->conv, sizeof r->conv);
+    tensor_list_attr(l, "schedule", ELEM_STR, r->schedule, sizeof r->schedule);
+    tensor_list_attr(l, "warmup", ELEM_F32, &r->warmup, 0);
+    tensor_list_attr(l, "val", ELEM_I32, &r->val, 0);
+    tensor_list_attr(l, "patience", ELEM_I32, &r->patience, 0);
     tensor_list_optional(l, mid_epoch);
 }
 
@@ -58,6 +63,8 @@ static void describe_adam(TensorList *l, Adam *a)
     tensor_list_attr(l, "optimizer/beta1", ELEM_F32, &a->beta1, 0);
     tensor_list_attr(l, "optimizer/beta2", ELEM_F32, &a->beta2, 0);
     tensor_list_attr(l, "optimizer/eps", ELEM_F32, &a->eps, 0);
+    tensor_list_attr(l, "optimizer/weight_decay", ELEM_F32, &a->weight_decay, 0);
+    tensor_list_optional(l, l->n - 1);
     for (int k = 0; k < 2; k++)
         for (int p = 0; p < N_PARAM_TENSORS; p++) {
             const StateEntry *e = model_param_entry((ParamId)p);
@@ -122,6 +129,7 @@ static int check_run(const RunInfo *r, char *err, size_t errlen)
         {"epoch_samples", r->epoch_samples, 0, MAX_SAMPLES},
         {"epoch_correct", r->epoch_correct, 0, r->epoch_samples},
         {"log_every", r->log_every, 0, MAX_SAMPLES},  {"test_limit", r->test_limit, 0, MAX_SAMPLES},
+        {"val", r->val, 0, MAX_SAMPLES},            {"patience", r->patience, 0, MAX_EPOCHS},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (!in_range(ints[i].v, ints[i].lo, ints[i].hi)) {
@@ -134,6 +142,13 @@ static int check_run(const RunInfo *r, char *err, size_t errlen)
         snprintf(err, errlen, "attribute conv is '%.15s', not direct or winograd", r->conv);
         return -1;
     }
+    if (r->schedule[0] && schedule_from_name(r->schedule) < 0) {
+        snprintf(err, errlen, "attribute schedule is '%.15s', not constant, cosine or onecycle",
+                 r->schedule);
+        return -1;
+    }
+    if (!(r->warmup >= 0 && r->warmup <= 1))
+        return fail(err, errlen, "attribute %s is %g, outside 0..1", "warmup", r->warmup);
     if (!(r->epoch_loss_sum >= 0 && isfinite(r->epoch_loss_sum)))
         return fail(err, errlen, "attribute %s is %g", "epoch_loss_sum", r->epoch_loss_sum);
     return 0;
@@ -168,6 +183,8 @@ static int check_adam(const Adam *a, char *err, size_t errlen)
     if (!(a->lr >= 0 && a->lr <= 10)) return fail(err, errlen, "optimizer %s is %g, outside 0..10", "lr", a->lr);
     if (!(a->beta1 >= 0 && a->beta1 < 1)) return fail(err, errlen, "optimizer %s is %g, outside [0, 1)", "beta1", a->beta1);
     if (!(a->beta2 >= 0 && a->beta2 < 1)) return fail(err, errlen, "optimizer %s is %g, outside [0, 1)", "beta2", a->beta2);
+    if (!(a->weight_decay >= 0 && a->weight_decay <= 1))
+        return fail(err, errlen, "optimizer %s is %g, outside 0..1", "weight_decay", a->weight_decay);
     if (!(a->eps > 0 && a->eps <= 1)) return fail(err, errlen, "optimizer %s is %g, outside (0, 1]", "eps", a->eps);
     for (int k = 0; k < 2; k++)
         for (int p = 0; p < N_PARAM_TENSORS; p++) {

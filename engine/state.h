@@ -9,10 +9,13 @@
  *                      partial sums its train loss and accuracy continue from; log_every and
  *                      test_limit (int32), which decide the metric log's rows; conv (string:
  *                      "direct" or "winograd", how training computes conv2; optional, files
- *                      without it trained with direct)
+ *                      without it trained with direct); schedule (string, engine/schedule.h),
+ *                      warmup (float32), val and patience (int32): optional, files without them
+ *                      trained at a constant lr with no validation
  *   model/<key>        every state_dict tensor, named and shaped exactly as PyTorch's (the table in
  *                      engine/model.h); num_batches_tracked as int64 scalars
- *   optimizer/         Adam: attributes step (int64), lr, beta1, beta2, eps (float32); its moments
+ *   optimizer/         Adam: attributes step (int64), lr (the rate of the last step), beta1, beta2,
+ *                      eps, weight_decay (float32; optional, AdamW's, 0 when absent); its moments
  *                      in exp_avg/<key> and exp_avg_sq/<key> for each trainable tensor
  *
  * The random numbers' position is seed + epoch + step + epoch_samples (the generator is
@@ -48,6 +51,10 @@ typedef struct {
     int32_t log_every;       /* a step row every this many steps (0: none) */
     int32_t test_limit;      /* test images evaluated after each epoch (0: all) */
     char conv[16];           /* how training computed conv2: "direct", "winograd" ("": direct) */
+    char schedule[16];       /* learning-rate schedule (engine/schedule.h; "": constant) */
+    float warmup;            /* its warm-up, a fraction of all steps */
+    int32_t val;             /* training images held out for validation (0: none) */
+    int32_t patience;        /* stop after this many epochs without a better validation (0: never) */
 } RunInfo;
 
 /* Appends the state to list, in the order it is stored: run's attributes (when run is not NULL;

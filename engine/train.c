@@ -100,8 +100,9 @@ typedef struct {
     Model *m;
     Adam *opt;
     MetricLog *log;
-    const ImageSet *train, *test;
+    const ImageSet *train, *val, *test;
     const TrainConfig *cfg;
+    Schedule schedule;    /* cfg's, with the run's total steps */
     const TrainCallbacks *cb;
     Workspace *ws;
     uint8_t *lab;
@@ -131,16 +132,25 @@ static TrainResult train_step(Trainer *t, TrainPosition *pos, float *loss_out)
                          : "not finite (NaN, infinity, or too large to square)");
         return TRAIN_NOT_FINITE;
     }
+    t->opt->lr = schedule_lr(&t->schedule, (int64_t)step);
     adam_update(t->opt, t->m->params, workspace_grad(t->ws), MODEL_N_PARAMS);
     pos->samples += B;
     pos->loss_sum += (double)loss * B;
     pos->correct += correct;
     *loss_out = loss;
     if (t->log && cfg->log_every > 0 && t->opt->step % cfg->log_every == 0) {
-        StepMetrics s = {t->opt->step, loss, (float)correct / (float)B};
+        StepMetrics s = {t->opt->step, loss, (float)correct / (float)B, t->opt->lr};
         if (metrics_add_step(t->log, &s)) return TRAIN_NO_MEMORY;
     }
     return TRAIN_DONE;
+}
+
+/* Whether cfg->patience epochs have passed since the best validation so far (by the log). */
+static int out_of_patience(const Trainer *t, int epoch)
+{
+    if (t->cfg->patience <= 0 || !t->log) return 0;
+    long best = metrics_best_epoch(t->log, epoch);
+    return best >= 0 && epoch - t->log->epochs[best].epoch >= t->cfg->patience;
 }
 
 /* The rest of epoch pos->epoch from pos->samples on; at its end the epoch's metrics (test set
@@ -180,24 +190,33 @@ static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
         .train_acc = (float)pos->correct / (float)n,
         .test_loss = NAN,
         .test_acc = NAN,
+        .val_loss = NAN,
+        .val_acc = NAN,
         .seconds = (float)secs,
         .samples_per_s = (float)((double)(n - first) / secs),
         .lr = t->opt->lr,
     };
+    if (t->val && t->val->n > 0)
+        evaluate_with(t->ws, t->m, t->val, t->threads, &e.val_loss, &e.val_acc, NULL);
     if (t->test && t->test->n > 0)
         evaluate_with(t->ws, t->m, t->test, t->threads, &e.test_loss, &e.test_acc, NULL);
     if (t->log && metrics_add_epoch(t->log, &e)) return TRAIN_NO_MEMORY;
     if (cb->epoch_end && cb->epoch_end(cb->ctx, pos->epoch, &e)) return TRAIN_CALLBACK;
-    return stop ? TRAIN_STOPPED : TRAIN_DONE;
+    if (stop) return TRAIN_STOPPED;
+    return out_of_patience(t, pos->epoch) ? TRAIN_PATIENCE : TRAIN_DONE;
 }
 
 TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train,
-                      const ImageSet *test, const TrainConfig *cfg, const TrainPosition *start,
-                      const TrainCallbacks *cb, char *err, size_t errlen)
+                      const ImageSet *val, const ImageSet *test, const TrainConfig *cfg,
+                      const TrainPosition *start, const TrainCallbacks *cb, char *err,
+                      size_t errlen)
 {
     static const TrainCallbacks none = {0};
-    Trainer t = {m, opt, log, train, test, cfg, cb ? cb : &none, NULL, NULL, NULL,
-                 cfg->threads > 0 ? cfg->threads : omp_get_max_threads(), err, errlen};
+    Trainer t = {m, opt, log, train, val, test, cfg, cfg->schedule, cb ? cb : &none, NULL, NULL,
+                 NULL, cfg->threads > 0 ? cfg->threads : omp_get_max_threads(), err, errlen};
+    int64_t steps_per_epoch = ((int64_t)train->n + cfg->batch - 1) / cfg->batch;
+    if (t.schedule.peak <= 0) t.schedule = (Schedule){SCHEDULE_CONSTANT, opt->lr, 0, 0};
+    t.schedule.total_steps = (int64_t)cfg->epochs * steps_per_epoch;
     int max_b = cfg->batch > EVAL_BATCH ? cfg->batch : EVAL_BATCH;
     t.ws = workspace_create(max_b, t.threads, (ConvAlgo)cfg->conv);
     t.lab = malloc((size_t)cfg->batch);

@@ -6,6 +6,7 @@
 #include "engine/adam.h"
 #include "common/metric_log.h"
 #include "engine/model.h"
+#include "engine/schedule.h"
 
 #include <stdint.h>
 
@@ -24,6 +25,10 @@ typedef struct {
     int log_every;     /* record a StepMetrics every this many steps (<= 0: never) */
     int checkpoint_every;   /* call cb->checkpoint every this many steps inside an epoch (<= 0: never) */
     int conv;          /* how conv2 is computed (engine/net.h ConvAlgo; 0: direct) */
+    Schedule schedule; /* the learning rate per step; total_steps is filled in by train_run
+                          (epochs x steps per epoch); peak 0: constant at the optimizer's lr */
+    int patience;      /* with a validation set: stop once this many epochs passed without a
+                          better one (<= 0: never) */
     uint64_t seed;
     /* Polled after every step: when it becomes non-zero, training calls cb->checkpoint and stops
      * (a signal handler sets it; the engine knows no signals). May be NULL. */
@@ -42,7 +47,8 @@ typedef struct {
     /* Called every few steps within an epoch. */
     void (*progress)(void *ctx, int epoch, int done, int total, float running_loss,
                      double samples_per_s);
-    /* Called after each epoch, once the epoch's metrics are in the log (test results included).
+    /* Called after each epoch, once the epoch's metrics are in the log (validation and test
+     * results included).
      * Return non-zero to stop training (e.g. a checkpoint could not be written). */
     int (*epoch_end)(void *ctx, int epoch, const EpochMetrics *e);
     /* Called inside an epoch every cfg->checkpoint_every steps, and when cfg->stop is raised,
@@ -55,18 +61,22 @@ typedef enum {
     TRAIN_DONE = 0,        /* every epoch trained */
     TRAIN_CALLBACK = 1,    /* a callback asked to stop */
     TRAIN_STOPPED = 2,     /* *cfg->stop was raised: stopped after a step, position saved */
+    TRAIN_PATIENCE = 3,    /* stopped early: cfg->patience epochs without a better validation */
     TRAIN_NO_MEMORY = -1,
     TRAIN_NOT_FINITE = -2, /* the loss or a gradient was NaN or infinite: err says which, where */
 } TrainResult;
 
 /* Train from position *start (epoch 1, sample 0 for a new run) until epoch cfg->epochs is done.
+ * After each epoch the model is evaluated on val (held-out training images: the one to choose a
+ * model by) and test (for the record), either may be NULL.
  * The shuffle and augmentation of epoch e depend only on (seed, e), dropout only on (seed, step),
  * so a run continued from a saved position gives the same bits as one never stopped. Adam steps
  * continue from opt->step. test may be NULL (no test metrics). A non-finite loss or gradient
  * stops training before the update that would spread it (TRAIN_NOT_FINITE, with the step and
  * the tensor in err). */
 TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train,
-                      const ImageSet *test, const TrainConfig *cfg, const TrainPosition *start,
+                      const ImageSet *val, const ImageSet *test, const TrainConfig *cfg,
+                      const TrainPosition *start,
                       const TrainCallbacks *cb, char *err, size_t errlen);
 
 /* Evaluate on a set: mean loss and accuracy; optionally every sample's 10 probabilities

@@ -79,15 +79,17 @@ hid_t h5u_mem_type(ElemType t)
 
 /* The compound type of a table's records: the C struct's layout in memory, packed little-endian
  * in the file. Negative on error. */
-hid_t h5u_record_type(const RecordTable *t, int for_file)
+hid_t h5u_record_type(const RecordTable *t, int for_file, const unsigned char *skip)
 {
     size_t packed = 0;
-    for (int i = 0; i < t->n_fields; i++) packed += elem_size(t->fields[i].type);
+    for (int i = 0; i < t->n_fields; i++)
+        if (!skip || !skip[i]) packed += elem_size(t->fields[i].type);
     hid_t ct = H5Tcreate(H5T_COMPOUND, for_file ? packed : t->record_size);
     if (ct < 0) return -1;
     size_t off = 0;
     for (int i = 0; i < t->n_fields; i++) {
         const RecordField *f = &t->fields[i];
+        if (skip && skip[i]) continue;
         hid_t ft = for_file ? h5u_file_type(f->type) : h5u_mem_type(f->type);
         if (H5Tinsert(ct, f->name, for_file ? off : f->offset, ft) < 0) {
             H5Tclose(ct);

@@ -28,8 +28,9 @@ hid_t h5u_file_type(ElemType t);
 hid_t h5u_mem_type(ElemType t);
 
 /* The compound type of a table's records: the C struct's layout in memory, or packed
- * little-endian as stored in the file. Negative on error; the caller closes it. */
-hid_t h5u_record_type(const RecordTable *t, int for_file);
+ * little-endian as stored in the file. Fields i with skip[i] set are left out (skip may be NULL).
+ * Negative on error; the caller closes it. */
+hid_t h5u_record_type(const RecordTable *t, int for_file, const unsigned char *skip);
 
 /* "float32", "int64", "uint8", "string", "compound", ... for messages. */
 void h5u_type_name(hid_t type, char *buf, size_t len);

@@ -7,20 +7,24 @@
 #include <sys/stat.h>
 
 static const RecordField epoch_fields[] = {
-    {"epoch", offsetof(EpochMetrics, epoch), ELEM_I32},
-    {"train_loss", offsetof(EpochMetrics, train_loss), ELEM_F32},
-    {"train_acc", offsetof(EpochMetrics, train_acc), ELEM_F32},
-    {"test_loss", offsetof(EpochMetrics, test_loss), ELEM_F32},
-    {"test_acc", offsetof(EpochMetrics, test_acc), ELEM_F32},
-    {"seconds", offsetof(EpochMetrics, seconds), ELEM_F32},
-    {"samples_per_s", offsetof(EpochMetrics, samples_per_s), ELEM_F32},
-    {"lr", offsetof(EpochMetrics, lr), ELEM_F32},
+    {"epoch", offsetof(EpochMetrics, epoch), ELEM_I32, 0},
+    {"train_loss", offsetof(EpochMetrics, train_loss), ELEM_F32, 0},
+    {"train_acc", offsetof(EpochMetrics, train_acc), ELEM_F32, 0},
+    {"test_loss", offsetof(EpochMetrics, test_loss), ELEM_F32, 0},
+    {"test_acc", offsetof(EpochMetrics, test_acc), ELEM_F32, 0},
+    {"seconds", offsetof(EpochMetrics, seconds), ELEM_F32, 0},
+    {"samples_per_s", offsetof(EpochMetrics, samples_per_s), ELEM_F32, 0},
+    {"lr", offsetof(EpochMetrics, lr), ELEM_F32, 0},
+    /* added with --val: logs written before it have no such fields */
+    {"val_loss", offsetof(EpochMetrics, val_loss), ELEM_F32, 1},
+    {"val_acc", offsetof(EpochMetrics, val_acc), ELEM_F32, 1},
 };
 
 static const RecordField step_fields[] = {
-    {"step", offsetof(StepMetrics, step), ELEM_I64},
-    {"loss", offsetof(StepMetrics, loss), ELEM_F32},
-    {"acc", offsetof(StepMetrics, acc), ELEM_F32},
+    {"step", offsetof(StepMetrics, step), ELEM_I64, 0},
+    {"loss", offsetof(StepMetrics, loss), ELEM_F32, 0},
+    {"acc", offsetof(StepMetrics, acc), ELEM_F32, 0},
+    {"lr", offsetof(StepMetrics, lr), ELEM_F32, 1},   /* added with the schedules */
 };
 
 /* Chunks of 64 epochs; steps grow by thousands per epoch, so bigger chunks keep the chunk index

@@ -11,6 +11,7 @@
 #include "io/tensor_file.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 /* Largest string attribute read, in bytes: far above any path or name we store. */
@@ -249,9 +250,19 @@ static int read_table(hid_t fid, const char *file, const TensorItem *it, void **
         io_fail(err, errlen, "%s: /%s has dtype %s, expected a compound table", file, it->path, tn);
         goto out;
     }
+    unsigned char missing[64] = {0};
+    if (tab->n_fields > (int)sizeof missing) {
+        io_fail(err, errlen, "%s: /%s: too many fields", file, it->path);
+        goto out;
+    }
     for (int i = 0; i < tab->n_fields; i++) {
         int idx = H5Tget_member_index(ft, tab->fields[i].name);
         H5T_class_t c = idx >= 0 ? H5Tget_member_class(ft, (unsigned)idx) : H5T_NO_CLASS;
+        if (idx < 0 && tab->fields[i].optional) {
+            H5Eclear2(H5E_DEFAULT);
+            missing[i] = 1;
+            continue;
+        }
         if (c != H5T_INTEGER && c != H5T_FLOAT) {
             H5Eclear2(H5E_DEFAULT);
             io_fail(err, errlen, "%s: /%s has no numeric field '%s'", file, it->path, tab->fields[i].name);
@@ -268,11 +279,17 @@ static int read_table(hid_t fid, const char *file, const TensorItem *it, void **
         goto out;
     }
     *rows = calloc(dims[0] ? dims[0] : 1, tab->record_size);
-    mt = h5u_record_type(tab, 0);
+    mt = h5u_record_type(tab, 0, missing);
     if (!*rows || mt < 0) {
         io_fail(err, errlen, "%s: out of memory reading /%s", file, it->path);
         goto out;
     }
+    /* fields an older file lacks: NaN for floats ("not measured"), 0 for integers (calloc) */
+    for (int i = 0; i < tab->n_fields; i++)
+        if (missing[i] && tab->fields[i].type == ELEM_F32)
+            for (hsize_t r = 0; r < dims[0]; r++)
+                memcpy((char *)*rows + r * tab->record_size + tab->fields[i].offset, &(float){NAN},
+                       sizeof(float));
     if (dims[0] && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0) {
         io_fail(err, errlen, "%s: cannot read the rows of /%s%s", file, it->path, h5u_why());
         goto out;

@@ -84,7 +84,7 @@ static int write_table(hid_t loc, const char *name, const TensorItem *it)
     const RecordTable *t = it->table;
     size_t n = *it->n_rows;
     hsize_t dims[1] = {n}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {t->chunk_rows};
-    hid_t ft = h5u_record_type(t, 1), mt = h5u_record_type(t, 0);
+    hid_t ft = h5u_record_type(t, 1, NULL), mt = h5u_record_type(t, 0, NULL);
     hid_t sp = H5Screate_simple(1, dims, maxdims);
     hid_t dcpl = h5u_dcpl();
     hid_t d = -1;

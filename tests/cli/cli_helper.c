@@ -442,11 +442,11 @@ static int cmd_mklog(const char *out)
     MetricLog log = {0};
     char err[512];
     for (int e = 1; e <= 3; e++) {
-        EpochMetrics em = {e, 1.0f / e, 0.9f, 0.8f / e, e == 2 ? NAN : 0.95f, 2.0f, 3000.0f, 1e-3f};
+        EpochMetrics em = {e, 1.0f / e, 0.9f, 0.8f / e, e == 2 ? NAN : 0.95f, 2.0f, 3000.0f, 1e-3f, NAN, NAN};
         metrics_add_epoch(&log, &em);
     }
     for (int s = 1; s <= 40; s++) {
-        StepMetrics sm = {s * 3, 2.3f / s, 0.5f};
+        StepMetrics sm = {s * 3, 2.3f / s, 0.5f, 1e-3f};
         metrics_add_step(&log, &sm);
     }
     int rc = metric_log_save(out, &log, err, sizeof err);

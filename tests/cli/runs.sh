@@ -96,7 +96,8 @@ for k in ("train_loss", "train_acc", "test_loss", "test_acc", "seconds", "sample
     assert all(math.isfinite(v) for v in e[k]), k
 assert all(0 <= a <= 1 for a in e["test_acc"])
 s = m["metrics/steps"][:]
-assert list(s.dtype.names) == ["step", "loss", "acc"], s.dtype
+assert list(s.dtype.names) == ["step", "loss", "acc", "lr"], s.dtype
+assert all(abs(v - 1e-3) < 1e-9 for v in s["lr"]), "a constant lr of 1e-3 logged as %s" % s["lr"][:5]
 EOF
     ) || why+="h5py: $py"$'\n'
 fi
@@ -111,8 +112,8 @@ if "$BIN" train --limit 256 --test-limit 200 --epochs 2 --no-augment --threads 2
 import sys, json
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 2, "%d lines on stdout: %r" % (len(lines), lines)
-keys = {"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds",
-        "samples_per_s", "checkpoint"}
+keys = {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss",
+        "test_accuracy", "lr", "seconds", "samples_per_s", "best", "checkpoint"}
 for i, l in enumerate(lines):
     o = json.loads(l)
     assert set(o) == keys, sorted(o)

@@ -71,7 +71,7 @@ static void run_conv(Model *m, Adam *opt, int threads, uint64_t seed, const Imag
                        .conv = conv};
     TrainPosition start = {1, 0, 0, 0};
     char err[256];
-    CHECK(train_run(m, opt, NULL, set, NULL, &cfg, &start, NULL, err, sizeof err) == TRAIN_DONE,
+    CHECK(train_run(m, opt, NULL, set, NULL, NULL, &cfg, &start, NULL, err, sizeof err) == TRAIN_DONE,
           "train_run: %s", err);
 }
 
@@ -154,14 +154,14 @@ static void resume_inside_an_epoch(ConvAlgo conv)
                            .checkpoint_every = 2, .conv = conv};
         TrainCallbacks cb = {.checkpoint = take_snapshot_of_run, .ctx = &snap};
         TrainPosition start = {1, 0, 0, 0};
-        CHECK(train_run(&b, &ob, NULL, &set, NULL, &cfg, &start, &cb, err, sizeof err) == TRAIN_CALLBACK,
+        CHECK(train_run(&b, &ob, NULL, &set, NULL, NULL, &cfg, &start, &cb, err, sizeof err) == TRAIN_CALLBACK,
               "did not stop at checkpoint %d", stop_at);
         printf("# stopped at epoch %d after %lld samples, step %lld\n", snap.pos.epoch,
                (long long)snap.pos.samples, (long long)snap.opt.step);
         CHECK(snap.pos.samples > 0 && snap.pos.samples < N, "not inside an epoch");
         /* a fresh process: only the snapshot */
         cfg.checkpoint_every = 0;
-        CHECK(train_run(&snap.m, &snap.opt, NULL, &set, NULL, &cfg, &snap.pos, NULL, err, sizeof err) ==
+        CHECK(train_run(&snap.m, &snap.opt, NULL, &set, NULL, NULL, &cfg, &snap.pos, NULL, err, sizeof err) ==
                   TRAIN_DONE, "continue: %s", err);
         CHECK(memcmp(snap.m.params, a.params, MODEL_N_PARAMS * sizeof(float)) == 0 &&
                   memcmp(snap.m.buffers, a.buffers, MODEL_N_BUFFERS * sizeof(float)) == 0 &&
@@ -227,7 +227,7 @@ static void test_stop_request(void)
     TrainPosition start = {1, 0, 0, 0};
     stop_flag = 0;
     /* the first progress report comes after 20 steps (batch 8: 160 of the epoch's 200 samples) */
-    TrainResult r = train_run(&m, &o, NULL, &set, NULL, &cfg, &start, &cb, err, sizeof err);
+    TrainResult r = train_run(&m, &o, NULL, &set, NULL, NULL, &cfg, &start, &cb, err, sizeof err);
     CHECK(r == TRAIN_STOPPED, "result %d", r);
     printf("# stopped after step %lld, %d save(s), at %lld samples of epoch %d\n", (long long)o.step,
            saved_on_stop, (long long)stop_pos.samples, stop_pos.epoch);
@@ -252,7 +252,7 @@ static void test_not_finite_stops_before_the_update(void)
     char err[256] = "";
     TrainConfig cfg = {.epochs = 1, .batch = 32, .threads = 2, .seed = 3};
     TrainPosition start = {1, 0, 0, 0};
-    TrainResult r = train_run(&m, &o, NULL, &set, NULL, &cfg, &start, NULL, err, sizeof err);
+    TrainResult r = train_run(&m, &o, NULL, &set, NULL, NULL, &cfg, &start, NULL, err, sizeof err);
     printf("# %s\n", err);
     CHECK(r == TRAIN_NOT_FINITE, "result %d", r);
     CHECK(strstr(err, "step 1 (epoch 1)") && strstr(err, "the loss"), "message: %s", err);

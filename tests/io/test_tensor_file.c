@@ -17,9 +17,9 @@ typedef struct {
 } Row;
 
 static const RecordField row_fields[] = {
-    {"id", offsetof(Row, id), ELEM_I32},
-    {"value", offsetof(Row, value), ELEM_F32},
-    {"big", offsetof(Row, big), ELEM_I64},
+    {"id", offsetof(Row, id), ELEM_I32, 0},
+    {"value", offsetof(Row, value), ELEM_F32, 0},
+    {"big", offsetof(Row, big), ELEM_I64, 0},
 };
 static const RecordTable row_table = {row_fields, 3, sizeof(Row), 16, 100};
 
