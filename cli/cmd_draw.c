@@ -19,6 +19,7 @@ static void usage(FILE *f)
         "Usage: mnist-cnn draw [FILE.h5] [OPTIONS]\n"
         "Open a window to draw a digit with the mouse and watch the network read it: the\n"
         "predicted digit and the 10 probabilities update while you draw. Default checkpoint: "
+        DEFAULT_BEST_CHECKPOINT " (the main job's best epoch) when it exists, else "
         DEFAULT_CHECKPOINT ".\n\n"
         "Mouse: left button draws, right button erases. Keys: c or Backspace clear, p or Enter\n"
         "predict, d debug view (network input, conv1/conv2 feature maps, training curves),\n"
@@ -62,7 +63,7 @@ static int run_window(const char *path, const GuiOptions *o)
     }
     Model m;
     MetricLog log = {0};
-    if (load_checkpoint_or_report("draw", path, &m, NULL)) {
+    if (load_model_and_say("draw", path, &m)) {
         gui_close(g);
         return EXIT_RUNTIME;
     }
@@ -112,7 +113,7 @@ int cmd_draw(int argc, char **argv)
         fprintf(stderr, "mnist-cnn draw: expected at most one checkpoint\n");
         return usage_error("draw");
     }
-    const char *path = optind < argc ? argv[optind] : DEFAULT_CHECKPOINT;
+    const char *path = optind < argc ? argv[optind] : default_model();
 #ifdef MNIST_HAVE_GUI
     GuiOptions o = {.replay = replay, .screenshot = shot,
                     .on_prediction = print ? print_prediction : NULL,

@@ -110,7 +110,7 @@ int cmd_predict(int argc, char **argv)
         return usage_error("predict");
     }
     Model m;
-    if (load_checkpoint_or_report("predict", argv[optind], &m, NULL)) return EXIT_RUNTIME;
+    if (load_model_and_say("predict", argv[optind], &m)) return EXIT_RUNTIME;
     Infer *inf = infer_create(&m);
     if (!inf) {
         fprintf(stderr, "mnist-cnn predict: out of memory\n");

@@ -452,6 +452,14 @@ static void print_epoch(const TrainRun *r, int epoch, const EpochMetrics *e, int
     fflush(stdout);
 }
 
+/* The best epoch's copy of the checkpoint: the same state, marked as the best. */
+static int save_best(TrainRun *r, char *err, size_t errlen)
+{
+    RunInfo best = r->run;
+    snprintf(best.role, sizeof best.role, "best");
+    return checkpoint_save(r->best, &r->m, &r->opt, &best, err, errlen);
+}
+
 /* The run's state at pos: the metric log first, then (at the end of an epoch that validated
  * best so far) the best checkpoint, then the checkpoint (see the top of the file): a kill between
  * them leaves the checkpoint at the previous epoch, whose resume trains this one again and
@@ -470,7 +478,7 @@ static int save_state(TrainRun *r, const TrainPosition *pos, int best)
         return 1;
     }
     if (metric_log_save(r->metrics, &r->log, err, sizeof err) ||
-        (best && checkpoint_save(r->best, &r->m, &r->opt, &r->run, err, sizeof err)) ||
+        (best && save_best(r, err, sizeof err)) ||
         checkpoint_save(r->o.out, &r->m, &r->opt, &r->run, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn train: %s\n", err);
         return 1;

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 
 int parse_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
@@ -77,4 +79,28 @@ void json_string(FILE *f, const char *s)
         else if (c < 0x20) fprintf(f, "\\u%04x", c);
         else fputc(c, f);
     }
+}
+
+const char *default_model(void)
+{
+    struct stat st;
+    return stat(DEFAULT_BEST_CHECKPOINT, &st) == 0 ? DEFAULT_BEST_CHECKPOINT : DEFAULT_CHECKPOINT;
+}
+
+int load_model_and_say(const char *cmd, const char *path, Model *m)
+{
+    if (load_checkpoint_or_report(cmd, path, m, NULL)) return -1;
+    RunInfo r = {0};
+    char err[512];
+    if (checkpoint_load_run(path, &r, err, sizeof err)) r.format_version = 0;
+    const RunInfo *run = &r;
+    if (!run->format_version) {
+        fprintf(stderr, "mnist-cnn %s: model %s (weights only)\n", cmd, path);
+        return 0;
+    }
+    int best = strcmp(run->role, "best") == 0;
+    fprintf(stderr, "mnist-cnn %s: model %s: %s (epoch %d of %d%s)\n", cmd, path,
+            best ? "the best epoch by validation" : "the latest checkpoint", (int)run->epoch,
+            (int)run->epochs, run->epoch_samples ? ", stopped inside the next" : "");
+    return 0;
 }

@@ -19,8 +19,18 @@ int usage_error(const char *cmd);
 
 /* The data directory: $MNIST_DATA if set, else "data/mnist". */
 const char *default_data_dir(void);
-/* The checkpoint the main job writes, used when a command is given none. */
+/* The checkpoint the main job writes, and its best epoch's copy (engine/state.h role "best"). */
 #define DEFAULT_CHECKPOINT "runs/model.h5"
+#define DEFAULT_BEST_CHECKPOINT "runs/model-best.h5"
+
+/* The model a command reads when given none: the main job's best checkpoint when it exists,
+ * else its latest. */
+const char *default_model(void);
+
+/* load_checkpoint_or_report, then one line on stderr saying which model was read: "mnist-cnn
+ * CMD: model PATH: the best epoch by validation (epoch 27 of 30)" or "...: the latest checkpoint
+ * (epoch 30 of 30)"; a file without our attributes (a state_dict from PyTorch) is just named. */
+int load_model_and_say(const char *cmd, const char *path, Model *m);
 
 /* Allocate m and load a checkpoint into it (run optional). Prints the error as
  * "mnist-cnn CMD: ..." and returns -1 on failure (m then holds nothing to free). */

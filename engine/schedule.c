@@ -45,10 +45,13 @@ float schedule_lr(const Schedule *s, int64_t step)
         /* the step after warm-up runs at the peak, the last one at 0 */
         return (float)cos_anneal(peak, 0.0, decay_position(step, warm, total));
     case SCHEDULE_ONECYCLE: {
-        double start = peak / 25.0, end = start / 1e4;
-        /* PyTorch counts from step 0: the first step runs at `start`, step warm+1 at the peak */
-        if (step <= warm) return (float)cos_anneal(start, peak, (double)(step - 1) / (double)warm);
-        return (float)cos_anneal(peak, end, decay_position(step, warm, total));
+        /* PyTorch's arithmetic: its warm-up phase ends at 0-based step warmup * total - 1 */
+        double start = peak / 25.0, end = start / 1e4, i = (double)(step - 1);
+        double phase_end = (double)s->warmup * (double)total - 1;
+        if (phase_end > 0 && i <= phase_end) return (float)cos_anneal(start, peak, i / phase_end);
+        if (phase_end < 0) phase_end = 0;
+        double span = (double)total - 1 - phase_end;
+        return (float)cos_anneal(peak, end, span > 0 ? (i - phase_end) / span : 0.0);
     }
     default: return s->peak;
     }

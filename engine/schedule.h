@@ -4,8 +4,9 @@
  *   constant   peak at every step (the original project's recipe: Adam at 1e-3)
  *   cosine     linear warm-up from peak/warmup_steps to peak over the first warmup_steps steps,
  *              then half a cosine from peak down to 0 at the last step
- *   onecycle   like PyTorch's OneCycleLR (anneal_strategy "cos"): from peak/25 up to peak along
- *              half a cosine over the warm-up, then down to peak/25/1e4 along half a cosine */
+ *   onecycle   PyTorch's OneCycleLR (pct_start = warmup, anneal_strategy "cos", div_factor 25,
+ *              final_div_factor 1e4): from peak/25 up to peak along half a cosine over the
+ *              warm-up, then down to peak/25/1e4 along half a cosine */
 #ifndef MNIST_ENGINE_SCHEDULE_H
 #define MNIST_ENGINE_SCHEDULE_H
 

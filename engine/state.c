@@ -38,6 +38,7 @@ void state_describe_run(TensorList *l, RunInfo *r, int required)
     tensor_list_attr(l, "warmup", ELEM_F32, &r->warmup, 0);
     tensor_list_attr(l, "val", ELEM_I32, &r->val, 0);
     tensor_list_attr(l, "patience", ELEM_I32, &r->patience, 0);
+    tensor_list_attr(l, "role", ELEM_STR, r->role, sizeof r->role);
     tensor_list_optional(l, mid_epoch);
 }
 

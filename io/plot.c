@@ -51,10 +51,10 @@ int plot_gallery(const GalleryItem *items, int n, int cols, const char *title, c
 #include <unistd.h>
 
 /* Colour map 0 used by every figure. */
-enum { C_BG, C_FG, C_GRID, C_TRAIN, C_TEST, C_BATCH, C_WHITE, C_MUTED, C_COUNT };
-static const PLINT cmap0_r[C_COUNT] = {255, 0, 225, 31, 230, 160, 255, 90};
-static const PLINT cmap0_g[C_COUNT] = {255, 0, 225, 90, 110, 190, 255, 90};
-static const PLINT cmap0_b[C_COUNT] = {255, 0, 225, 180, 20, 230, 255, 90};
+enum { C_BG, C_FG, C_GRID, C_TRAIN, C_TEST, C_BATCH, C_WHITE, C_MUTED, C_VAL, C_LR, C_COUNT };
+static const PLINT cmap0_r[C_COUNT] = {255, 0, 225, 31, 230, 160, 255, 90, 44, 150};
+static const PLINT cmap0_g[C_COUNT] = {255, 0, 225, 90, 110, 190, 255, 90, 160, 150};
+static const PLINT cmap0_b[C_COUNT] = {255, 0, 225, 180, 20, 230, 255, 90, 44, 150};
 
 static int has_device(const char *dev)
 {
@@ -234,15 +234,15 @@ static double text_mm(const char *text)
 static void panel_legend(double vx0, double vx1, double vy, int n, const char **text,
                          const int *colours, const int *with_marker)
 {
-    if (n > 4) n = 4;
+    if (n > 5) n = 5;
     PLFLT sx0, sx1, sy0, sy1;
     plgspa(&sx0, &sx1, &sy0, &sy1); /* the subpage in mm */
     double width_mm = (vx1 - vx0) * (sx1 - sx0);
     plvpor(vx0, vx1, vy - 0.03, vy + 0.03);
     plwind(0, width_mm, -1, 1);
-    const double seg = 9, gap = 2, sep = 8;
-    double total = 0, len[4];
-    for (int i = 0; i < n && i < 4; i++) {
+    const double seg = 9, gap = 2, sep = n > 4 ? 5 : 8;
+    double total = 0, len[5];
+    for (int i = 0; i < n; i++) {
         len[i] = text_mm(text[i]);
         total += (i ? sep : 0) + seg + gap + len[i];
     }
@@ -315,11 +315,52 @@ static void batch_losses(const TrainingFig *f, PLFLT **sx, PLFLT **sy, int *ns, 
     free(sorted);
 }
 
+/* Whether any epoch has a validation figure (a run with --val). */
+static int has_val(const MetricLog *log)
+{
+    for (size_t i = 0; i < log->n_epochs; i++)
+        if (isfinite(log->epochs[i].val_acc)) return 1;
+    return 0;
+}
+
+/* The learning rate over the run on the loss panel, against its own axis on the right: from the
+ * logged steps when they carry it, else one point per epoch. */
+static void lr_curve(const TrainingFig *f, EpochAxis ax)
+{
+    const MetricLog *log = f->log;
+    size_t cap = log->n_steps > log->n_epochs ? log->n_steps : log->n_epochs;
+    PLFLT *x = malloc(sizeof(PLFLT) * (cap ? cap : 1)), *y = malloc(sizeof(PLFLT) * (cap ? cap : 1));
+    int n = 0;
+    double top = 0;
+    if (x && y && f->steps_per_epoch > 0)
+        for (size_t i = 0; i < log->n_steps; i++)
+            if (isfinite(log->steps[i].lr)) {
+                x[n] = (double)log->steps[i].step / f->steps_per_epoch;
+                y[n++] = log->steps[i].lr;
+            }
+    if (x && y && n == 0)
+        for (size_t i = 0; i < log->n_epochs; i++)
+            if (isfinite(log->epochs[i].lr)) {
+                x[n] = log->epochs[i].epoch;
+                y[n++] = log->epochs[i].lr;
+            }
+    for (int i = 0; i < n; i++)
+        if (y[i] > top) top = y[i];
+    if (n > 0 && top > 0) {
+        plwind(ax.xmin - ax.xpad, ax.xmax + ax.xpad, 0, top * 1.12);
+        plcol0(C_LR);
+        plbox("", 0, 0, "cmstv", 0, 0);   /* named in the legend: "lr (right axis)" */
+        curve(x, y, n, C_LR, 1.4, 0);
+    }
+    free(x);
+    free(y);
+}
+
 /* Left: the loss per epoch, train and test, with the batch losses faintly behind. The range runs
  * from 0 to a little above every epoch loss and nearly every batch loss (the first batches, at
  * ~2.3, would otherwise flatten the curves; they run off the top instead). */
 static void loss_panel(const TrainingFig *f, const PLFLT *x, const PLFLT *trl, const PLFLT *tel,
-                       int n, EpochAxis ax)
+                       const PLFLT *val, int n, EpochAxis ax)
 {
     PLFLT *sx, *sy;
     int ns;
@@ -328,6 +369,7 @@ static void loss_panel(const TrainingFig *f, const PLFLT *x, const PLFLT *trl, c
     for (int i = 0; i < n; i++) {
         if (isfinite(trl[i]) && trl[i] > lmax) lmax = trl[i];
         if (isfinite(tel[i]) && tel[i] > lmax) lmax = tel[i];
+        if (isfinite(val[i]) && val[i] > lmax) lmax = val[i];
     }
     if (!(lmax > 0)) lmax = 1;
     plschr(0, CHR);
@@ -337,21 +379,31 @@ static void loss_panel(const TrainingFig *f, const PLFLT *x, const PLFLT *trl, c
     if (ns > 1) curve(sx, sy, ns, C_BATCH, 0.8, 0);
     curve(x, trl, n, C_TRAIN, 2.2, 17);
     curve(x, tel, n, C_TEST, 2.2, 17);
-    const char *text[3] = {"train (epoch mean)", "test", "batch (train)"};
-    int col[3] = {C_TRAIN, C_TEST, C_BATCH}, mk[3] = {1, 1, 0};
-    panel_legend(0.07, 0.48, 0.06, ns > 1 ? 3 : 2, text, col, mk);
+    int v = has_val(f->log);
+    if (v) curve(x, val, n, C_VAL, 2.2, 17);
+    lr_curve(f, ax);
+    /* the legend lists what was drawn: train, [val], test, [batch], lr */
+    const char *text[5];
+    int col[5], mk[5], k = 0;
+    text[k] = v ? "train" : "train (epoch mean)", col[k] = C_TRAIN, mk[k++] = 1;
+    if (v) text[k] = "val", col[k] = C_VAL, mk[k++] = 1;
+    text[k] = "test", col[k] = C_TEST, mk[k++] = 1;
+    if (ns > 1) text[k] = "batch", col[k] = C_BATCH, mk[k++] = 0;
+    text[k] = "lr (right)", col[k] = C_LR, mk[k++] = 0;
+    panel_legend(0.07, 0.48, 0.06, k, text, col, mk);
     free(sx);
     free(sy);
 }
 
 /* Right: the accuracy in % per epoch, train and test, the last test figure in the legend. */
 static void accuracy_panel(const MetricLog *log, const PLFLT *x, const PLFLT *tra, const PLFLT *tea,
-                           int n, EpochAxis ax)
+                           const PLFLT *vaa, int n, EpochAxis ax)
 {
     double amin = 100;
     for (int i = 0; i < n; i++) {
         if (isfinite(tra[i]) && tra[i] < amin) amin = tra[i];
         if (isfinite(tea[i]) && tea[i] < amin) amin = tea[i];
+        if (isfinite(vaa[i]) && vaa[i] < amin) amin = vaa[i];
     }
     double lo = amin - 0.12 * (100 - amin);
     lo = lo < 0 ? 0 : floor(lo);
@@ -368,9 +420,11 @@ static void accuracy_panel(const MetricLog *log, const PLFLT *x, const PLFLT *tr
                 "accuracy (%)", "Accuracy");
     curve(x, tra, n, C_TRAIN, 2.2, 17);
     curve(x, tea, n, C_TEST, 2.2, 17);
-    const char *text[2] = {"train", test_text};
-    int col[2] = {C_TRAIN, C_TEST}, mk[2] = {1, 1};
-    panel_legend(0.57, 0.98, 0.06, 2, text, col, mk);
+    int v = has_val(log);
+    if (v) curve(x, vaa, n, C_VAL, 2.2, 17);
+    const char *text[3] = {"train", v ? "val" : test_text, test_text};
+    int col[3] = {C_TRAIN, v ? C_VAL : C_TEST, C_TEST}, mk[3] = {1, 1, 1};
+    panel_legend(0.57, 0.98, 0.06, v ? 3 : 2, text, col, mk);
 }
 
 static void draw_training(const void *p)
@@ -378,22 +432,25 @@ static void draw_training(const void *p)
     const TrainingFig *f = p;
     const MetricLog *log = f->log;
     int n = (int)log->n_epochs;
-    PLFLT *x = malloc(sizeof(PLFLT) * 5 * (size_t)n);
+    PLFLT *x = malloc(sizeof(PLFLT) * 7 * (size_t)n);
     if (!x) {
         on_plabort("out of memory");
         return;
     }
-    PLFLT *trl = x + n, *tel = trl + n, *tra = tel + n, *tea = tra + n;
+    PLFLT *trl = x + n, *tel = trl + n, *tra = tel + n, *tea = tra + n, *val = tea + n,
+          *vaa = val + n;
     for (int i = 0; i < n; i++) {
         x[i] = log->epochs[i].epoch;
         trl[i] = log->epochs[i].train_loss;
         tel[i] = log->epochs[i].test_loss;
         tra[i] = 100.0 * log->epochs[i].train_acc;
         tea[i] = 100.0 * log->epochs[i].test_acc;
+        val[i] = log->epochs[i].val_loss;
+        vaa[i] = 100.0 * log->epochs[i].val_acc;
     }
     EpochAxis ax = epoch_axis(x, n, f->steps_per_epoch > 0 && log->n_steps > 0);
-    loss_panel(f, x, trl, tel, n, ax);
-    accuracy_panel(log, x, tra, tea, n, ax);
+    loss_panel(f, x, trl, tel, val, n, ax);
+    accuracy_panel(log, x, tra, tea, vaa, n, ax);
     free(x);
 }
 

@@ -40,8 +40,9 @@ expect "train --epochs without a value: exit 2" 2 "epochs" "Try 'mnist-cnn train
     "$BIN" train --data "$WORK/nowhere" --epochs
 expect "train with a stray argument: exit 2, names it" 2 "unexpected argument 'extra'" -- \
     "$BIN" train extra --data "$WORK/nowhere"
-expect "eval with no checkpoint: exit 2" 2 "expected exactly one checkpoint" -- "$BIN" eval
-expect "eval with two checkpoints: exit 2" 2 "expected exactly one checkpoint" -- "$BIN" eval a.h5 b.h5
+expect "eval with no checkpoint and no runs/: exit 1, names the default" 1 "runs/model.h5" -- \
+    env -C "$WORK" "$(realpath "$BIN")" eval
+expect "eval with two checkpoints: exit 2" 2 "expected one checkpoint" -- "$BIN" eval a.h5 b.h5
 expect "info with no checkpoint: exit 2" 2 "expected exactly one checkpoint" -- "$BIN" info
 expect "predict with a checkpoint but no image: exit 2" 2 "expected a checkpoint and at least one image" \
     -- "$BIN" predict "$WORK/x.h5"

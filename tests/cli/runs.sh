@@ -179,7 +179,10 @@ import sys, json
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 1, lines
 o = json.loads(lines[0])
-assert set(o) == {"checkpoint", "images", "accuracy", "loss", "per_class", "confusion"}, sorted(o)
+assert set(o) == {"checkpoint", "images", "accuracy", "accuracy_95", "loss", "per_class",
+                  "confusion"}, sorted(o)
+lo, hi = o["accuracy_95"]
+assert lo < o["accuracy"] < hi and hi - lo < 0.1, o["accuracy_95"]
 assert o["checkpoint"] == sys.argv[2] and len(o["per_class"]) == 10 and len(o["confusion"]) == 10
 assert sum(map(sum, o["confusion"])) == o["images"]
 EOF

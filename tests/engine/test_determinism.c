@@ -60,19 +60,32 @@ static void test_step_13(void) { step_with_threads(13, CONV_DIRECT); }
 static void test_step_64_winograd(void) { step_with_threads(64, CONV_WINOGRAD); }
 static void test_step_13_winograd(void) { step_with_threads(13, CONV_WINOGRAD); }
 
+/* n synthetic images (img: 784 * n bytes) as a training set. */
+static ImageSet synth_set(uint8_t *img, uint8_t *lab, int n)
+{
+    synth_images(img, lab, n);
+    return (ImageSet){img, lab, n};
+}
+
 /* A short run (2 epochs of 200 images, batch 32 with a partial last batch, augmentation on). */
-static void run_conv(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set,
-                     ConvAlgo conv)
+static void run_sched(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set,
+                      ConvAlgo conv, Schedule sched)
 {
     model_alloc(m);
     model_init(m, seed);
     adam_alloc(opt, 1e-3f);
     TrainConfig cfg = {.epochs = 2, .batch = 32, .threads = threads, .augment = 1, .seed = seed,
-                       .conv = conv};
+                       .conv = conv, .schedule = sched};
     TrainPosition start = {1, 0, 0, 0};
     char err[256];
     CHECK(train_run(m, opt, NULL, set, NULL, NULL, &cfg, &start, NULL, err, sizeof err) == TRAIN_DONE,
           "train_run: %s", err);
+}
+
+static void run_conv(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set,
+                     ConvAlgo conv)
+{
+    run_sched(m, opt, threads, seed, set, conv, (Schedule){0});
 }
 
 static void run(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set)
@@ -126,7 +139,7 @@ static int take_snapshot_of_run(void *ctx, const TrainPosition *pos)
     return 1;
 }
 
-static void resume_inside_an_epoch(ConvAlgo conv)
+static void resume_inside_an_epoch(ConvAlgo conv, Schedule sched)
 {
     enum { N = 200 };
     uint8_t *img = malloc(784 * N), lab[N];
@@ -136,7 +149,7 @@ static void resume_inside_an_epoch(ConvAlgo conv)
     /* straight: 2 epochs of 7 steps (batch 32: 6 full, one of 8) */
     Model a;
     Adam oa;
-    run_conv(&a, &oa, 2, 4, &set, conv);
+    run_sched(&a, &oa, 2, 4, &set, conv, sched);
     /* the same, stopped at the checkpoint after step 4 (inside epoch 1) and after step 10
      * (inside epoch 2), each time continued from the saved position alone */
     for (int stop_at = 2; stop_at <= 5; stop_at += 3) {
@@ -151,7 +164,7 @@ static void resume_inside_an_epoch(ConvAlgo conv)
         snap_src = &b;
         snap_opt = &ob;
         TrainConfig cfg = {.epochs = 2, .batch = 32, .threads = 2, .augment = 1, .seed = 4,
-                           .checkpoint_every = 2, .conv = conv};
+                           .checkpoint_every = 2, .conv = conv, .schedule = sched};
         TrainCallbacks cb = {.checkpoint = take_snapshot_of_run, .ctx = &snap};
         TrainPosition start = {1, 0, 0, 0};
         CHECK(train_run(&b, &ob, NULL, &set, NULL, NULL, &cfg, &start, &cb, err, sizeof err) == TRAIN_CALLBACK,
@@ -179,14 +192,31 @@ static void resume_inside_an_epoch(ConvAlgo conv)
     free(img);
 }
 
-static void test_resume_inside_an_epoch(void) { resume_inside_an_epoch(CONV_DIRECT); }
-static void test_resume_inside_an_epoch_winograd(void) { resume_inside_an_epoch(CONV_WINOGRAD); }
-
-/* n synthetic images (img: 784 * n bytes) as a training set. */
-static ImageSet synth_set(uint8_t *img, uint8_t *lab, int n)
+static void test_resume_inside_an_epoch(void) { resume_inside_an_epoch(CONV_DIRECT, (Schedule){0}); }
+static void test_resume_inside_an_epoch_winograd(void)
 {
-    synth_images(img, lab, n);
-    return (ImageSet){img, lab, n};
+    resume_inside_an_epoch(CONV_WINOGRAD, (Schedule){0});
+}
+
+/* 14 steps, the first 7 warming up: the stops after steps 4 and 10 fall in the middle of the
+ * warm-up and of the cosine; and with onecycle likewise */
+static void test_resume_inside_a_schedule(void)
+{
+    resume_inside_an_epoch(CONV_WINOGRAD, (Schedule){SCHEDULE_COSINE, 2e-3f, 0.5f, 0});
+    resume_inside_an_epoch(CONV_DIRECT, (Schedule){SCHEDULE_ONECYCLE, 3e-3f, 0.5f, 0});
+    /* and the schedule is in force: the same run at a constant rate ends elsewhere */
+    enum { N = 200 };
+    uint8_t *img = malloc(784 * N), lab[N];
+    ImageSet set = synth_set(img, lab, N);
+    Model a, b;
+    Adam oa, ob;
+    run_sched(&a, &oa, 2, 4, &set, CONV_DIRECT, (Schedule){SCHEDULE_COSINE, 2e-3f, 0.5f, 0});
+    run_sched(&b, &ob, 2, 4, &set, CONV_DIRECT, (Schedule){0});
+    CHECK(memcmp(a.params, b.params, sizeof(float) * MODEL_N_PARAMS) != 0, "the schedule had no effect");
+    CHECK(oa.lr == 0.0f, "cosine's last step ran at %g, not 0", (double)oa.lr);
+    model_free(&a); model_free(&b);
+    adam_free(&oa); adam_free(&ob);
+    free(img);
 }
 
 /* A new model (initialised from seed) and a new optimizer. */
@@ -273,6 +303,7 @@ int main(void)
     RUN(test_train_run_threads);
     RUN(test_resume_inside_an_epoch);
     RUN(test_resume_inside_an_epoch_winograd);
+    RUN(test_resume_inside_a_schedule);
     RUN(test_stop_request);
     RUN(test_not_finite_stops_before_the_update);
     return check_done();
