@@ -57,6 +57,8 @@ static void usage(FILE *f)
         "  --limit N         train on the first N training images only\n"
         "  --test-limit N    evaluate on the first N test images only\n"
         "  --no-augment      no random affine augmentation\n"
+        "  --augment-strength F  scale the augmentation's ranges (rotation +-15 degrees, shift\n"
+        "                    +-2.8 px, scale 0.8-1.2) by F, 0..1 (default 1)\n"
         "  --conv ALGO       how conv2 is computed in training: winograd (default: Winograd\n"
         "                    F(2x2,3x3), 2.25x fewer multiplications, a different float rounding\n"
         "                    of the same sums, the same accuracy) or direct; evaluation is direct\n"
@@ -88,7 +90,7 @@ typedef struct {
     const char *fixed_opt;   /* an option the checkpoint decides when resuming */
     long epochs, batch, threads, seed, limit, test_limit, log_every, checkpoint_every, val,
         patience;
-    float lr, warmup, weight_decay;
+    float lr, warmup, weight_decay, augment_strength;
     ScheduleKind schedule;
     int augment, quiet, json, force, epochs_given, data_given, out_given, log_every_given,
         test_limit_given;
@@ -167,10 +169,12 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         {"schedule", required_argument, 0, 'S'}, {"warmup", required_argument, 0, 'W'},
         {"weight-decay", required_argument, 0, 'D'}, {"val", required_argument, 0, 'v'},
         {"patience", required_argument, 0, 'P'},
+        {"augment-strength", required_argument, 0, 'G'},
         {0, 0, 0, 0}};
     *o = (TrainOptions){.data = default_data_dir(), .out = DEFAULT_CHECKPOINT, .epochs = 15,
                         .batch = 64, .seed = 1, .log_every = 50, .lr = 1e-3f, .augment = 1,
-                        .checkpoint_every = DEFAULT_CHECKPOINT_EVERY, .conv = CONV_WINOGRAD};
+                        .checkpoint_every = DEFAULT_CHECKPOINT_EVERY, .conv = CONV_WINOGRAD,
+                        .augment_strength = 1.0f};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -194,6 +198,10 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
             o->test_limit_given = 1;
             break;
         case 'A': o->augment = 0; o->fixed_opt = "--no-augment"; break;
+        case 'G':
+            bad = parse_float("train", "--augment-strength", optarg, 0.001, 1, &o->augment_strength);
+            o->fixed_opt = "--augment-strength";
+            break;
         case 'V':
             if (conv_algo_from_name(optarg) < 0) {
                 fprintf(stderr, "mnist-cnn train: --conv: '%s' is not direct or winograd\n", optarg);
@@ -279,6 +287,7 @@ static int load_resume(TrainRun *r)
     o->patience = r->run.patience;
     o->limit = r->run.limit;
     o->augment = r->run.augment;
+    o->augment_strength = r->run.augment_strength > 0 ? r->run.augment_strength : 1.0f;
     /* files from before --conv existed trained with the direct convolution */
     o->conv = r->run.conv[0] ? (ConvAlgo)conv_algo_from_name(r->run.conv) : CONV_DIRECT;
     if (!o->epochs_given) o->epochs = r->run.epochs;
@@ -399,7 +408,8 @@ static int prepare(TrainRun *r)
                        .limit = (int32_t)o->limit, .augment = o->augment, .lr = o->lr,
                        .log_every = (int32_t)o->log_every, .test_limit = (int32_t)o->test_limit,
                        .warmup = o->warmup, .val = (int32_t)o->val,
-                       .patience = (int32_t)o->patience};
+                       .patience = (int32_t)o->patience,
+                       .augment_strength = o->augment_strength};
     snprintf(r->run.schedule, sizeof r->run.schedule, "%s", schedule_name(o->schedule));
     snprintf(r->run.isa, sizeof r->run.isa, "%s", isa_name(isa_current()));
     snprintf(r->run.conv, sizeof r->run.conv, "%s", conv_algo_name(o->conv));
@@ -516,8 +526,10 @@ static void print_start(const TrainRun *r)
            schedule_name(o->schedule));
     if (o->warmup > 0) printf(" (warm-up %g of the steps)", o->warmup);
     if (o->weight_decay > 0) printf(", weight decay %g", o->weight_decay);
-    printf(", %d threads, %s kernels%s, augmentation %s\n", r->nthreads, isa_name(isa_current()),
+    printf(", %d threads, %s kernels%s, augmentation %s", r->nthreads, isa_name(isa_current()),
            o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)" : "", o->augment ? "on" : "off");
+    if (o->augment && o->augment_strength != 1.0f) printf(" (strength %g)", o->augment_strength);
+    printf("\n");
 }
 
 /* What a run that did not finish tells the user; returns the exit code. */
@@ -553,7 +565,8 @@ static int run_training(TrainRun *r)
                         "it continues fine, but not bitwise like an uninterrupted run\n",
                 o->resume, r->resumed_isa, r->run.isa);
     TrainConfig cfg = {.epochs = (int)o->epochs, .batch = (int)o->batch, .threads = r->nthreads,
-                       .augment = o->augment, .log_every = (int)o->log_every,
+                       .augment = o->augment, .augment_strength = o->augment_strength,
+                       .log_every = (int)o->log_every,
                        .checkpoint_every = (int)o->checkpoint_every, .conv = o->conv,
                        .schedule = {o->schedule, o->lr, o->warmup, 0},
                        .patience = (int)o->patience, .seed = (uint64_t)o->seed,

@@ -14,6 +14,18 @@ AffineParams affine_draw(uint64_t seed, uint64_t epoch, uint64_t sample_index)
     return p;
 }
 
+AffineParams affine_draw_scaled(uint64_t seed, uint64_t epoch, uint64_t sample_index,
+                                float strength)
+{
+    if (strength == 1.0f) return affine_draw(seed, epoch, sample_index);
+    AffineParams p;
+    p.angle_deg = strength * rng_range(seed, RNG_AUGMENT, epoch, sample_index, 0, -15.0f, 15.0f);
+    p.tx = (int)lrintf(strength * rng_range(seed, RNG_AUGMENT, epoch, sample_index, 1, -2.8f, 2.8f));
+    p.ty = (int)lrintf(strength * rng_range(seed, RNG_AUGMENT, epoch, sample_index, 2, -2.8f, 2.8f));
+    p.scale = 1.0f + strength * (rng_range(seed, RNG_AUGMENT, epoch, sample_index, 3, 0.8f, 1.2f) - 1.0f);
+    return p;
+}
+
 void affine_apply(float out[784], const uint8_t in[784], AffineParams p)
 {
     /* Inverse map: for each output pixel centre, find where it came from. Forward map is

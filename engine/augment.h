@@ -11,6 +11,11 @@
 typedef struct { float angle_deg, scale; int tx, ty; } AffineParams;
 AffineParams affine_draw(uint64_t seed, uint64_t epoch, uint64_t sample_index);
 
+/* The same draw with every range scaled by strength (0..1: angle, translation and the scale's
+ * distance from 1; 1 is affine_draw itself, bit for bit). */
+AffineParams affine_draw_scaled(uint64_t seed, uint64_t epoch, uint64_t sample_index,
+                                float strength);
+
 /* Apply an affine map about the image centre with bilinear sampling and fill 0 (black), then
  * normalise: out is ready for the network. */
 void affine_apply(float out[784], const uint8_t in[784], AffineParams p);

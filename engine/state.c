@@ -39,6 +39,7 @@ void state_describe_run(TensorList *l, RunInfo *r, int required)
     tensor_list_attr(l, "val", ELEM_I32, &r->val, 0);
     tensor_list_attr(l, "patience", ELEM_I32, &r->patience, 0);
     tensor_list_attr(l, "role", ELEM_STR, r->role, sizeof r->role);
+    tensor_list_attr(l, "augment_strength", ELEM_F32, &r->augment_strength, 0);
     tensor_list_optional(l, mid_epoch);
 }
 
@@ -148,6 +149,9 @@ static int check_run(const RunInfo *r, char *err, size_t errlen)
                  r->schedule);
         return -1;
     }
+    if (!(r->augment_strength >= 0 && r->augment_strength <= 1))
+        return fail(err, errlen, "attribute %s is %g, outside 0..1", "augment_strength",
+                    r->augment_strength);
     if (!(r->warmup >= 0 && r->warmup <= 1))
         return fail(err, errlen, "attribute %s is %g, outside 0..1", "warmup", r->warmup);
     if (!(r->epoch_loss_sum >= 0 && isfinite(r->epoch_loss_sum)))

@@ -69,7 +69,8 @@ static void build_batch(float *x, uint8_t *lab, const ImageSet *set, const int *
         lab[i] = set->labels[idx];
         if (cfg->augment)
             affine_apply(x + (size_t)i * IMG_PIXELS, img,
-                         affine_draw(cfg->seed, (uint64_t)epoch, (uint64_t)idx));
+                         affine_draw_scaled(cfg->seed, (uint64_t)epoch, (uint64_t)idx,
+                                            cfg->augment_strength > 0 ? cfg->augment_strength : 1.0f));
         else
             normalize_image(x + (size_t)i * IMG_PIXELS, img);
     }

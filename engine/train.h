@@ -22,6 +22,7 @@ typedef struct {
     int batch;         /* samples per optimizer step */
     int threads;       /* OpenMP threads; <= 0: default */
     int augment;       /* random affine augmentation on/off */
+    float augment_strength;   /* its ranges scaled by this (engine/augment.h); 0: 1 */
     int log_every;     /* record a StepMetrics every this many steps (<= 0: never) */
     int checkpoint_every;   /* call cb->checkpoint every this many steps inside an epoch (<= 0: never) */
     int conv;          /* how conv2 is computed (engine/net.h ConvAlgo; 0: direct) */

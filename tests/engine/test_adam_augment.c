@@ -5,6 +5,7 @@
 #include "engine/model.h"
 #include "tests/check.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,22 @@ static void test_affine_draw_ranges(void)
     CHECK(memcmp(&p1, &p3, sizeof p1) != 0, "epoch does not change the draw");
 }
 
+static void test_affine_draw_scaled(void)
+{
+    int same = 1, inside = 1, spread = 0;
+    for (int i = 0; i < 2000; i++) {
+        AffineParams a = affine_draw(3, 1, (uint64_t)i), b = affine_draw_scaled(3, 1, (uint64_t)i, 1.0f);
+        same &= memcmp(&a, &b, sizeof a) == 0;
+        AffineParams h = affine_draw_scaled(3, 1, (uint64_t)i, 0.5f);
+        inside &= fabsf(h.angle_deg - 0.5f * a.angle_deg) < 1e-5f && h.scale >= 0.9f && h.scale <= 1.1f &&
+                  abs(h.tx) <= 1 && abs(h.ty) <= 1;
+        spread |= fabsf(h.angle_deg) > 7.0f;
+    }
+    CHECK(same, "strength 1 is not affine_draw itself");
+    CHECK(inside, "strength 0.5 does not halve the ranges");
+    CHECK(spread, "strength 0.5 never reaches half the angle range");
+}
+
 static void test_shuffle_is_permutation(void)
 {
     enum { N = 1000 };
@@ -111,6 +128,7 @@ int main(void)
     RUN(test_init_bounds);
     RUN(test_affine_identity_and_shift);
     RUN(test_affine_draw_ranges);
+    RUN(test_affine_draw_scaled);
     RUN(test_shuffle_is_permutation);
     return check_done();
 }
