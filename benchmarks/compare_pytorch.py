@@ -322,6 +322,8 @@ def main():
         n = args.batches * BATCH
         cmd = [cli_in(build), "train", "--data", args.data,
                "--limit", str(n), "--epochs", "2", "--test-limit", "1",
+               # PyTorch's side: Adam at a constant 1e-3, no held-out images
+               "--schedule", "constant", "--lr", "1e-3", "--val", "0",
                "--threads", str(args.threads), "--json", "--out", os.path.join(tmp, "m.h5")]
         if not args.augment:
             cmd.append("--no-augment")
