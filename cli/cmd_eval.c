@@ -280,6 +280,7 @@ static int write_report(const char *dir, const EvalResult *r, const ImageSet *se
 
 typedef struct {
     const char *data, *report, *path;
+    DataOrigin data_from;
     long threads;
     int json;
 } EvalOptions;
@@ -291,12 +292,12 @@ static int parse_options(int argc, char **argv, EvalOptions *o)
         {"data", required_argument, 0, 'd'}, {"threads", required_argument, 0, 't'},
         {"json", no_argument, 0, 'j'},       {"report", required_argument, 0, 'r'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
-    *o = (EvalOptions){.data = default_data_dir()};
+    *o = (EvalOptions){.data = default_data_dir(), .data_from = default_data_origin()};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': o->data = optarg; break;
+        case 'd': o->data = optarg; o->data_from = DATA_FROM_OPTION; break;
         case 't':
             if (parse_long("eval", "--threads", optarg, 1, 1024, &o->threads)) return usage_error("eval");
             break;
@@ -340,7 +341,7 @@ static int evaluate_checkpoint(const EvalOptions *o, EvalRun *e)
     char err[512];
     if (load_model_and_say("eval", o->path, &e->m)) return -1;
     if (dataset_load(o->data, "t10k", &e->test, err, sizeof err)) {
-        fprintf(stderr, "mnist-cnn eval: %s\n", err);
+        report_data_error("eval", o->data, o->data_from, err);
         return -1;
     }
     if (e->test.rows != IMG_H || e->test.cols != IMG_W) {

@@ -108,6 +108,7 @@ typedef struct {
     ScheduleKind schedule;
     int augment, quiet, json, force, epochs_given, data_given, out_given, log_every_given,
         test_limit_given;
+    DataOrigin data_from;
     ConvAlgo conv;
 } TrainOptions;
 
@@ -191,7 +192,7 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
                         .augment_strength = 1.0f, .epochs = recipe_best.epochs,
                         .val = recipe_best.val, .lr = recipe_best.lr, .warmup = recipe_best.warmup,
                         .weight_decay = recipe_best.weight_decay,
-                        .schedule = recipe_best.schedule};
+                        .schedule = recipe_best.schedule, .data_from = default_data_origin()};
     /* --original changes the defaults, wherever it stands: the options given still apply */
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
         if (!strcmp(argv[i], "--original")) {
@@ -207,7 +208,7 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'd': o->data = optarg; o->data_given = 1; break;
+        case 'd': o->data = optarg; o->data_given = 1; o->data_from = DATA_FROM_OPTION; break;
         case 'e':
             bad = parse_long("train", "--epochs", optarg, 1, 100000, &o->epochs);
             o->epochs_given = 1;
@@ -323,7 +324,10 @@ static int load_resume(TrainRun *r)
     if (!o->log_every_given && r->run.format_version >= 2) o->log_every = r->run.log_every;
     if (!o->test_limit_given && r->run.format_version >= 2) o->test_limit = r->run.test_limit;
     memcpy(r->resumed_data, r->run.data_dir, sizeof r->resumed_data);
-    if (!o->data_given && r->resumed_data[0]) o->data = r->resumed_data;
+    if (!o->data_given && r->resumed_data[0]) {
+        o->data = r->resumed_data;
+        o->data_from = DATA_FROM_CHECKPOINT;
+    }
     if (!o->out_given) o->out = o->resume;
     memcpy(r->resumed_isa, r->run.isa, sizeof r->resumed_isa);
     r->start = (TrainPosition){r->run.epoch + 1, r->run.epoch_samples, r->run.epoch_loss_sum,
@@ -336,7 +340,7 @@ static int load_data(TrainRun *r)
     char err[512];
     if (dataset_load(r->o.data, "train", &r->train, err, sizeof err) ||
         dataset_load(r->o.data, "t10k", &r->test, err, sizeof err)) {
-        fprintf(stderr, "mnist-cnn train: %s\n", err);
+        report_data_error("train", r->o.data, r->o.data_from, err);
         return -1;
     }
     const Dataset *bad = r->train.rows != IMG_H || r->train.cols != IMG_W ? &r->train

