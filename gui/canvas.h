@@ -18,6 +18,12 @@ typedef struct {
 
 void canvas_clear(Canvas *c);
 
+/* A round-capped segment from (ax, ay) to (bx, by) of the given width into any w x h float
+ * image (pixel (x, y) covers [x, x+1) x [y, y+1)), clipped to it; erase as for canvas_segment.
+ * The rectangle it touched goes to rect (x0, y0, x1, y1; x1/y1 exclusive; empty: x0 >= x1). */
+void raster_segment(float *pix, int w, int h, float ax, float ay, float bx, float by, float width,
+                    int erase, int rect[4]);
+
 /* A round-capped segment from (ax, ay) to (bx, by) of the given width, with a one-pixel
  * anti-aliased edge. erase = 0 paints ink (max with what is there), 1 removes it. A single point
  * is a segment of length 0 (a dot). */
