@@ -12,8 +12,9 @@ Every kind gets the same digits and templates, so kinds differ only in what the 
 
 Each kind is replayed as one stroke file (drawings separated by 'clear') through
 `mnist-cnn draw MODEL --replay FILE --print` on one virtual screen (xvfb-run), and a drawing counts
-as read when the prediction after its last stroke is its digit. Prints a table of accuracy per
-kind (and the misreads with --verbose); --out keeps the stroke files, one per drawing too.
+as read when the prediction after its last stroke is its digit. Prints a table of accuracy and
+mean probability given to the true digit per kind (and the misreads with --verbose); --out keeps
+the stroke files, one per drawing too.
 The figures in README.md ("Drawing window") come from this script with its defaults.
 """
 import argparse
@@ -220,27 +221,29 @@ def main():
             sys.exit(f"{' '.join(cmd)}: exit {run.returncode}\n{run.stderr}")
         lines = [json.loads(l) for l in run.stdout.splitlines() if l.strip()]
         by_stroke = {l["stroke"]: l for l in lines}
-        n_stroke, right, wrong = 0, 0, []
+        n_stroke, right, wrong, p_true = 0, 0, [], 0.0
         for d, name, strokes in items:
             n_stroke += len(strokes)
             got = by_stroke[n_stroke]["digit"]
+            p_true += by_stroke[n_stroke]["probs"][d] if got is not None else 0.0
             if got == d:
                 right += 1
             else:
                 wrong.append((name, got))
-        results[kind] = {"right": right, "n": len(items), "wrong": wrong}
+        results[kind] = {"right": right, "n": len(items), "wrong": wrong, "p": p_true / len(items)}
     if a.json:
-        print(json.dumps({k: {"accuracy": r["right"] / r["n"], "n": r["n"],
+        print(json.dumps({k: {"accuracy": r["right"] / r["n"], "n": r["n"], "p_true": r["p"],
                               "misread": {n: g for n, g in r["wrong"]}}
                           for k, r in results.items()}))
         return
-    print(f"{'kind':<10} {'read':>7} {'accuracy':>9}")
+    print(f"{'kind':<10} {'read':>7} {'accuracy':>9} {'p(true)':>8}")
     for k, r in results.items():
-        print(f"{k:<10} {r['right']:>3}/{r['n']:<3} {100 * r['right'] / r['n']:8.1f}%")
+        print(f"{k:<10} {r['right']:>3}/{r['n']:<3} {100 * r['right'] / r['n']:8.1f}% {r['p']:8.3f}")
         if a.verbose and r["wrong"]:
             print("           misread: " + ", ".join(f"{n} as {g}" for n, g in r["wrong"]))
     tot = sum(r["right"] for r in results.values()), sum(r["n"] for r in results.values())
-    print(f"{'all':<10} {tot[0]:>3}/{tot[1]:<3} {100 * tot[0] / tot[1]:8.1f}%")
+    p_all = sum(r["p"] * r["n"] for r in results.values()) / tot[1]
+    print(f"{'all':<10} {tot[0]:>3}/{tot[1]:<3} {100 * tot[0] / tot[1]:8.1f}% {p_all:8.3f}")
 
 
 if __name__ == "__main__":
