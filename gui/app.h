@@ -3,6 +3,7 @@
  *   bindings.c  keys and buttons bound to actions (data only, like st's config.h)
  *   actions.c   the pen and the actions behind keys and buttons
  *   update.c    after events: predict, redraw what changed, time it
+ *   canvas.c, strokes.c, restroke.c   the canvas, its strokes, the network's input drawn from them
  *   panel.c     drawing the parts into the off-screen pixmap */
 #ifndef MNIST_GUI_APP_H
 #define MNIST_GUI_APP_H
@@ -15,6 +16,7 @@
 #include "gui/canvas.h"
 #include "gui/gui.h"
 #include "gui/layout.h"
+#include "gui/strokes.h"
 #include "gui/text.h"
 
 /* The per-event cost, for --timing and the status bar. */
@@ -51,6 +53,7 @@ struct Gui {
     /* state */
     GuiOptions opt;
     Canvas canvas;
+    Strokes rec;              /* the canvas' strokes, which the network's input is drawn from */
     int debug;                /* debug view shown */
     int pen;                  /* button held: 0 none, 1 draw, 3 erase */
     float last_x, last_y;     /* last pen position, canvas pixels */

@@ -63,6 +63,13 @@ void canvas_segment(Canvas *c, float ax, float ay, float bx, float by, float wid
     if (!erase) c->ink++;
 }
 
+int canvas_has_ink(const Canvas *c, float above)
+{
+    for (int i = 0; i < CANVAS_SIZE * CANVAS_SIZE; i++)
+        if (c->pix[i] > above) return 1;
+    return 0;
+}
+
 int canvas_take_dirty(Canvas *c, int *x, int *y, int *w, int *h)
 {
     if (c->x0 >= c->x1 || c->y0 >= c->y1) return 0;

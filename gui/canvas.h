@@ -1,5 +1,7 @@
 /* The drawing surface: a float image, 0 = black paper, 1 = white ink, that strokes are
- * rasterised into. Pure computation, no X11: the window shows it, preprocess_digit reads it. */
+ * rasterised into. Pure computation, no X11: the window shows it; the network's input is drawn
+ * from the same strokes with the same rasteriser (gui/restroke.h), or taken from it when they
+ * cannot be. */
 #ifndef MNIST_GUI_CANVAS_H
 #define MNIST_GUI_CANVAS_H
 
@@ -28,6 +30,9 @@ void raster_segment(float *pix, int w, int h, float ax, float ay, float bx, floa
  * anti-aliased edge. erase = 0 paints ink (max with what is there), 1 removes it. A single point
  * is a segment of length 0 (a dot). */
 void canvas_segment(Canvas *c, float ax, float ay, float bx, float by, float width, int erase);
+
+/* Whether any pixel is above the level `above`. */
+int canvas_has_ink(const Canvas *c, float above);
 
 /* Hands out the dirty rectangle and resets it; returns 0 when nothing changed. */
 int canvas_take_dirty(Canvas *c, int *x, int *y, int *w, int *h);

@@ -4,6 +4,7 @@
 #include "gui/app.h"
 #include "common/clock.h"
 #include "engine/preprocess.h"
+#include "gui/restroke.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,13 +15,26 @@ static void show(Gui *g, int x, int y, int w, int h)
     XCopyArea(g->dpy, g->pix, g->win, g->gc, x, y, (unsigned)w, (unsigned)h, x, y);
 }
 
+/* The network's input: the strokes drawn again at a pen in proportion to the digit's size
+ * (gui/restroke.h), so that a digit drawn small is not a blob once scaled to MNIST's 20 px.
+ * The canvas itself when they cannot be: more points than the record holds, or an eraser that
+ * wiped the strokes' centre lines but left some edge of the canvas' wider ones. With eraser
+ * strokes, a canvas with no ink left is blank whatever the strokes say (several eraser passes can
+ * wipe a stroke between them that none wipes alone). Returns 0, or -1 for a blank canvas. */
+static int make_input(Gui *g)
+{
+    if (g->rec.n_erase && !canvas_has_ink(&g->canvas, PREPROCESS_INK_THRESHOLD)) return -1;
+    if (restroke_input(&g->rec, g->input) == 0) return 0;
+    return preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input);
+}
+
 /* Preprocess and run the network when the canvas changed; the seconds each part took go to
  * *pre and *fwd. Returns whether it predicted. */
 static int predict(Gui *g, double *pre, double *fwd)
 {
     if (!g->need_predict) return 0;
     double t0 = clock_seconds();
-    g->has_pred = preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input) == 0;
+    g->has_pred = make_input(g) == 0;
     double t1 = clock_seconds();
     if (g->has_pred)
         g->digit = infer_run(g->inf, g->input, NULL, g->probs,

@@ -344,6 +344,7 @@ int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name, char
     }
     if (create_window(g, err, errlen)) return -1;
     canvas_clear(&g->canvas);
+    strokes_clear(&g->rec);
     g->need_predict = 1;
     g->running = 1;
     update(g);
