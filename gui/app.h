@@ -16,6 +16,7 @@
 #include "gui/canvas.h"
 #include "gui/gui.h"
 #include "gui/layout.h"
+#include "gui/restroke.h"
 #include "gui/strokes.h"
 #include "gui/text.h"
 
@@ -54,6 +55,7 @@ struct Gui {
     GuiOptions opt;
     Canvas canvas;
     Strokes rec;              /* the canvas' strokes, which the network's input is drawn from */
+    Restroke restroke;        /* the image they are drawn into, kept between events */
     int debug;                /* debug view shown */
     int pen;                  /* button held: 0 none, 1 draw, 3 erase */
     float last_x, last_y;     /* last pen position, canvas pixels */

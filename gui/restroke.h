@@ -9,9 +9,13 @@
  * The canvas stays as drawn; what the user's pen width was no longer matters to the network.
  *
  * Eraser strokes are drawn again too, in order, at a width that wipes the same pieces of stroke
- * as on the canvas (see render in restroke.c). The box is taken from the drawn points, which may
- * have been erased at the ends: then the surviving ink is measured and the strokes drawn once more
- * with the box fitted to it. Pure computation, no X11. */
+ * as on the canvas (see draw_from in restroke.c). The box is taken from the drawn points, which
+ * may have been erased at the ends: then the surviving ink is measured and the strokes drawn once
+ * more with the box fitted to it.
+ *
+ * Per event only the new points are drawn, onto the image kept from the last event, as long as
+ * the box stays the same; a box that grows (or a clear) draws everything again. Pure
+ * computation, no X11. */
 #ifndef MNIST_GUI_RESTROKE_H
 #define MNIST_GUI_RESTROKE_H
 
@@ -23,10 +27,29 @@
 /* The stroke width after scaling to 20 px (MNIST's pen), chosen by measurement: README.md,
  * "Drawing window". */
 #define RESTROKE_WIDTH 2.5f
+/* The image: the box plus a margin for anti-aliased edges and for ink that a flat eraser cut
+ * leaves beyond a box fitted to the ink (at most the pen's width). */
+enum { RESTROKE_MARGIN = 10, RESTROKE_SIZE = RESTROKE_BOX + 2 * RESTROKE_MARGIN };
+
+/* Canvas point (x, y) goes to (x * s + ox, y * s + oy) in the image. */
+typedef struct {
+    float s, ox, oy;
+} RestrokeXform;
+
+/* The image kept between events and how far the record is drawn into it. Zero it to start. */
+typedef struct {
+    float img[RESTROKE_SIZE * RESTROKE_SIZE];
+    RestrokeXform t;        /* what img is drawn with */
+    RestrokeXform fitted;   /* fitted to the drawn box (t differs after fitting to erased ink) */
+    unsigned clears;        /* the record's count of clears when img was started */
+    int valid;
+    int stroke, point;      /* next to draw: point `point` of stroke `stroke` */
+    float lx, ly;           /* the last point drawn of that stroke, image pixels */
+} Restroke;
 
 /* The 28x28 network input from the strokes, as preprocess_digit makes it. Returns 0, or -1 when
  * the strokes cannot give it (the record is full, or no ink survives the eraser): then dst is
  * undefined and the caller uses the canvas. */
-int restroke_input(const Strokes *s, float dst[784]);
+int restroke_input(Restroke *r, const Strokes *s, float dst[784]);
 
 #endif

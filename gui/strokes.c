@@ -3,7 +3,9 @@
 
 void strokes_clear(Strokes *s)
 {
-    s->n_strokes = s->n_points = s->n_erase = s->full = 0;
+    s->n_strokes = s->n_points = s->n_drawn = s->n_erase = s->full = 0;
+    s->pen = 0;
+    s->clears++;
 }
 
 static void add_point(Strokes *s, float x, float y)
@@ -15,7 +17,17 @@ static void add_point(Strokes *s, float x, float y)
     s->xy[2 * s->n_points] = x;
     s->xy[2 * s->n_points + 1] = y;
     s->n_points++;
-    s->stroke[s->n_strokes - 1].n++;
+    Stroke *st = &s->stroke[s->n_strokes - 1];
+    st->n++;
+    if (st->erase) return;
+    if (!s->n_drawn++) {
+        s->box[0] = s->box[2] = x;
+        s->box[1] = s->box[3] = y;
+    }
+    s->box[0] = x < s->box[0] ? x : s->box[0];
+    s->box[1] = y < s->box[1] ? y : s->box[1];
+    s->box[2] = x > s->box[2] ? x : s->box[2];
+    s->box[3] = y > s->box[3] ? y : s->box[3];
 }
 
 void strokes_begin(Strokes *s, float x, float y, float width, int erase)
@@ -26,6 +38,7 @@ void strokes_begin(Strokes *s, float x, float y, float width, int erase)
     }
     s->stroke[s->n_strokes++] = (Stroke){.first = s->n_points, .erase = erase, .width = width};
     s->n_erase += erase != 0;
+    if (!erase && width > s->pen) s->pen = width;
     add_point(s, x, y);
 }
 

@@ -4,7 +4,6 @@
 #include "gui/app.h"
 #include "common/clock.h"
 #include "engine/preprocess.h"
-#include "gui/restroke.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,7 @@ static void show(Gui *g, int x, int y, int w, int h)
 static int make_input(Gui *g)
 {
     if (g->rec.n_erase && !canvas_has_ink(&g->canvas, PREPROCESS_INK_THRESHOLD)) return -1;
-    if (restroke_input(&g->rec, g->input) == 0) return 0;
+    if (restroke_input(&g->restroke, &g->rec, g->input) == 0) return 0;
     return preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input);
 }
 
