@@ -22,8 +22,10 @@ static void show(Gui *g, int x, int y, int w, int h)
  * wipe a stroke between them that none wipes alone). Returns 0, or -1 for a blank canvas. */
 static int make_input(Gui *g)
 {
-    if (g->rec.n_erase && !canvas_has_ink(&g->canvas, PREPROCESS_INK_THRESHOLD)) return -1;
-    if (restroke_input(&g->restroke, &g->rec, g->input) == 0) return 0;
+    float width = g->opt.input_stroke;
+    if (width > 0 && g->rec.n_erase && !canvas_has_ink(&g->canvas, PREPROCESS_INK_THRESHOLD))
+        return -1;
+    if (width > 0 && restroke_input(&g->restroke, &g->rec, width, g->input) == 0) return 0;
     return preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input);
 }
 

@@ -48,6 +48,7 @@ Gui *gui_open(const GuiOptions *opt, char *err, size_t errlen)
     g->screen = screen;
     g->opt = *opt;
     if (g->opt.pen_width <= 0) g->opt.pen_width = CANVAS_PEN_WIDTH;
+    if (g->opt.input_stroke < 0) g->opt.input_stroke = GUI_INPUT_STROKE;
     g->pressed_button = -1;
     return g;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """How well the drawing window reads digits of each kind (size, pen, slant).
 
-    python3 tests/gui/measure_kinds.py build/mnist-cnn MODEL.h5 [--per-digit 5] [--seed 1]
-        [--kinds large,medium,...] [--out DIR] [--json]
+    python3 tests/gui/measure_kinds.py build/mnist-cnn MODEL.h5 [--input-stroke 0,2.5]
+        [--per-digit 5] [--seed 1] [--kinds large,medium,...] [--out DIR] [--json] [--verbose]
 
 Makes stroke files (gui/replay.h) from a few hand-designed templates per digit: each template is
 one or more strokes of control points in a unit box, with corners marked; a drawing jitters the
@@ -11,11 +11,13 @@ follows smooth curves between the corners with a point every ~3 canvas pixels, a
 Every kind gets the same digits and templates, so kinds differ only in what the kind says.
 
 Each kind is replayed as one stroke file (drawings separated by 'clear') through
-`mnist-cnn draw MODEL --replay FILE --print` on one virtual screen (xvfb-run), and a drawing counts
-as read when the prediction after its last stroke is its digit. Prints a table of accuracy and
-mean probability given to the true digit per kind (and the misreads with --verbose); --out keeps
-the stroke files, one per drawing too.
-The figures in README.md ("Drawing window") come from this script with its defaults.
+`mnist-cnn draw MODEL --replay FILE --print` on a virtual screen (xvfb-run), once per value of
+--input-stroke (the stroke width of the network's input; 0 gives the canvas itself, as the window
+did before it drew the strokes again), and a drawing counts as read when the prediction after its
+last stroke is its digit. Prints a table of accuracy and mean probability given to the right digit
+per kind (and the misreads with --verbose); --out keeps the stroke files, one per drawing too.
+The figures in README.md ("Drawing window") come from this script, with --input-stroke 0,2.5 and
+with 1.5,2,2.5,3,3.5,4.
 """
 import argparse
 import json
@@ -177,10 +179,39 @@ def stroke_text(strokes):
     return "\n".join(" ".join(f"{x:.1f},{y:.1f}" for x, y in s) for s in strokes) + "\n"
 
 
+def replay(a, kind, combined, items, stroke_width):
+    """Replays one kind's file; returns {"right", "n", "wrong", "p"}."""
+    pen = KINDS[kind][1]
+    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24 -nolisten tcp", a.bin, "draw",
+           a.model, "--replay", combined, "--print"] + (["--pen", str(pen)] if pen else [])
+    if stroke_width is not None:
+        cmd += ["--input-stroke", stroke_width]
+    # OpenMP threads that spin between events would fight Xvfb for the cores
+    env = dict(os.environ, OMP_WAIT_POLICY="passive")
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if run.returncode:
+        sys.exit(f"{' '.join(cmd)}: exit {run.returncode}\n{run.stderr}")
+    lines = [json.loads(l) for l in run.stdout.splitlines() if l.strip()]
+    by_stroke = {l["stroke"]: l for l in lines}
+    n_stroke, right, wrong, p_true = 0, 0, [], 0.0
+    for d, name, strokes in items:
+        n_stroke += len(strokes)
+        got = by_stroke[n_stroke]["digit"]
+        p_true += by_stroke[n_stroke]["probs"][d] if got is not None else 0.0
+        if got == d:
+            right += 1
+        else:
+            wrong.append((name, got))
+    return {"right": right, "n": len(items), "wrong": wrong, "p": p_true / len(items)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("bin")
     ap.add_argument("model")
+    ap.add_argument("--input-stroke", help="draw's --input-stroke values to compare, e.g. 0,2.5 "
+                    "(0: the canvas itself, as before the strokes were drawn again); default: "
+                    "draw's own")
     ap.add_argument("--per-digit", type=int, default=5, help="drawings per digit and kind")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--kinds", default=",".join(KINDS))
@@ -192,9 +223,10 @@ def main():
     for k in kinds:
         if k not in KINDS:
             sys.exit(f"unknown kind {k}; kinds: {', '.join(KINDS)}")
+    widths = a.input_stroke.split(",") if a.input_stroke else [None]
     tmp = tempfile.TemporaryDirectory()
     out = a.out or tmp.name
-    results = {}
+    results = {w: {} for w in widths}
     for kind in kinds:
         rng = random.Random(f"{a.seed}/{kind}")
         items = []   # (digit, name, strokes)
@@ -211,39 +243,30 @@ def main():
                 with open(os.path.join(out, kind, name + ".txt"), "w") as g:
                     g.write(f"# a {d}, kind {kind} (measure_kinds.py, seed {a.seed})\n" + text)
                 f.write(f"# {name}\n" + text + "clear\n")
-        pen = KINDS[kind][1]
-        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24 -nolisten tcp", a.bin, "draw",
-               a.model, "--replay", combined, "--print"] + (["--pen", str(pen)] if pen else [])
-        # OpenMP threads that spin between events would fight Xvfb for the cores
-        env = dict(os.environ, OMP_WAIT_POLICY="passive")
-        run = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        if run.returncode:
-            sys.exit(f"{' '.join(cmd)}: exit {run.returncode}\n{run.stderr}")
-        lines = [json.loads(l) for l in run.stdout.splitlines() if l.strip()]
-        by_stroke = {l["stroke"]: l for l in lines}
-        n_stroke, right, wrong, p_true = 0, 0, [], 0.0
-        for d, name, strokes in items:
-            n_stroke += len(strokes)
-            got = by_stroke[n_stroke]["digit"]
-            p_true += by_stroke[n_stroke]["probs"][d] if got is not None else 0.0
-            if got == d:
-                right += 1
-            else:
-                wrong.append((name, got))
-        results[kind] = {"right": right, "n": len(items), "wrong": wrong, "p": p_true / len(items)}
+        for w in widths:
+            results[w][kind] = replay(a, kind, combined, items, w)
     if a.json:
-        print(json.dumps({k: {"accuracy": r["right"] / r["n"], "n": r["n"], "p_true": r["p"],
-                              "misread": {n: g for n, g in r["wrong"]}}
-                          for k, r in results.items()}))
+        print(json.dumps({w or "default": {
+            k: {"accuracy": r["right"] / r["n"], "n": r["n"], "p_true": r["p"],
+                "misread": {n: g for n, g in r["wrong"]}} for k, r in res.items()}
+            for w, res in results.items()}))
         return
-    print(f"{'kind':<10} {'read':>7} {'accuracy':>9} {'p(true)':>8}")
-    for k, r in results.items():
-        print(f"{k:<10} {r['right']:>3}/{r['n']:<3} {100 * r['right'] / r['n']:8.1f}% {r['p']:8.3f}")
-        if a.verbose and r["wrong"]:
-            print("           misread: " + ", ".join(f"{n} as {g}" for n, g in r["wrong"]))
-    tot = sum(r["right"] for r in results.values()), sum(r["n"] for r in results.values())
-    p_all = sum(r["p"] * r["n"] for r in results.values()) / tot[1]
-    print(f"{'all':<10} {tot[0]:>3}/{tot[1]:<3} {100 * tot[0] / tot[1]:8.1f}% {p_all:8.3f}")
+    print("accuracy (mean probability of the right digit) per kind and --input-stroke")
+    print(f"{'kind':<10}" + "".join(f"{w or 'default':>17}" for w in widths))
+    cell = lambda right, n, p: f"{100 * right / n:6.1f}% ({p:.3f})"
+    for k in kinds:
+        print(f"{k:<10}" + "".join(f"{cell(results[w][k]['right'], results[w][k]['n'], results[w][k]['p']):>17}"
+                                   for w in widths))
+    row = ""
+    for w in widths:
+        res = results[w].values()
+        n = sum(r["n"] for r in res)
+        row += f"{cell(sum(r['right'] for r in res), n, sum(r['p'] * r['n'] for r in res) / n):>17}"
+    print(f"{'all':<10}" + row)
+    if a.verbose:
+        for w in widths:
+            wrong = [f"{n} as {g}" for k in kinds for n, g in results[w][k]["wrong"]]
+            print(f"misread with --input-stroke {w or 'default'}: " + (", ".join(wrong) or "none"))
 
 
 if __name__ == "__main__":

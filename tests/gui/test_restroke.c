@@ -5,6 +5,7 @@
  * show what it did to a small digit. */
 #include "engine/preprocess.h"
 #include "gui/canvas.h"
+#include "gui/gui.h"
 #include "gui/restroke.h"
 #include "tests/check.h"
 
@@ -13,6 +14,7 @@
 static Strokes rec;
 static Canvas canvas;
 static Restroke rs;
+static const float W = GUI_INPUT_STROKE;   /* the window's stroke width in the input */
 
 /* A 3 in a unit box, as control points of one stroke. */
 static const float THREE[][2] = {
@@ -109,7 +111,7 @@ static void same_input_at_any_size(void)
     for (int i = 0; i < 3; i++) {
         start();
         draw_three(heights[i], 140, 140, CANVAS_PEN_WIDTH);
-        CHECK(restroke_input(&rs, &rec, in[i]) == 0, "height %g: no input", heights[i]);
+        CHECK(restroke_input(&rs, &rec, W, in[i]) == 0, "height %g: no input", heights[i]);
         CHECK(preprocess_digit(canvas.pix, CANVAS_SIZE, CANVAS_SIZE, old[i]) == 0, "canvas");
     }
     for (int i = 0; i < 2; i++) {
@@ -121,21 +123,24 @@ static void same_input_at_any_size(void)
     }
 }
 
-/* A ring's strokes are RESTROKE_WIDTH wide in the input, whatever its size and pen; through the
+/* A ring's strokes are as wide in the input as asked, whatever its size and pen; through the
  * canvas a 30 px ring's are ~7 px (22 px of 52 scaled to 20). */
-static void strokes_as_wide_as_mnist(void)
+static void strokes_as_wide_as_asked(void)
 {
     static const float sides[] = {30, 70, 200}, pens[] = {8, CANVAS_PEN_WIDTH, 30};
+    static const float widths[] = {1.5f, W, RESTROKE_MAX_WIDTH};
     float in[784];
     for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) {
-            start();
-            ring(sides[i], pens[j]);
-            CHECK(restroke_input(&rs, &rec, in) == 0, "no input");
-            CHECK(fabsf(ring_width(in, RESTROKE_WIDTH) - RESTROKE_WIDTH) < 0.2f,
-                  "ring of %g px, pen %g: strokes %.2f px wide", sides[i], pens[j],
-                  ring_width(in, RESTROKE_WIDTH));
-        }
+        for (int j = 0; j < 3; j++)
+            for (int k = 0; k < 3; k++) {
+                start();
+                ring(sides[i], pens[j]);
+                CHECK(restroke_input(&rs, &rec, widths[k], in) == 0, "no input");
+                float got = ring_width(in, widths[k]);
+                CHECK(fabsf(got - widths[k]) < 0.08f * widths[k],
+                      "ring of %g px, pen %g: strokes %.2f px wide, not %g", sides[i], pens[j],
+                      got, widths[k]);
+            }
     start();
     ring(30, CANVAS_PEN_WIDTH);
     CHECK(preprocess_digit(canvas.pix, CANVAS_SIZE, CANVAS_SIZE, in) == 0, "canvas");
@@ -149,10 +154,10 @@ static void pen_width_does_not_matter(void)
     float a[784], b[784];
     start();
     draw_three(120, 100, 150, 8);
-    CHECK(restroke_input(&rs, &rec, a) == 0, "no input");
+    CHECK(restroke_input(&rs, &rec, W, a) == 0, "no input");
     start();
     draw_three(120, 100, 150, 30);
-    CHECK(restroke_input(&rs, &rec, b) == 0, "no input");
+    CHECK(restroke_input(&rs, &rec, W, b) == 0, "no input");
     CHECK(!memcmp(a, b, sizeof a), "pens 8 and 30 give different inputs");
 }
 
@@ -164,20 +169,20 @@ static void eraser_wipes_what_it_wiped_on_the_canvas(void)
     float alone[784], in[784];
     start();
     draw_three(150, 140, 120, CANVAS_PEN_WIDTH);
-    CHECK(restroke_input(&rs, &rec, alone) == 0, "no input");
+    CHECK(restroke_input(&rs, &rec, W, alone) == 0, "no input");
     line(20, 260, 260, 262, CANVAS_PEN_WIDTH, 0);
     line(10, 261, 270, 261, CANVAS_ERASER_WIDTH, 1);
-    CHECK(restroke_input(&rs, &rec, in) == 0, "no input");
+    CHECK(restroke_input(&rs, &rec, W, in) == 0, "no input");
     CHECK(max_diff(in, alone) < 0.2f, "stray line erased: differs by %.3f", max_diff(in, alone));
     CHECK_CLOSE(mass(in), mass(alone), 0, 0.02);
 
     /* a short line, where the eraser is far wider than the re-drawn pen */
     start();
     line(140, 120, 140, 160, CANVAS_PEN_WIDTH, 0);
-    CHECK(restroke_input(&rs, &rec, alone) == 0, "no input");
+    CHECK(restroke_input(&rs, &rec, W, alone) == 0, "no input");
     line(140 + 15, 100, 140 + 15, 180, CANVAS_ERASER_WIDTH, 1);   /* reach is (44 - 22) / 2 = 11 */
     CHECK(canvas_has_ink(&canvas, PREPROCESS_INK_THRESHOLD), "the canvas keeps an edge");
-    CHECK(restroke_input(&rs, &rec, in) == 0, "no input");
+    CHECK(restroke_input(&rs, &rec, W, in) == 0, "no input");
     for (int y = 0; y < 28; y++) {
         float was = 0, now = 0;
         for (int x = 0; x < 28; x++) {
@@ -188,7 +193,7 @@ static void eraser_wipes_what_it_wiped_on_the_canvas(void)
     }
 
     line(100, 140, 180, 140, CANVAS_ERASER_WIDTH, 1);
-    CHECK(restroke_input(&rs, &rec, in) == 0, "no input");
+    CHECK(restroke_input(&rs, &rec, W, in) == 0, "no input");
     float middle = 0;
     for (int x = 0; x < 28; x++) middle += in[14 * 28 + x];
     CHECK(middle < 0.05f, "the cut line still has %.2f of ink in its middle row", middle);
@@ -200,7 +205,7 @@ static void check_as_from_scratch(const float *in, const char *when)
     static Restroke fresh;
     float want[784];
     fresh = (Restroke){0};
-    CHECK(restroke_input(&fresh, &rec, want) == 0, "no input");
+    CHECK(restroke_input(&fresh, &rec, W, want) == 0, "no input");
     CHECK(max_diff(in, want) < 0.1f, "%s: point by point and all at once differ by %.3f", when,
           max_diff(in, want));
     CHECK_CLOSE(mass(in), mass(want), 0, 0.02);
@@ -215,31 +220,31 @@ static void one_point_at_a_time(void)
     float in[784];
     start();
     line(100, 100, 101, 100, CANVAS_PEN_WIDTH, 0);   /* cleared below */
-    CHECK(restroke_input(&rs, &rec, in) == 0, "no input");
+    CHECK(restroke_input(&rs, &rec, W, in) == 0, "no input");
     start();
     int n = three_points(120, 140, 140, xy);
     for (int i = 0; i < n; i++) {
         if (i) strokes_add(&rec, xy[2 * i], xy[2 * i + 1]);
         else strokes_begin(&rec, xy[0], xy[1], CANVAS_PEN_WIDTH, 0);
-        CHECK(restroke_input(&rs, &rec, in) == 0, "point %d: no input", i);
+        CHECK(restroke_input(&rs, &rec, W, in) == 0, "point %d: no input", i);
     }
     check_as_from_scratch(in, "a 3");
     strokes_begin(&rec, 110, 140, CANVAS_PEN_WIDTH, 0);
     for (int i = 1; i <= 20; i++) {   /* a bar inside the box */
         strokes_add(&rec, 110 + 3 * (float)i, 140);
-        CHECK(restroke_input(&rs, &rec, in) == 0, "bar %d: no input", i);
+        CHECK(restroke_input(&rs, &rec, W, in) == 0, "bar %d: no input", i);
     }
     check_as_from_scratch(in, "a bar inside");
     strokes_begin(&rec, 120, 150, CANVAS_PEN_WIDTH, 0);
     for (int i = 1; i <= 30; i++) {   /* a tail below the 3: the box grows */
         strokes_add(&rec, 120 + i, 150 + 2.5f * (float)i);
-        CHECK(restroke_input(&rs, &rec, in) == 0, "tail %d: no input", i);
+        CHECK(restroke_input(&rs, &rec, W, in) == 0, "tail %d: no input", i);
     }
     check_as_from_scratch(in, "a tail");
     strokes_begin(&rec, 140, 180, CANVAS_ERASER_WIDTH, 1);   /* erase the tail's end */
     for (int i = 1; i <= 20; i++) {
         strokes_add(&rec, 140 + (float)i, 180 + 2 * (float)i);
-        CHECK(restroke_input(&rs, &rec, in) == 0, "eraser %d: no input", i);
+        CHECK(restroke_input(&rs, &rec, W, in) == 0, "eraser %d: no input", i);
     }
     check_as_from_scratch(in, "an eraser");
 }
@@ -250,7 +255,7 @@ static void everything_erased(void)
     start();
     line(140, 60, 140, 220, CANVAS_PEN_WIDTH, 0);
     line(140, 20, 140, 260, CANVAS_ERASER_WIDTH, 1);
-    CHECK(restroke_input(&rs, &rec, in) == -1, "a wiped digit still gives an input");
+    CHECK(restroke_input(&rs, &rec, W, in) == -1, "a wiped digit still gives an input");
     CHECK(!canvas_has_ink(&canvas, PREPROCESS_INK_THRESHOLD), "the canvas keeps ink");
 }
 
@@ -261,7 +266,7 @@ static void a_dot(void)
     start();
     const float xy[2] = {100, 100};
     stroke(xy, 1, CANVAS_PEN_WIDTH, 0);
-    CHECK(restroke_input(&rs, &rec, in) == 0, "no input");
+    CHECK(restroke_input(&rs, &rec, W, in) == 0, "no input");
     float m = mass(in);
     CHECK(isfinite(m) && m > 1, "ink %g", m);
 }
@@ -275,16 +280,16 @@ static void a_full_record_falls_back(void)
     strokes_begin(&rec, 10, 10, CANVAS_PEN_WIDTH, 0);
     for (int i = 1; i <= STROKES_MAX_POINTS; i++) strokes_add(&rec, 10 + (float)(i % 200), 10);
     CHECK(rec.full, "not full after %d points", STROKES_MAX_POINTS + 1);
-    CHECK(restroke_input(&rs, &rec, in) == -1, "an incomplete record gives an input");
+    CHECK(restroke_input(&rs, &rec, W, in) == -1, "an incomplete record gives an input");
     start();
     line(140, 60, 140, 220, CANVAS_PEN_WIDTH, 0);
-    CHECK(!rec.full && restroke_input(&rs, &rec, in) == 0, "clear does not reset the record");
+    CHECK(!rec.full && restroke_input(&rs, &rec, W, in) == 0, "clear does not reset the record");
 }
 
 int main(void)
 {
     RUN(same_input_at_any_size);
-    RUN(strokes_as_wide_as_mnist);
+    RUN(strokes_as_wide_as_asked);
     RUN(pen_width_does_not_matter);
     RUN(eraser_wipes_what_it_wiped_on_the_canvas);
     RUN(one_point_at_a_time);
