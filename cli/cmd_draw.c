@@ -37,7 +37,7 @@ static void usage(FILE *f)
         "                        its 28x28 input, whatever the pen and the digit's size (default\n"
         "                        2.5, MNIST's; at most 4); 0: the canvas as drawn, scaled to 20\n"
         "                        px with the pen, so a small digit's strokes come out thick\n"
-        "  --timing              per-event cost (preprocess + forward + maps + redraw) on stderr\n"
+        "  --timing              per-event cost (input + forward + maps + redraw) on stderr\n"
         "  -h, --help            this help\n"
         "Needs an X display: without one, use Xvfb (xvfb-run mnist-cnn draw ...) or ssh -X.\n");
 }

@@ -23,7 +23,8 @@
 /* The per-event cost, for --timing and the status bar. */
 typedef struct {
     double n, sum, max;       /* seconds */
-    double pre, fwd, draw;    /* sums of the parts: preprocess, forward, redraw + X server */
+    double pre, fwd, draw;    /* sums of the parts: the input (strokes drawn again, preprocess),
+                                 forward, redraw + X server */
     double cpu;               /* sum of this process's CPU time */
     float sample[4096];       /* the first events' costs, for the median */
 } Timing;

@@ -8,7 +8,9 @@
 enum { CANVAS_SIZE = 280 };
 
 /* Pen diameter in canvas pixels. MNIST strokes are about 2-3 px wide at 28 px (after the digit is
- * scaled to a 20 px box), so 22 px at 280 gives the same look after preprocessing. */
+ * scaled to a 20 px box), so 22 px at 280 gives the same look on a digit that fills the canvas;
+ * the network is given the strokes drawn again at MNIST's width whatever the digit's size
+ * (gui/restroke.h), so this is only what the user sees. */
 #define CANVAS_PEN_WIDTH 22.0f
 #define CANVAS_ERASER_WIDTH 44.0f
 

@@ -1,4 +1,4 @@
-/* One step of the window's work after events changed something: predict (preprocess + forward,
+/* One step of the window's work after events changed something: predict (input + forward,
  * with the feature maps in the debug view) when the canvas changed, redraw what changed into the
  * pixmap and copy just those parts to the window, and record what the event cost. */
 #include "gui/app.h"
@@ -29,7 +29,7 @@ static int make_input(Gui *g)
     return preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input);
 }
 
-/* Preprocess and run the network when the canvas changed; the seconds each part took go to
+/* Make the input and run the network when the canvas changed; the seconds each part took go to
  * *pre and *fwd. Returns whether it predicted. */
 static int predict(Gui *g, double *pre, double *fwd)
 {
@@ -138,7 +138,7 @@ int gui_timing_summary(const Gui *g, char *buf, size_t len)
     qsort(sorted, (size_t)ns, sizeof sorted[0], cmp_float);
     snprintf(buf, len,
              "per-event cost over %.0f events (%s view): median %.3f ms, mean %.3f ms, max %.3f "
-             "ms (this process's CPU: %.3f ms); mean parts: preprocess %.3f + forward%s %.3f + "
+             "ms (this process's CPU: %.3f ms); mean parts: input %.3f + forward%s %.3f + "
              "redraw and X server %.3f ms",
              t->n, g->debug ? "debug" : "normal", 1e3 * sorted[ns / 2], 1e3 * t->sum / t->n,
              1e3 * t->max, 1e3 * t->cpu / t->n, 1e3 * t->pre / t->n, g->debug ? " with maps" : "",
