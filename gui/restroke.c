@@ -7,6 +7,7 @@
 
 typedef RestrokeXform Xform;
 enum { SIZE = RESTROKE_SIZE };
+
 /* Puts a box of the stroke centre lines (canvas pixels; its longer side len, at least one pixel, so
  * a single dot has a scale) in the middle of the image with its longer side RESTROKE_BOX - pen: the
  * pen's caps make the ink's side RESTROKE_BOX. */
@@ -21,9 +22,9 @@ static int same(Xform a, Xform b) { return a.s == b.s && a.ox == b.ox && a.oy ==
 /* The record from point i0 of stroke k0 on, drawn over r->img with r->t; r->lx, r->ly is the last
  * point drawn of stroke k0 when i0 > 0. On the canvas an eraser wipes a stroke's whole width where
  * its centre line passes within (eraser - pen) / 2 of the eraser's; here the eraser is made
- * (eraser - pen) * s + r->pen wide, so it wipes the whole width of exactly those pieces, and where it
- * took only part of a canvas stroke's width it takes part or none of the re-drawn one's: a stroke
- * the canvas still shows is not cut. Points closer than a pixel to the last one drawn are joined
+ * (eraser - pen) * s + r->pen wide, so it wipes the whole width of exactly those pieces, and
+ * where it took only part of a canvas stroke's width it takes part or none of the re-drawn one's:
+ * a stroke the canvas still shows is not cut. Points closer than a pixel to the last one drawn are joined
  * into the next segment: a slow mouse gives a point per canvas pixel and a big digit shrinks
  * three times, so drawing everything again costs the ink's length, not the events'. */
 static void draw_from(Restroke *r, const Strokes *s, int k0, int i0)

@@ -36,8 +36,8 @@ T = {
           (0.82, 0.1), (0.55, 0.0), (0.42, 0.04)]],
         [[(0.65, 0.02), (0.3, 0.1), (0.08, 0.45), (0.2, 0.9), (0.5, 1.0), (0.85, 0.75), (0.92, 0.3),
           (0.72, 0.02), (0.5, 0.03)]],
-        [[(0.5, 0.0), (0.8, 0.15), (0.95, 0.55), (0.75, 0.95), (0.45, 1.0), (0.12, 0.8), (0.05, 0.4),
-          (0.25, 0.06), (0.55, 0.02)]],
+        [[(0.5, 0.0), (0.8, 0.15), (0.95, 0.55), (0.75, 0.95), (0.45, 1.0), (0.12, 0.8),
+          (0.05, 0.4), (0.25, 0.06), (0.55, 0.02)]],
     ],
     1: [
         [[(0.55, 0.0), (0.5, 0.5), (0.45, 1.0)]],
@@ -98,7 +98,8 @@ T = {
     9: [
         [[(0.85, 0.15), (0.5, 0.0), (0.15, 0.2), (0.25, 0.45), (0.6, 0.45), (0.85, 0.2, 1),
           (0.82, 0.6), (0.75, 1.0)]],
-        [[(0.8, 0.1), (0.45, 0.0), (0.15, 0.2), (0.3, 0.45), (0.8, 0.35)], [(0.85, 0.05), (0.8, 1.0)]],
+        [[(0.8, 0.1), (0.45, 0.0), (0.15, 0.2), (0.3, 0.45), (0.8, 0.35)],
+         [(0.85, 0.05), (0.8, 1.0)]],
         [[(0.85, 0.15), (0.5, 0.0), (0.12, 0.18), (0.22, 0.45), (0.6, 0.45), (0.85, 0.2, 1),
           (0.8, 0.7), (0.6, 0.95), (0.3, 1.0)]],
     ],
@@ -253,16 +254,13 @@ def main():
         return
     print("accuracy (mean probability of the right digit) per kind and --input-stroke")
     print(f"{'kind':<10}" + "".join(f"{w or 'default':>17}" for w in widths))
-    cell = lambda right, n, p: f"{100 * right / n:6.1f}% ({p:.3f})"
-    for k in kinds:
-        print(f"{k:<10}" + "".join(f"{cell(results[w][k]['right'], results[w][k]['n'], results[w][k]['p']):>17}"
-                                   for w in widths))
-    row = ""
-    for w in widths:
-        res = results[w].values()
+    def cell(res):   # one kind's result, or several summed
         n = sum(r["n"] for r in res)
-        row += f"{cell(sum(r['right'] for r in res), n, sum(r['p'] * r['n'] for r in res) / n):>17}"
-    print(f"{'all':<10}" + row)
+        right, p = sum(r["right"] for r in res), sum(r["p"] * r["n"] for r in res) / n
+        return f"{f'{100 * right / n:.1f}% ({p:.3f})':>17}"
+    for k in kinds:
+        print(f"{k:<10}" + "".join(cell([results[w][k]]) for w in widths))
+    print(f"{'all':<10}" + "".join(cell(list(results[w].values())) for w in widths))
     if a.verbose:
         for w in widths:
             wrong = [f"{n} as {g}" for k in kinds for n, g in results[w][k]["wrong"]]

@@ -31,7 +31,8 @@ static void stroke(const float *xy, int n, float width, int erase)
     canvas_segment(&canvas, xy[0], xy[1], xy[0], xy[1], width, erase);
     for (int i = 1; i < n; i++) {
         strokes_add(&rec, xy[2 * i], xy[2 * i + 1]);
-        canvas_segment(&canvas, xy[2 * i - 2], xy[2 * i - 1], xy[2 * i], xy[2 * i + 1], width, erase);
+        canvas_segment(&canvas, xy[2 * i - 2], xy[2 * i - 1], xy[2 * i], xy[2 * i + 1], width,
+                       erase);
     }
 }
 
@@ -145,7 +146,8 @@ static void strokes_as_wide_as_asked(void)
     ring(30, CANVAS_PEN_WIDTH);
     CHECK(preprocess_digit(canvas.pix, CANVAS_SIZE, CANVAS_SIZE, in) == 0, "canvas");
     float w = 22.0f * 20 / 52;
-    CHECK(ring_width(in, w) > 6, "the canvas' 30 px ring has strokes %.1f px wide", ring_width(in, w));
+    CHECK(ring_width(in, w) > 6, "the canvas' 30 px ring has strokes %.1f px wide",
+          ring_width(in, w));
 }
 
 /* The pen the user drew with does not change what the network is given. */
@@ -189,7 +191,8 @@ static void eraser_wipes_what_it_wiped_on_the_canvas(void)
             was += alone[y * 28 + x];
             now += in[y * 28 + x];
         }
-        CHECK(was < 1 || now > 0.2f, "row %d: the line is cut (%.2f of ink, was %.2f)", y, now, was);
+        CHECK(was < 1 || now > 0.2f, "row %d: the line is cut (%.2f of ink, was %.2f)", y, now,
+              was);
     }
 
     line(100, 140, 180, 140, CANVAS_ERASER_WIDTH, 1);
