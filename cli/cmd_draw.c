@@ -32,8 +32,12 @@ static void usage(FILE *f)
         "                        {\"stroke\": N, \"digit\": D, \"probs\": [10]} (digit null: blank)\n"
         "  --screenshot FILE.png after the replay (if any), save the window as PNG and exit\n"
         "  --debug               start in the debug view\n"
-        "  --pen PX              pen width in canvas pixels (default 22, like MNIST's strokes)\n"
-        "  --timing              per-event cost (preprocess + forward + maps + redraw) on stderr\n"
+        "  --pen PX              pen width on the canvas, in its pixels (default 22)\n"
+        "  --input-stroke PX     the network is given the strokes drawn again at this width in\n"
+        "                        its 28x28 input, whatever the pen and the digit's size (default\n"
+        "                        2.5, MNIST's; at most 4); 0: the canvas as drawn, scaled to 20\n"
+        "                        px with the pen, so a small digit's strokes come out thick\n"
+        "  --timing              per-event cost (input + forward + maps + redraw) on stderr\n"
         "  -h, --help            this help\n"
         "Needs an X display: without one, use Xvfb (xvfb-run mnist-cnn draw ...) or ssh -X.\n");
 }
@@ -90,10 +94,11 @@ int cmd_draw(int argc, char **argv)
         {"replay", required_argument, 0, 'r'}, {"print", no_argument, 0, 'p'},
         {"screenshot", required_argument, 0, 's'}, {"debug", no_argument, 0, 'd'},
         {"pen", required_argument, 0, 'w'}, {"timing", no_argument, 0, 't'},
+        {"input-stroke", required_argument, 0, 'i'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *replay = NULL, *shot = NULL;
     int print = 0, debug = 0, timing = 0, c;
-    float pen = 0;
+    float pen = 0, input_stroke = -1;   /* -1: the window's default */
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -103,6 +108,11 @@ int cmd_draw(int argc, char **argv)
         case 'd': debug = 1; break;
         case 'w':
             if (parse_float("draw", "--pen", optarg, 1, 100, &pen)) return usage_error("draw");
+            break;
+        case 'i':
+            /* at most gui/restroke.h's RESTROKE_MAX_WIDTH */
+            if (parse_float("draw", "--input-stroke", optarg, 0, 4, &input_stroke))
+                return usage_error("draw");
             break;
         case 't': timing = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
@@ -118,10 +128,11 @@ int cmd_draw(int argc, char **argv)
     GuiOptions o = {.replay = replay, .screenshot = shot,
                     .on_prediction = print ? print_prediction : NULL,
                     .exit_after_replay = print, .debug = debug, .timing = timing,
-                    .pen_width = pen};
+                    .pen_width = pen, .input_stroke = input_stroke};
     return run_window(path, &o);
 #else
     (void)replay; (void)shot; (void)print; (void)debug; (void)timing; (void)path; (void)pen;
+    (void)input_stroke;
     fprintf(stderr, "mnist-cnn draw: built without X11 support (install libx11-dev and "
                     "rebuild with -Dgui=enabled)\n");
     return EXIT_RUNTIME;

@@ -27,6 +27,7 @@ void pen_down(Gui *g, float x, float y, int button)
     g->last_x = x;
     g->last_y = y;
     canvas_segment(&g->canvas, x, y, x, y, pen_width(g, button), button == 3);
+    strokes_begin(&g->rec, x, y, pen_width(g, button), button == 3);
     g->need_predict = 1;
 }
 
@@ -34,6 +35,7 @@ void pen_move(Gui *g, float x, float y)
 {
     if (!g->pen) return;
     canvas_segment(&g->canvas, g->last_x, g->last_y, x, y, pen_width(g, g->pen), g->pen == 3);
+    strokes_add(&g->rec, x, y);
     g->last_x = x;
     g->last_y = y;
     g->need_predict = 1;
@@ -82,6 +84,7 @@ void set_view(Gui *g, int debug)
 void action_clear(Gui *g)
 {
     canvas_clear(&g->canvas);
+    strokes_clear(&g->rec);
     g->need_predict = 1;
     g->status[0] = 0;
 }

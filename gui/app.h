@@ -3,6 +3,7 @@
  *   bindings.c  keys and buttons bound to actions (data only, like st's config.h)
  *   actions.c   the pen and the actions behind keys and buttons
  *   update.c    after events: predict, redraw what changed, time it
+ *   canvas.c, strokes.c, restroke.c   the canvas, its strokes, the network's input drawn from them
  *   panel.c     drawing the parts into the off-screen pixmap */
 #ifndef MNIST_GUI_APP_H
 #define MNIST_GUI_APP_H
@@ -15,12 +16,15 @@
 #include "gui/canvas.h"
 #include "gui/gui.h"
 #include "gui/layout.h"
+#include "gui/restroke.h"
+#include "gui/strokes.h"
 #include "gui/text.h"
 
 /* The per-event cost, for --timing and the status bar. */
 typedef struct {
     double n, sum, max;       /* seconds */
-    double pre, fwd, draw;    /* sums of the parts: preprocess, forward, redraw + X server */
+    double pre, fwd, draw;    /* sums of the parts: the input (strokes drawn again, preprocess),
+                                 forward, redraw + X server */
     double cpu;               /* sum of this process's CPU time */
     float sample[4096];       /* the first events' costs, for the median */
 } Timing;
@@ -51,6 +55,8 @@ struct Gui {
     /* state */
     GuiOptions opt;
     Canvas canvas;
+    Strokes rec;              /* the canvas' strokes, which the network's input is drawn from */
+    Restroke restroke;        /* the image they are drawn into, kept between events */
     int debug;                /* debug view shown */
     int pen;                  /* button held: 0 none, 1 draw, 3 erase */
     float last_x, last_y;     /* last pen position, canvas pixels */

@@ -15,18 +15,20 @@ void canvas_clear(Canvas *c)
 
 static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-void canvas_segment(Canvas *c, float ax, float ay, float bx, float by, float width, int erase)
+void raster_segment(float *pix, int w, int h, float ax, float ay, float bx, float by, float width,
+                    int erase, int rect[4])
 {
     float r = width * 0.5f;
-    int x0 = clampi((int)floorf(fminf(ax, bx) - r - 1), 0, CANVAS_SIZE);
-    int x1 = clampi((int)ceilf(fmaxf(ax, bx) + r + 1), 0, CANVAS_SIZE);
-    int y0 = clampi((int)floorf(fminf(ay, by) - r - 1), 0, CANVAS_SIZE);
-    int y1 = clampi((int)ceilf(fmaxf(ay, by) + r + 1), 0, CANVAS_SIZE);
+    int x0 = clampi((int)floorf(fminf(ax, bx) - r - 1), 0, w);
+    int x1 = clampi((int)ceilf(fmaxf(ax, bx) + r + 1), 0, w);
+    int y0 = clampi((int)floorf(fminf(ay, by) - r - 1), 0, h);
+    int y1 = clampi((int)ceilf(fmaxf(ay, by) + r + 1), 0, h);
+    rect[0] = x0; rect[1] = y0; rect[2] = x1; rect[3] = y1;
     if (x0 >= x1 || y0 >= y1) return;
     float dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
     for (int y = y0; y < y1; y++) {
         float py = (float)y + 0.5f;
-        float *row = c->pix + (size_t)y * CANVAS_SIZE;
+        float *row = pix + (size_t)y * (size_t)w;
         for (int x = x0; x < x1; x++) {
             float px = (float)x + 0.5f;
             /* distance from the pixel centre to the nearest point of the segment */
@@ -43,6 +45,14 @@ void canvas_segment(Canvas *c, float ax, float ay, float bx, float by, float wid
             }
         }
     }
+}
+
+void canvas_segment(Canvas *c, float ax, float ay, float bx, float by, float width, int erase)
+{
+    int r[4];
+    raster_segment(c->pix, CANVAS_SIZE, CANVAS_SIZE, ax, ay, bx, by, width, erase, r);
+    int x0 = r[0], y0 = r[1], x1 = r[2], y1 = r[3];
+    if (x0 >= x1 || y0 >= y1) return;
     if (c->x0 >= c->x1) { c->x0 = x0; c->y0 = y0; c->x1 = x1; c->y1 = y1; }
     else {
         if (x0 < c->x0) c->x0 = x0;
@@ -51,6 +61,13 @@ void canvas_segment(Canvas *c, float ax, float ay, float bx, float by, float wid
         if (y1 > c->y1) c->y1 = y1;
     }
     if (!erase) c->ink++;
+}
+
+int canvas_has_ink(const Canvas *c, float above)
+{
+    for (int i = 0; i < CANVAS_SIZE * CANVAS_SIZE; i++)
+        if (c->pix[i] > above) return 1;
+    return 0;
 }
 
 int canvas_take_dirty(Canvas *c, int *x, int *y, int *w, int *h)

@@ -23,7 +23,14 @@ typedef struct {
     int debug;                /* start in the debug view */
     int timing;               /* measure each event's cost (see gui_timing_summary) */
     float pen_width;          /* canvas pixels; <= 0: the default */
+    /* The stroke width of the network's input, in its 28x28 pixels: the strokes are drawn again
+     * for it at this width (gui/restroke.h); 0: the canvas itself, scaled like any image (pen and
+     * all); < 0: the default, GUI_INPUT_STROKE. */
+    float input_stroke;
 } GuiOptions;
+
+/* MNIST's pen, chosen by measurement (README.md, "Drawing window"). */
+#define GUI_INPUT_STROKE 2.5f
 
 typedef struct Gui Gui;
 

@@ -1,4 +1,4 @@
-/* One step of the window's work after events changed something: predict (preprocess + forward,
+/* One step of the window's work after events changed something: predict (input + forward,
  * with the feature maps in the debug view) when the canvas changed, redraw what changed into the
  * pixmap and copy just those parts to the window, and record what the event cost. */
 #include "gui/app.h"
@@ -14,13 +14,28 @@ static void show(Gui *g, int x, int y, int w, int h)
     XCopyArea(g->dpy, g->pix, g->win, g->gc, x, y, (unsigned)w, (unsigned)h, x, y);
 }
 
-/* Preprocess and run the network when the canvas changed; the seconds each part took go to
+/* The network's input: the strokes drawn again at a pen in proportion to the digit's size
+ * (gui/restroke.h), so that a digit drawn small is not a blob once scaled to MNIST's 20 px.
+ * The canvas itself when they cannot be: more points than the record holds, or an eraser that
+ * wiped the strokes' centre lines but left some edge of the canvas' wider ones. With eraser
+ * strokes, a canvas with no ink left is blank whatever the strokes say (several eraser passes can
+ * wipe a stroke between them that none wipes alone). Returns 0, or -1 for a blank canvas. */
+static int make_input(Gui *g)
+{
+    float width = g->opt.input_stroke;
+    if (width > 0 && g->rec.n_erase && !canvas_has_ink(&g->canvas, PREPROCESS_INK_THRESHOLD))
+        return -1;
+    if (width > 0 && restroke_input(&g->restroke, &g->rec, width, g->input) == 0) return 0;
+    return preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input);
+}
+
+/* Make the input and run the network when the canvas changed; the seconds each part took go to
  * *pre and *fwd. Returns whether it predicted. */
 static int predict(Gui *g, double *pre, double *fwd)
 {
     if (!g->need_predict) return 0;
     double t0 = clock_seconds();
-    g->has_pred = preprocess_digit(g->canvas.pix, CANVAS_SIZE, CANVAS_SIZE, g->input) == 0;
+    g->has_pred = make_input(g) == 0;
     double t1 = clock_seconds();
     if (g->has_pred)
         g->digit = infer_run(g->inf, g->input, NULL, g->probs,
@@ -123,7 +138,7 @@ int gui_timing_summary(const Gui *g, char *buf, size_t len)
     qsort(sorted, (size_t)ns, sizeof sorted[0], cmp_float);
     snprintf(buf, len,
              "per-event cost over %.0f events (%s view): median %.3f ms, mean %.3f ms, max %.3f "
-             "ms (this process's CPU: %.3f ms); mean parts: preprocess %.3f + forward%s %.3f + "
+             "ms (this process's CPU: %.3f ms); mean parts: input %.3f + forward%s %.3f + "
              "redraw and X server %.3f ms",
              t->n, g->debug ? "debug" : "normal", 1e3 * sorted[ns / 2], 1e3 * t->sum / t->n,
              1e3 * t->max, 1e3 * t->cpu / t->n, 1e3 * t->pre / t->n, g->debug ? " with maps" : "",

@@ -48,6 +48,7 @@ Gui *gui_open(const GuiOptions *opt, char *err, size_t errlen)
     g->screen = screen;
     g->opt = *opt;
     if (g->opt.pen_width <= 0) g->opt.pen_width = CANVAS_PEN_WIDTH;
+    if (g->opt.input_stroke < 0) g->opt.input_stroke = GUI_INPUT_STROKE;
     g->pressed_button = -1;
     return g;
 }
@@ -344,6 +345,7 @@ int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name, char
     }
     if (create_window(g, err, errlen)) return -1;
     canvas_clear(&g->canvas);
+    strokes_clear(&g->rec);
     g->need_predict = 1;
     g->running = 1;
     update(g);

@@ -39,11 +39,13 @@ env -u DISPLAY "$BIN" draw a.h5 b.h5 >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] || why="$why; two checkpoints: exit $rc, expected 2"
 env -u DISPLAY "$BIN" draw --pen 0 >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] || why="$why; --pen 0: exit $rc, expected 2"
+env -u DISPLAY "$BIN" draw --input-stroke 5 >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || why="$why; --input-stroke 5: exit $rc, expected 2"
 verdict "usage: --help, bad options exit 2" "${why#; }"
 
 # ---- with a display and a model ----
 digits=$(ls "$STROKES"/digit-*.txt)
-n_model_cases=$(( $(printf '%s\n' "$digits" | wc -l) + 9 ))
+n_model_cases=$(( $(printf '%s\n' "$digits" | wc -l) + 10 ))
 data=${MNIST_DATA:-}
 reason=""
 [ -n "$XVFB" ] || reason="xvfb-run not found"
@@ -85,6 +87,20 @@ for f in $digits; do
     [ "$got" = "$want" ] || why="$why; read as '$got', expected $want: $(tail -n 1 "$WORK/out")"
     verdict "replay $name: read as $want" "${why#; }"
 done
+
+# --input-stroke: 0 reads the canvas itself (as before the strokes were drawn again), 4 draws them
+# wider; a full-size digit reads the same either way, with other probabilities
+for w in 0 4; do
+    on_xvfb "$BIN" draw "$M" --replay "$STROKES/digit-3.txt" --print --input-stroke $w \
+        >"$WORK/out-$w" 2>"$WORK/err"; rc=$?
+    [ "$rc" = 0 ] || break
+done
+why=""
+[ "$rc" = 0 ] || why="exit $rc: $(cat "$WORK/err")"
+[ "$(last_digit "$WORK/out-0")" = 3 ] && [ "$(last_digit "$WORK/out-4")" = 3 ] ||
+    why="$why; not read as 3: $(cat "$WORK/out-0" "$WORK/out-4")"
+cmp -s "$WORK/out-0" "$WORK/out-4" && why="$why; the same probabilities at 0 and 4"
+verdict "--input-stroke 0 and 4: a full-size 3 read as 3 either way" "${why#; }"
 
 # clear and erase lines of the stroke format
 line7=$(grep -v '^#' "$STROKES/digit-7.txt" | head -n 1)
