@@ -1,4 +1,4 @@
-/* image_load: sniff the magic bytes and hand over to the PNG or PNM reader. */
+/* image_load: sniff the magic bytes and hand over to the PNG, JPEG or PNM reader. */
 #include "io/image.h"
 #include "io/error.h"
 #include "io/image_formats.h"
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The whole file in memory (the PNM header parser wants random access); its size is bounded by
- * read_file_open. */
+/* The whole file in memory (the PNM header parser wants random access, libjpeg reads from
+ * memory); its size is bounded by read_file_open. */
 static int slurp(FILE *f, const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
 {
     struct stat st;
@@ -48,6 +48,12 @@ int image_load(const char *path, GrayImage *img, char *err, size_t errlen)
                          "in all)", path, w, h, IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
         else
             rc = png_read_gray(f, path, img, err, errlen);
+    } else if (got >= 3 && magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        rc = slurp(f, path, &data, &len, err, errlen);
+        if (rc == 0) rc = jpeg_read_gray(data, len, path, img, err, errlen);
+        free(data);
     } else if (got >= 2 && magic[0] == 'P' && strchr("2356", magic[1]) && magic[1]) {
         uint8_t *data = NULL;
         size_t len = 0;
@@ -57,7 +63,7 @@ int image_load(const char *path, GrayImage *img, char *err, size_t errlen)
     } else if (got >= 2 && magic[0] == 'P' && (magic[1] == '1' || magic[1] == '4')) {
         rc = io_fail(err, errlen, "%s: PBM bitmaps (P1/P4) are not supported; use PGM, PPM or PNG", path);
     } else {
-        rc = io_fail(err, errlen, "%s: not a PNG or PGM/PPM image", path);
+        rc = io_fail(err, errlen, "%s: not a PNG, JPEG or PGM/PPM image", path);
     }
     fclose(f);
     if (rc) image_free(img);

@@ -1,7 +1,9 @@
-/* Images in and out: PNG through libpng, PGM/PPM (P2, P5, P3, P6; maxval up to 65535) parsed by
- * hand. The format is detected from the magic bytes, never from the file name. Colour is reduced
- * to gray with Rec. 601 luma on the stored values (as PIL's convert("L")); alpha is composited
- * over white. Functions return 0, or -1 with a message naming the file in err; nothing prints. */
+/* Images in and out: PNG through libpng, JPEG through libjpeg(-turbo) (turned upright by its Exif
+ * Orientation tag, as a phone camera records it), PGM/PPM (P2, P5, P3, P6; maxval up to 65535)
+ * parsed by hand. The format is detected from the magic bytes, never from the file name. Colour
+ * is reduced to gray with Rec. 601 luma on the stored values (as PIL's convert("L")); alpha is
+ * composited over white. Functions return 0, or -1 with a message naming the file in err;
+ * nothing prints. */
 #ifndef MNIST_IO_IMAGE_H
 #define MNIST_IO_IMAGE_H
 

@@ -12,7 +12,7 @@ set -euo pipefail
 # Debian packages the project needs to build, test, train and draw. The one list.
 PACKAGES=(
   build-essential meson ninja-build pkg-config
-  libhdf5-dev hdf5-tools libpng-dev zlib1g-dev libbenchmark-dev strace clang
+  libhdf5-dev hdf5-tools libpng-dev libjpeg-dev zlib1g-dev libbenchmark-dev strace clang
   libx11-dev libxext-dev libxft-dev fonts-dejavu-core libxtst-dev xvfb xauth xdotool
   libplplot-dev plplot-driver-cairo
   nodejs npm ca-certificates python3

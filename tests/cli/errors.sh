@@ -120,9 +120,9 @@ while read -r f problem; do
     expect "predict on $f (not an image): exit 1, names it and the problem" 1 "$WORK/$f: $problem" \
         -- "$BIN" predict "$CK" "$WORK/$f"
 done <<'EOF'
-notes.h5 not a PNG or PGM/PPM image
+notes.h5 not a PNG, JPEG or PGM/PPM image
 short.pgm truncated: 28x28 P5 needs 784 bytes of pixel data, file has 0
-noise.png not a PNG or PGM/PPM image
+noise.png not a PNG, JPEG or PGM/PPM image
 missing.png cannot open: No such file or directory
 huge.pgm unsupported image size 100000x100000
 zero.pgm unsupported image size 0x0

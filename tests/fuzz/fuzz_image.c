@@ -1,5 +1,6 @@
-/* libFuzzer target: the image reader (io/image.h: PNG through libpng, PGM/PPM by hand) and the
- * MNIST-style preprocessing every loaded image goes through. */
+/* libFuzzer target: the image reader (io/image.h: PNG through libpng, JPEG through libjpeg with
+ * its Exif Orientation parsed by hand, PGM/PPM by hand) and the MNIST-style preprocessing every
+ * loaded image goes through. */
 #include "engine/model.h"
 #include "engine/preprocess.h"
 #include "io/image.h"

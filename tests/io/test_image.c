@@ -160,9 +160,9 @@ static void expect_error(const char *path, const char *needle)
 static void not_an_image(void)
 {
     tmp_write(tmp_path("x.txt"), "hello world\n", 12);
-    expect_error(tmp_path("x.txt"), "not a PNG or PGM/PPM image");
+    expect_error(tmp_path("x.txt"), "not a PNG, JPEG or PGM/PPM image");
     tmp_write(tmp_path("empty"), "", 0);
-    expect_error(tmp_path("empty"), "not a PNG or PGM/PPM image");
+    expect_error(tmp_path("empty"), "not a PNG, JPEG or PGM/PPM image");
     expect_error(tmp_path("missing.png"), "cannot open");
     tmp_write(tmp_path("bits.pbm"), "P1 1 1 1\n", 9);
     expect_error(tmp_path("bits.pbm"), "not supported");
