@@ -1,0 +1,437 @@
+/* Photo clean-up (see photo_clean.h for the steps and why each is there).
+ *
+ * Written here rather than taken from Leptonica (Debian libleptonica-dev), which has all the
+ * pieces (pixBackgroundNormMorph, pixOtsuAdaptiveThreshold, pixConnComp): those are tuned for
+ * pages of text at scanner resolutions (tile sizes and thresholds in pixels of a 300 dpi page), not
+ * for one digit at an unknown scale; they work on 8-bit images where the engine works on floats;
+ * Leptonica reports errors by printing to stderr unless a process-wide switch is flipped; and it
+ * would make the engine, which depends on nothing but libm and OpenMP and knows no files, link an
+ * image-file library with TIFF, WebP, GIF and JPEG 2000 readers. What is needed is four textbook
+ * algorithms (van Herk/Gil-Werman min/max filters, box blur by running sums, Otsu, union-find
+ * labelling), a few hundred lines, each tested here on synthetic pictures (tests/engine). */
+#include "engine/photo_clean.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline float minf(float a, float b) { return a < b ? a : b; }
+static inline float maxf(float a, float b) { return a > b ? a : b; }
+static inline float clamp01(float v) { return minf(maxf(v, 0.0f), 1.0f); }
+
+/* Histogram of values in [lo, 1] (lo = 0 or -1) in steps of 1/255: quantiles and Otsu's
+ * threshold without sorting a million floats. */
+enum { STEPS = 255, MAX_BINS = 2 * STEPS + 1 };
+typedef struct {
+    unsigned c[MAX_BINS];
+    int bins;
+    float lo;
+    size_t n;
+} Hist;
+
+static void hist_init(Hist *h, float lo)
+{
+    memset(h, 0, sizeof *h);
+    h->lo = lo;
+    h->bins = (int)((1.0f - lo) * STEPS + 0.5f) + 1;
+}
+static void hist_add(Hist *h, float v)
+{
+    int b = (int)((v - h->lo) * STEPS + 0.5f);
+    h->c[b < 0 ? 0 : b >= h->bins ? h->bins - 1 : b]++;
+    h->n++;
+}
+static float hist_value(const Hist *h, int b) { return h->lo + (float)b / STEPS; }
+
+/* Value below which a share q of the values lies (lo for an empty histogram). */
+static float hist_quantile(const Hist *h, double q)
+{
+    if (h->n == 0) return h->lo;
+    size_t need = (size_t)(q * (double)h->n), seen = 0;
+    for (int b = 0; b < h->bins; b++) {
+        seen += h->c[b];
+        if (seen > need) return hist_value(h, b);
+    }
+    return 1.0f;
+}
+
+/* ---- 1. work size ------------------------------------------------------------------------- */
+
+/* Mean of each f x f cell (cells at the right and bottom edges may be partial). */
+static void shrink(const float *src, int w, int h, int f, float *dst, int dw, int dh)
+{
+    for (int y = 0; y < dh; y++)
+        for (int x = 0; x < dw; x++) {
+            double s = 0;
+            int n = 0;
+            for (int yy = y * f; yy < h && yy < (y + 1) * f; yy++)
+                for (int xx = x * f; xx < w && xx < (x + 1) * f; xx++, n++) s += src[(size_t)yy * w + xx];
+            dst[(size_t)y * dw + x] = (float)(s / n);
+        }
+}
+
+/* ---- 2. polarity ------------------------------------------------------------------------- */
+
+/* Mean over a (2r+1) square (clipped at the edges), separably by running sums. line: max(w,h). */
+static void box_blur(float *img, int w, int h, int r, float *line)
+{
+    if (r <= 0) return;
+    for (int pass = 0; pass < 2; pass++) {
+        int n = pass ? h : w, lines = pass ? w : h;
+        size_t stride = pass ? (size_t)w : 1, step = pass ? 1 : (size_t)w;
+        for (int l = 0; l < lines; l++) {
+            float *v = img + (size_t)l * step;
+            double s = 0;
+            int lo = 0, hi = -1;   /* the window [lo, hi] summed in s */
+            for (int i = 0; i < n; i++) {
+                int want_lo = i - r < 0 ? 0 : i - r, want_hi = i + r >= n ? n - 1 : i + r;
+                while (hi < want_hi) s += v[(size_t)++hi * stride];
+                while (lo < want_lo) s -= v[(size_t)lo++ * stride];
+                line[i] = (float)(s / (hi - lo + 1));
+            }
+            for (int i = 0; i < n; i++) v[(size_t)i * stride] = line[i];
+        }
+    }
+}
+
+
+/* 1 when ink is lighter than paper. The border's median is the paper (even where a shadow or
+ * the lighting has darkened it); the ink is whichever extreme of the picture (its darkest and
+ * brightest values once blurred over 3x3, so that single noisy pixels do not count) lies farther
+ * from it, measured as a ratio (on the log scale): lighting and shadow scale paper and ink alike,
+ * by a factor of two or three, while ink reflects five to ten times less light than paper. (In
+ * plain differences, a shadow over most of the border would make the lit paper look like light
+ * ink.) The extremes rather than percentiles: a thin digit small in the frame is a few hundred
+ * pixels out of a million. tmp: w*h floats, line: max(w,h). */
+static int light_ink(const float *g, int w, int h, float *tmp, float *line)
+{
+    Hist border;
+    hist_init(&border, 0);
+    size_t n = (size_t)w * h;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (y == 0 || y == h - 1 || x == 0 || x == w - 1) hist_add(&border, g[(size_t)y * w + x]);
+    memcpy(tmp, g, n * sizeof(float));
+    box_blur(tmp, w, h, 1, line);
+    float lo = 1, hi = 0;
+    for (size_t i = 0; i < n; i++) lo = minf(lo, tmp[i]), hi = maxf(hi, tmp[i]);
+    const float eps = 0.02f;   /* black is 0: keep the logarithm finite */
+    float paper = logf(hist_quantile(&border, 0.5) + eps);
+    return logf(hi + eps) - paper > paper - logf(lo + eps);
+}
+
+/* ---- 3. background ----------------------------------------------------------------------- */
+
+/* Running max (want_max) or min over a window of 2r+1 along a line of n values with stride,
+ * by van Herk/Gil-Werman: per block of 2r+1, prefix and suffix extremes; any window covers the
+ * suffix of one block and the prefix of the next. O(n) whatever r. pad, pre, suf: n + 2r floats
+ * each. */
+static void extreme_line(float *v, size_t stride, int n, int r, int want_max, float *pad, float *pre,
+                         float *suf)
+{
+    int k = 2 * r + 1, m = n + 2 * r;
+    float none = want_max ? -INFINITY : INFINITY;
+    for (int i = 0; i < m; i++) pad[i] = (i < r || i >= r + n) ? none : v[(size_t)(i - r) * stride];
+    for (int i = 0; i < m; i++) {
+        float p = pad[i];
+        pre[i] = i % k == 0 ? p : want_max ? maxf(pre[i - 1], p) : minf(pre[i - 1], p);
+    }
+    for (int i = m - 1; i >= 0; i--) {
+        float p = pad[i];
+        suf[i] = (i % k == k - 1 || i == m - 1) ? p : want_max ? maxf(suf[i + 1], p) : minf(suf[i + 1], p);
+    }
+    for (int i = 0; i < n; i++)
+        v[(size_t)i * stride] = want_max ? maxf(suf[i], pre[i + 2 * r]) : minf(suf[i], pre[i + 2 * r]);
+}
+
+/* Max or min filter over a (2r+1) square, separably. scratch: 3 * (max(w,h) + 2r) floats. */
+static void extreme_filter(float *img, int w, int h, int r, int want_max, float *scratch)
+{
+    int len = (w > h ? w : h) + 2 * r;
+    float *pad = scratch, *pre = scratch + len, *suf = scratch + 2 * (size_t)len;
+    for (int y = 0; y < h; y++) extreme_line(img + (size_t)y * w, 1, w, r, want_max, pad, pre, suf);
+    for (int x = 0; x < w; x++) extreme_line(img + x, (size_t)w, h, r, want_max, pad, pre, suf);
+}
+
+/* Morphological closing over a (2r+1) square (max filter, then min filter) of img, computed on the
+ * picture extended by 2r pixels that repeat its edges: with the filters' windows simply cut off at
+ * the edges, lighting that darkens towards an edge would come out too bright there, and the
+ * paper along that edge would read as ink. Extended so, any lighting that is monotone along each
+ * axis (a linear gradient, the soft edge of a shadow) comes back exactly. pad: (w+4r)*(h+4r)
+ * floats; scratch: 3 * (max(w,h) + 6r). */
+static void closing(float *img, int w, int h, int r, float *pad, float *scratch)
+{
+    int p = 2 * r, pw = w + 2 * p, ph = h + 2 * p;
+    for (int y = 0; y < ph; y++) {
+        int sy = y < p ? 0 : y >= p + h ? h - 1 : y - p;
+        for (int x = 0; x < pw; x++) {
+            int sx = x < p ? 0 : x >= p + w ? w - 1 : x - p;
+            pad[(size_t)y * pw + x] = img[(size_t)sy * w + sx];
+        }
+    }
+    extreme_filter(pad, pw, ph, r, 1, scratch);
+    extreme_filter(pad, pw, ph, r, 0, scratch);
+    for (int y = 0; y < h; y++) memcpy(img + (size_t)y * w, pad + (size_t)(y + p) * pw + p, (size_t)w * sizeof(float));
+}
+
+/* ---- 4. threshold ------------------------------------------------------------------------ */
+
+/* Otsu's threshold: the cut that maximises the between-class variance (values above it are the
+ * second class). */
+static float otsu(const Hist *h)
+{
+    double total = 0;
+    for (int b = 0; b < h->bins; b++) total += (double)b * h->c[b];
+    double w0 = 0, s0 = 0, best = -1;
+    int cut = 0;
+    for (int b = 0; b < h->bins - 1; b++) {
+        w0 += h->c[b];
+        s0 += (double)b * h->c[b];
+        double w1 = (double)h->n - w0;
+        if (w0 == 0 || w1 == 0) continue;
+        double m0 = s0 / w0, m1 = (total - s0) / w1, v = w0 * w1 * (m0 - m1) * (m0 - m1);
+        if (v > best) best = v, cut = b;
+    }
+    return hist_value(h, cut) + 0.5f / STEPS;
+}
+
+/* ---- 5. pieces of ink -------------------------------------------------------------------- */
+
+static int32_t find_root(int32_t *parent, int32_t i)
+{
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];   /* path halving */
+        i = parent[i];
+    }
+    return i;
+}
+
+typedef struct {
+    double mass;          /* sum of darkness */
+    int x0, y0, x1, y1;   /* bounding box */
+    int keep;
+} Piece;
+
+/* Labels the 8-connected pieces of mask (in place: label+1 per pixel, 0 = paper) and returns
+ * their count, or -1 when out of memory. */
+static int label_pieces(int32_t *lab, int w, int h)
+{
+    size_t n = (size_t)w * h;
+    int32_t *parent = malloc((n / 2 + 2) * sizeof *parent);   /* at most one piece per 2 pixels... */
+    if (!parent) return -1;
+    int32_t next = 0, cap = (int32_t)(n / 2 + 2);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            if (!lab[i]) continue;
+            int32_t nb[4];
+            int k = 0;
+            if (x > 0 && lab[i - 1]) nb[k++] = lab[i - 1];
+            if (y > 0) {
+                size_t up = i - (size_t)w;
+                if (x > 0 && lab[up - 1]) nb[k++] = lab[up - 1];
+                if (lab[up]) nb[k++] = lab[up];
+                if (x + 1 < w && lab[up + 1]) nb[k++] = lab[up + 1];
+            }
+            if (k == 0) {
+                if (next == cap) {   /* ...plus a checkerboard's worth more */
+                    int32_t *grown = realloc(parent, (size_t)(cap *= 2) * sizeof *parent);
+                    if (!grown) {
+                        free(parent);
+                        return -1;
+                    }
+                    parent = grown;
+                }
+                parent[next] = next;
+                lab[i] = ++next;
+                continue;
+            }
+            int32_t root = find_root(parent, nb[0] - 1);
+            for (int j = 1; j < k; j++) {
+                int32_t o = find_root(parent, nb[j] - 1);
+                if (o < root) parent[root] = o, root = o;
+                else parent[o] = root;
+            }
+            lab[i] = root + 1;
+        }
+    /* Dense numbering of the roots, stored as -number. Every link points to a smaller index and
+     * each root is its set's smallest, so in increasing order a non-root's parent has already
+     * been given its set's number. */
+    int32_t count = 0;
+    for (int32_t i = 0; i < next; i++) parent[i] = parent[i] == i ? -(++count) : parent[parent[i]];
+    for (size_t i = 0; i < n; i++)
+        if (lab[i]) lab[i] = -parent[lab[i] - 1];
+    free(parent);
+    return count;
+}
+
+/* Keeps the heaviest piece and the pieces near it that are not specks; returns how many. */
+static int keep_pieces(Piece *pc, int np)
+{
+    int main_piece = 0;
+    for (int i = 1; i < np; i++)
+        if (pc[i].mass > pc[main_piece].mass) main_piece = i;
+    pc[main_piece].keep = 1;
+    int kept = 1, x0 = pc[main_piece].x0, y0 = pc[main_piece].y0, x1 = pc[main_piece].x1, y1 = pc[main_piece].y1;
+    double floor_mass = PHOTO_SPECK_SHARE * pc[main_piece].mass;
+    /* Growing the box can bring more pieces within reach: repeat until nothing joins (bounded:
+     * each round keeps at least one more piece, and rounds stop after a few in practice). */
+    for (int changed = 1, rounds = 0; changed && rounds < 64; rounds++) {
+        changed = 0;
+        int side = (x1 - x0 > y1 - y0 ? x1 - x0 : y1 - y0) + 1;
+        int near = (int)ceilf(PHOTO_NEAR * (float)side);
+        for (int i = 0; i < np; i++) {
+            Piece *p = &pc[i];
+            if (p->keep || p->mass < floor_mass) continue;
+            if (p->x1 < x0 - near || p->x0 > x1 + near || p->y1 < y0 - near || p->y0 > y1 + near) continue;
+            p->keep = 1;
+            kept++;
+            changed = 1;
+            x0 = p->x0 < x0 ? p->x0 : x0, y0 = p->y0 < y0 ? p->y0 : y0;
+            x1 = p->x1 > x1 ? p->x1 : x1, y1 = p->y1 > y1 ? p->y1 : y1;
+        }
+    }
+    return kept;
+}
+
+/* Whether the kept ink spans at least PHOTO_MIN_SIDE of the picture's shorter side: a blank
+ * page's noise leaves a few blobs of a few pixels over the threshold. */
+static int big_enough(const Piece *pc, int np, int shorter)
+{
+    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;
+    for (int i = 0; i < np; i++)
+        if (pc[i].keep) {
+            x0 = pc[i].x0 < x0 ? pc[i].x0 : x0, y0 = pc[i].y0 < y0 ? pc[i].y0 : y0;
+            x1 = pc[i].x1 > x1 ? pc[i].x1 : x1, y1 = pc[i].y1 > y1 ? pc[i].y1 : y1;
+        }
+    int side = (x1 - x0 > y1 - y0 ? x1 - x0 : y1 - y0) + 1;
+    return x1 >= 0 && (float)side >= PHOTO_MIN_SIDE * (float)shorter;
+}
+
+/* ---- all together ------------------------------------------------------------------------ */
+
+void photo_clean_free(PhotoClean *pc)
+{
+    if (!pc) return;
+    free(pc->ink);
+    memset(pc, 0, sizeof *pc);
+}
+
+/* Ink darkness d = 1 - g / bg, and the threshold between paper and ink: Otsu's, but above the
+ * paper's own noise. d is not clipped at 0: paper lighter than its background estimate is the
+ * other half of the paper's noise. The median is paper (ink is a minority); the paper's spread is
+ * measured below the median only, where there is no ink at all. *noise: the paper's median +
+ * PHOTO_NOISE_SIGMAS deviations. */
+static float darkness(const float *g, const float *bg, float *d, size_t n, float *noise)
+{
+    Hist all, below;
+    hist_init(&all, -1);
+    hist_init(&below, 0);
+    for (size_t i = 0; i < n; i++) {
+        d[i] = bg[i] > 1e-3f ? maxf(1.0f - g[i] / bg[i], -1.0f) : 0.0f;   /* black paper: no ink */
+        hist_add(&all, d[i]);
+    }
+    float med = hist_quantile(&all, 0.5);
+    for (size_t i = 0; i < n; i++)
+        if (d[i] < med) hist_add(&below, med - d[i]);
+    *noise = med + PHOTO_NOISE_SIGMAS * 1.4826f * hist_quantile(&below, 0.5);
+    return maxf(maxf(otsu(&all), *noise), PHOTO_MIN_CONTRAST);
+}
+
+int photo_clean(const float *src, int w, int h, PhotoClean *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!src || w <= 0 || h <= 0) return -1;
+    int longer = w > h ? w : h, f = (longer + PHOTO_WORK_MAX - 1) / PHOTO_WORK_MAX;
+    int ww = (w + f - 1) / f, wh = (h + f - 1) / f, shorter = ww < wh ? ww : wh;
+    longer = ww > wh ? ww : wh;
+    size_t n = (size_t)ww * wh;
+    int r_bg = shorter / 4 > 1 ? shorter / 4 : 1;           /* closing: half the shorter side */
+    int r_smooth = longer >= 128 ? 1 + longer / 512 : 0;    /* sensor noise */
+    int r_grain = shorter / 64 > r_smooth ? shorter / 64 : r_smooth;
+    int r_halo = 1 + longer / 256;
+    int len = longer + 6 * (r_bg > r_halo ? r_bg : r_halo);
+    float *g = malloc(n * sizeof(float)), *bg = malloc(n * sizeof(float));
+    float *d = malloc(n * sizeof(float));
+    float *scratch = malloc((size_t)3 * len * sizeof(float));
+    float *pad = malloc((size_t)(ww + 4 * r_bg) * (size_t)(wh + 4 * r_bg) * sizeof(float));
+    int32_t *lab = malloc(n * sizeof(int32_t));
+    Piece *pieces = NULL;
+    int rc = -1;
+    if (!g || !bg || !d || !scratch || !pad || !lab) goto done;
+
+    /* 1-2. work copy, ink made dark */
+    shrink(src, w, h, f, g, ww, wh);
+    for (size_t i = 0; i < n; i++) g[i] = clamp01(g[i]);
+    out->inverted = light_ink(g, ww, wh, bg, scratch);
+    if (out->inverted)
+        for (size_t i = 0; i < n; i++) g[i] = 1.0f - g[i];
+
+    /* 3-4. Background: closing (dark strokes removed). Sensor noise is smoothed first, and the
+     * paper's grain more for the background, or the max filter would pick their peaks and the
+     * paper would read as grayish ink. Then ink darkness and the threshold. */
+    box_blur(g, ww, wh, r_smooth, scratch);
+    memcpy(bg, g, n * sizeof(float));
+    box_blur(bg, ww, wh, r_grain, scratch);
+    closing(bg, ww, wh, r_bg, pad, scratch);
+    float noise, t = darkness(g, bg, d, n, &noise);
+    out->threshold = t;
+
+    /* 5. pieces; the digit and what belongs to it */
+    for (size_t i = 0; i < n; i++) lab[i] = d[i] > t;
+    int np = label_pieces(lab, ww, wh);
+    if (np < 0) goto done;
+    out->ink = calloc(n, sizeof(float));
+    if (!out->ink) goto done;
+    out->w = ww, out->h = wh;
+    if (np == 0) {
+        rc = 0;
+        goto done;
+    }
+    pieces = calloc((size_t)np, sizeof *pieces);
+    if (!pieces) goto done;
+    for (int i = 0; i < np; i++) pieces[i].x0 = ww, pieces[i].y0 = wh, pieces[i].x1 = pieces[i].y1 = -1;
+    for (int y = 0; y < wh; y++)
+        for (int x = 0; x < ww; x++) {
+            size_t i = (size_t)y * ww + x;
+            if (!lab[i]) continue;
+            Piece *p = &pieces[lab[i] - 1];
+            p->mass += d[i];
+            p->x0 = x < p->x0 ? x : p->x0, p->x1 = x > p->x1 ? x : p->x1;
+            p->y0 = y < p->y0 ? y : p->y0, p->y1 = y > p->y1 ? y : p->y1;
+        }
+    out->pieces = keep_pieces(pieces, np);
+    out->specks = np - out->pieces;
+    if (!big_enough(pieces, np, shorter)) {   /* paper noise on a blank page: say so */
+        out->specks = np;
+        out->pieces = 0;
+        rc = 0;
+        goto done;
+    }
+
+    /* 6. the kept ink and a halo of a pixel or two around it, darkness stretched from the paper's
+     * noise (0) to the typical darkness of the kept ink (1) */
+    Hist inkhist;
+    hist_init(&inkhist, 0);
+    for (size_t i = 0; i < n; i++) {
+        bg[i] = lab[i] && pieces[lab[i] - 1].keep ? 1.0f : 0.0f;
+        if (bg[i] > 0) hist_add(&inkhist, d[i]);
+    }
+    float level = hist_quantile(&inkhist, 0.5);
+    float lo = maxf(0.0f, minf(noise, 0.5f * t)), span = maxf(level - lo, 1e-3f);
+    extreme_filter(bg, ww, wh, r_halo, 1, scratch);
+    for (size_t i = 0; i < n; i++) out->ink[i] = bg[i] > 0 ? clamp01((d[i] - lo) / span) : 0.0f;
+    rc = 0;
+
+done:
+    if (rc) photo_clean_free(out);
+    free(g);
+    free(bg);
+    free(d);
+    free(scratch);
+    free(pad);
+    free(lab);
+    free(pieces);
+    return rc;
+}
