@@ -1,51 +1,228 @@
 /* mnist-cnn predict: read digits from image files (or one image of an IDX file) and print what
- * the network sees. Images go through the same MNIST-like preprocessing as the drawing window. */
+ * the network sees. Image files are photos and scans as often as clean drawings, so they are
+ * cleaned up first (engine/photo_clean.h: lighting, shadows, grain, specks; --no-clean skips it),
+ * then go through the same MNIST-like preprocessing as the drawing window. --show DIR writes, per
+ * image, the picture beside what the clean-up kept and the 28x28 input the network saw. */
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "engine/infer.h"
+#include "engine/photo_clean.h"
 #include "engine/preprocess.h"
 #include "io/idx.h"
 #include "io/image.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: mnist-cnn predict FILE.h5 IMAGE... [OPTIONS]\n"
         "       mnist-cnn predict FILE.h5 --idx FILE --index K [OPTIONS]\n"
-        "Predict the digit in each image (PNG or PGM/PPM, any size, colour or gray, dark-on-light\n"
-        "or light-on-dark: detected). Images are cropped to the ink, scaled to 20 px and centred\n"
-        "by centre of mass in 28x28, like MNIST.\n\n"
+        "Predict the digit in each image (PNG, JPEG or PGM/PPM, any size, colour or gray,\n"
+        "dark-on-light or light-on-dark: detected; JPEGs turned upright by their Exif\n"
+        "Orientation). Photos and scans are cleaned up first: uneven lighting and shadows divided\n"
+        "out, ink told from paper (Otsu), specks away from the digit dropped. Then, like MNIST,\n"
+        "cropped to the ink, scaled to 20 px and centred by centre of mass in 28x28.\n\n"
         "  --idx FILE      take the image from an IDX file of 28x28 images instead\n"
         "  --index K       which image of --idx (0-based)\n"
         "  --json          one JSON object per image: {\"file\", \"digit\", \"probs\": [10]}\n"
-        "                  (digit and probs null for a blank image)\n"
+        "                  (digit and probs null for a blank image; \"seen\" with --show)\n"
+        "  --show DIR      write DIR/NAME-seen.png per image (DIR made if missing): the picture,\n"
+        "                  what the clean-up kept and the network's 28x28 input, magnified\n"
+        "  --no-clean      skip the clean-up (for pictures that are clean already)\n"
         "  -h, --help      this help\n");
 }
 
-/* digit < 0 (probs NULL): no digit in the image. */
-static void print_result(const char *name, int digit, const float probs[10], int json)
+/* digit < 0 (probs NULL): no digit in the image. seen: the --show picture written, or NULL. */
+static void print_result(const char *name, int digit, const float probs[10], const char *seen,
+                         int json)
 {
     if (json) {
         printf("{\"file\": \"");
         json_string(stdout, name);
         if (digit < 0) {
-            printf("\", \"digit\": null, \"probs\": null}\n");
-            return;
+            printf("\", \"digit\": null, \"probs\": null");
+        } else {
+            printf("\", \"digit\": %d, \"probs\": [", digit);
+            for (int j = 0; j < 10; j++) printf("%s%.6f", j ? ", " : "", probs[j]);
+            printf("]");
         }
-        printf("\", \"digit\": %d, \"probs\": [", digit);
-        for (int j = 0; j < 10; j++) printf("%s%.6f", j ? ", " : "", probs[j]);
-        printf("]}\n");
-    } else if (digit < 0) {
+        if (seen) {
+            printf(", \"seen\": \"");
+            json_string(stdout, seen);
+            printf("\"");
+        }
+        printf("}\n");
+        return;
+    }
+    if (digit < 0) {
         printf("%s: no digit (blank image)\n", name);
     } else {
         printf("%s: %d  (", name, digit);
         for (int j = 0; j < 10; j++) printf("%s%d:%.3f", j ? " " : "", j, probs[j]);
         printf(")\n");
     }
+    if (seen) printf("  wrote %s\n", seen);
+}
+
+/* ---- --show: what the network saw --------------------------------------------------------- */
+
+enum { SHOW_H = 280, SHOW_MAX_W = 560, SHOW_GAP = 8, SHOW_ZOOM = SHOW_H / 28 };
+
+/* Size of a w x h picture scaled to fit SHOW_MAX_W x SHOW_H (aspect kept, at least 1 px). */
+static void fit(int w, int h, int *fw, int *fh)
+{
+    double s = (double)SHOW_H / h;
+    if (w * s > SHOW_MAX_W) s = (double)SHOW_MAX_W / w;
+    *fw = (int)(w * s + 0.5), *fh = (int)(h * s + 0.5);
+    *fw = *fw < 1 ? 1 : *fw, *fh = *fh < 1 ? 1 : *fh;
+}
+
+/* Draws src (w x h, 0..1; invert: 1 - v) into the canvas at column x0, scaled to fw x fh: the
+ * mean of the source pixels each output pixel covers (the nearest one when enlarging). */
+static void blit(uint8_t *canvas, int cw, int x0, const float *src, int w, int h, int fw, int fh,
+                 int invert)
+{
+    for (int y = 0; y < fh; y++) {
+        int sy0 = (int)((long long)y * h / fh), sy1 = (int)((long long)(y + 1) * h / fh);
+        sy1 = sy1 > sy0 ? sy1 : sy0 + 1;
+        for (int x = 0; x < fw; x++) {
+            int sx0 = (int)((long long)x * w / fw), sx1 = (int)((long long)(x + 1) * w / fw);
+            sx1 = sx1 > sx0 ? sx1 : sx0 + 1;
+            double sum = 0;
+            for (int yy = sy0; yy < sy1; yy++)
+                for (int xx = sx0; xx < sx1; xx++) sum += src[(size_t)yy * w + xx];
+            double v = sum / ((double)(sy1 - sy0) * (sx1 - sx0));
+            v = invert ? 1 - v : v;
+            v = v < 0 ? 0 : v > 1 ? 1 : v;
+            canvas[(size_t)y * cw + x0 + x] = (uint8_t)(v * 255 + 0.5);
+        }
+    }
+}
+
+/* The file name of path without its folder and extension, as (start, length). */
+static const char *stem(const char *path, int *len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    *len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+    return base;
+}
+
+/* DIR/<stem>-seen.png for images[k] into buf; when earlier images have the same stem (a/x.png
+ * b/x.jpg), DIR/<stem>-N-seen.png for the N-th, so no picture overwrites another. -1 if it does
+ * not fit. */
+static int seen_path(const char *dir, char *const *images, int k, char *buf, size_t n)
+{
+    int len, same = 0;
+    const char *base = stem(images[k], &len);
+    for (int i = 0; i < k; i++) {
+        int l;
+        const char *b = stem(images[i], &l);
+        same += l == len && memcmp(b, base, (size_t)len) == 0;
+    }
+    int r = same ? snprintf(buf, n, "%s/%.*s-%d-seen.png", dir, len, base, same + 1)
+                 : snprintf(buf, n, "%s/%.*s-seen.png", dir, len, base);
+    return r < 0 || (size_t)r >= n ? -1 : 0;
+}
+
+/* The picture as loaded, what the clean-up kept (dark on white, like the picture; absent with
+ * --no-clean) and the 28x28 input magnified SHOW_ZOOM times (nearest neighbour), side by side
+ * on white. */
+static int write_seen(const char *path, const GrayImage *gi, const PhotoClean *pc, const float *input,
+                      char *err, size_t errlen)
+{
+    int fw, fh, cw2 = 0, ch2 = 0;
+    fit(gi->w, gi->h, &fw, &fh);
+    if (pc) fit(pc->w, pc->h, &cw2, &ch2);
+    int width = fw + SHOW_GAP + (pc ? cw2 + SHOW_GAP : 0) + 28 * SHOW_ZOOM;
+    uint8_t *canvas = malloc((size_t)width * SHOW_H);
+    if (!canvas) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    memset(canvas, 255, (size_t)width * SHOW_H);
+    blit(canvas, width, 0, gi->pix, gi->w, gi->h, fw, fh, 0);
+    int x = fw + SHOW_GAP;
+    if (pc) {
+        blit(canvas, width, x, pc->ink, pc->w, pc->h, cw2, ch2, 1);
+        x += cw2 + SHOW_GAP;
+    }
+    blit(canvas, width, x, input, 28, 28, 28 * SHOW_ZOOM, 28 * SHOW_ZOOM, 0);
+    int rc = image_save_png(path, canvas, width, SHOW_H, 1, err, errlen);
+    free(canvas);
+    return rc;
+}
+
+/* --show's folder: made if missing (its parent must exist), and must be a folder. */
+static int show_dir_ready(const char *dir)
+{
+    struct stat st;
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        fprintf(stderr, "mnist-cnn predict: %s: cannot create the --show folder: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "mnist-cnn predict: %s: --show needs a folder, and this is not one\n", dir);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    int json, clean;
+    const char *show;   /* --show DIR or NULL */
+} PredictOpts;
+
+/* One image file, images[k]: load, clean up, preprocess, predict, print, and --show's picture.
+ * Returns an exit code. */
+static int predict_file(Infer *inf, char *const *images, int k, const PredictOpts *o)
+{
+    const char *path = images[k];
+    GrayImage gi;
+    char err[1200];
+    if (image_load(path, &gi, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn predict: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    PhotoClean pc;
+    if (o->clean && photo_clean(gi.pix, gi.w, gi.h, &pc)) {
+        fprintf(stderr, "mnist-cnn predict: %s: out of memory cleaning up the picture\n", path);
+        image_free(&gi);
+        return EXIT_RUNTIME;
+    }
+    int rc = EXIT_OK, digit = -1;
+    float img[784], probs[10];
+    const float *pix = o->clean ? pc.ink : gi.pix;
+    if (preprocess_digit(pix, o->clean ? pc.w : gi.w, o->clean ? pc.h : gi.h, img))
+        /* nothing to read: say so rather than print a guess about an empty field */
+        fprintf(stderr, "mnist-cnn predict: %s: no ink found (blank image)\n", path);
+    else
+        digit = infer_run(inf, img, NULL, probs, NULL, NULL);
+    char seen[1100];
+    const char *wrote = NULL;
+    if (o->show) {
+        if (seen_path(o->show, images, k, seen, sizeof seen)) {
+            fprintf(stderr, "mnist-cnn predict: %s: --show file name too long\n", path);
+            rc = EXIT_RUNTIME;
+        } else if (write_seen(seen, &gi, o->clean ? &pc : NULL, img, err, sizeof err)) {
+            fprintf(stderr, "mnist-cnn predict: %s\n", err);
+            rc = EXIT_RUNTIME;
+        } else {
+            wrote = seen;
+        }
+    }
+    print_result(path, digit, digit < 0 ? NULL : probs, wrote, o->json);
+    if (o->clean) photo_clean_free(&pc);
+    image_free(&gi);
+    return rc;
 }
 
 /* One 28x28 image out of an IDX file, as MNIST stores it (no preprocessing needed). */
@@ -71,7 +248,7 @@ static int predict_idx(Infer *inf, const char *path, long index, int json)
         int digit = infer_run(inf, img, NULL, probs, NULL, NULL);
         char name[1100];
         snprintf(name, sizeof name, "%s[%ld]", path, index);
-        print_result(name, digit, probs, json);
+        print_result(name, digit, probs, NULL, json);
     }
     idx_free(&a);
     return rc;
@@ -82,10 +259,12 @@ int cmd_predict(int argc, char **argv)
     static const struct option opts[] = {
         {"idx", required_argument, 0, 'i'}, {"index", required_argument, 0, 'k'},
         {"json", no_argument, 0, 'j'},      {"help", no_argument, 0, 'h'},
+        {"show", required_argument, 0, 's'}, {"no-clean", no_argument, 0, 'n'},
         {0, 0, 0, 0}};
     const char *idx = NULL;
     long index = -1;
-    int json = 0, c;
+    PredictOpts po = {.json = 0, .clean = 1, .show = NULL};
+    int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -94,7 +273,9 @@ int cmd_predict(int argc, char **argv)
             if (parse_long("predict", "--index", optarg, 0, 0x7fffffff, &index))
                 return usage_error("predict");
             break;
-        case 'j': json = 1; break;
+        case 'j': po.json = 1; break;
+        case 's': po.show = optarg; break;
+        case 'n': po.clean = 0; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: return usage_error("predict");
         }
@@ -109,6 +290,15 @@ int cmd_predict(int argc, char **argv)
         fprintf(stderr, "mnist-cnn predict: --index needs --idx FILE\n");
         return usage_error("predict");
     }
+    if (po.show && !*po.show) {
+        fprintf(stderr, "mnist-cnn predict: --show expects a folder\n");
+        return usage_error("predict");
+    }
+    if (po.show && nimages < 1) {
+        fprintf(stderr, "mnist-cnn predict: --show draws image files, not --idx images\n");
+        return usage_error("predict");
+    }
+    if (po.show && show_dir_ready(po.show)) return EXIT_RUNTIME;
     Model m;
     if (load_model_and_say("predict", argv[optind], &m)) return EXIT_RUNTIME;
     Infer *inf = infer_create(&m);
@@ -118,25 +308,10 @@ int cmd_predict(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     int rc = EXIT_OK;
-    if (idx) rc = predict_idx(inf, idx, index, json);
-    for (int i = optind + 1; i < argc; i++) {
-        GrayImage gi;
-        char err[512];
-        if (image_load(argv[i], &gi, err, sizeof err)) {
-            fprintf(stderr, "mnist-cnn predict: %s\n", err);
-            rc = EXIT_RUNTIME;
-            continue;
-        }
-        float img[784], probs[10];
-        if (preprocess_digit(gi.pix, gi.w, gi.h, img)) {
-            /* nothing to read: say so rather than print a guess about an empty field */
-            fprintf(stderr, "mnist-cnn predict: %s: no ink found (blank image)\n", argv[i]);
-            print_result(argv[i], -1, NULL, json);
-        } else {
-            int digit = infer_run(inf, img, NULL, probs, NULL, NULL);
-            print_result(argv[i], digit, probs, json);
-        }
-        image_free(&gi);
+    if (idx) rc = predict_idx(inf, idx, index, po.json);
+    for (int i = 0; i < nimages; i++) {
+        int r = predict_file(inf, argv + optind + 1, i, &po);
+        if (r != EXIT_OK) rc = r;
     }
     infer_free(inf);
     model_free(&m);
