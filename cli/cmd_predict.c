@@ -128,8 +128,10 @@ static int seen_path(const char *dir, char *const *images, int k, char *buf, siz
         const char *b = stem(images[i], &l);
         same += l == len && memcmp(b, base, (size_t)len) == 0;
     }
-    int r = same ? snprintf(buf, n, "%s/%.*s-%d-seen.png", dir, len, base, same + 1)
-                 : snprintf(buf, n, "%s/%.*s-seen.png", dir, len, base);
+    int dlen = (int)strlen(dir);
+    while (dlen > 0 && dir[dlen - 1] == '/') dlen--;   /* "seen/" names seen/x-seen.png, "/" /x-seen.png */
+    int r = same ? snprintf(buf, n, "%.*s/%.*s-%d-seen.png", dlen, dir, len, base, same + 1)
+                 : snprintf(buf, n, "%.*s/%.*s-seen.png", dlen, dir, len, base);
     return r < 0 || (size_t)r >= n ? -1 : 0;
 }
 

@@ -46,7 +46,7 @@ expect "predict on a truncated JPEG: exit 1, names it, says truncated" 1 \
 # --show: the picture (40x30 stored, shown upright 30x40: 210x280), what the clean-up kept (the
 # same), the input magnified 10x (280), 8 px between
 why=""
-run "$BIN" predict "$CK0" "$SEEDS/exif-rot6.jpg" "$SEEDS/gray.jpg" --show "$WORK/seen"
+run "$BIN" predict "$CK0" "$SEEDS/exif-rot6.jpg" "$SEEDS/gray.jpg" --show "$WORK/seen/"   # "/": no "//"
 [ "$rc" -eq 0 ] || why="exit status $rc: $(cat "$WORK/err")"
 for f in exif-rot6 gray; do
     grep -qxF "  wrote $WORK/seen/$f-seen.png" "$WORK/out" || why="$why
