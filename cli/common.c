@@ -121,14 +121,18 @@ int load_model_and_say(const char *cmd, const char *path, Model *m)
     RunInfo r = {0};
     char err[512];
     if (checkpoint_load_run(path, &r, err, sizeof err)) r.format_version = 0;
-    const RunInfo *run = &r;
+    say_model(cmd, path, &r);
+    return 0;
+}
+
+void say_model(const char *cmd, const char *path, const RunInfo *run)
+{
     if (!run->format_version) {
         fprintf(stderr, "mnist-cnn %s: model %s (weights only)\n", cmd, path);
-        return 0;
+        return;
     }
     int best = strcmp(run->role, "best") == 0;
     fprintf(stderr, "mnist-cnn %s: model %s: %s (epoch %d of %d%s)\n", cmd, path,
             best ? "the best epoch by validation" : "the latest checkpoint", (int)run->epoch,
             (int)run->epochs, run->epoch_samples ? ", stopped inside the next" : "");
-    return 0;
 }

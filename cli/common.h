@@ -40,6 +40,8 @@ const char *default_model(void);
  * CMD: model PATH: the best epoch by validation (epoch 27 of 30)" or "...: the latest checkpoint
  * (epoch 30 of 30)"; a file without our attributes (a state_dict from PyTorch) is just named. */
 int load_model_and_say(const char *cmd, const char *path, Model *m);
+/* Its line on stderr alone, for a model already loaded (run->format_version 0: weights only). */
+void say_model(const char *cmd, const char *path, const RunInfo *run);
 
 /* Allocate m and load a checkpoint into it (run optional). Prints the error as
  * "mnist-cnn CMD: ..." and returns -1 on failure (m then holds nothing to free). */
