@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 
-static void report_prediction(Gui *g)
+void report_prediction(Gui *g)
 {
     if (!g->opt.on_prediction) return;
     if (g->need_predict) update(g);

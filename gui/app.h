@@ -4,7 +4,8 @@
  *   actions.c   the pen and the actions behind keys and buttons
  *   update.c    after events: predict, redraw what changed, time it
  *   canvas.c, strokes.c, restroke.c   the canvas, its strokes, the network's input drawn from them
- *   panel.c     drawing the parts into the off-screen pixmap */
+ *   panel.c     drawing the parts into the off-screen pixmap
+ *   follow.c    swapping in the model and log the CLI reloaded while training goes on */
 #ifndef MNIST_GUI_APP_H
 #define MNIST_GUI_APP_H
 
@@ -49,7 +50,10 @@ struct Gui {
     /* model */
     const Model *model;
     const MetricLog *log;
-    const char *model_name;
+    char model_name[200];     /* the model as the status line names it (which epoch, ...) */
+    int follow_fd;            /* gui_follow: readable when reload has something */
+    GuiReloadFn reload;       /* NULL: not following */
+    void *reload_ctx;
     Infer *inf;
 
     /* state */
@@ -108,6 +112,8 @@ void action_predict(Gui *g);
 void action_toggle_debug(Gui *g);
 void action_save(Gui *g);
 void action_quit(Gui *g);
+/* The prediction, predicting first if the canvas changed, to GuiOptions.on_prediction. */
+void report_prediction(Gui *g);
 /* The pen: mouse handlers and replay both come through here. button: 1 draws, 3 erases. */
 void pen_down(Gui *g, float x, float y, int button);
 void pen_move(Gui *g, float x, float y);
@@ -120,6 +126,10 @@ void new_pixmap(Gui *g, int w, int h);
 /* ---- update.c ---- */
 /* After events changed something: predict if the canvas changed, redraw what changed, time it. */
 void update(Gui *g);
+
+/* ---- follow.c ---- */
+/* follow_fd is readable: let the CLI reload what changed, swap it in, read the drawing again. */
+void follow_reload(Gui *g);
 
 /* ---- panel.c: drawing into g->pix ---- */
 void panel_background(Gui *g);

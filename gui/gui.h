@@ -14,6 +14,16 @@
  * NULL) when the canvas is blank. */
 typedef void (*GuiPredictionFn)(void *ctx, int stroke, int digit, const float probs[N_CLASSES]);
 
+/* Following a training run (gui_follow): the window waits on a descriptor beside the X connection
+ * and, when it is readable, calls reload, which reads whatever changed (the CLI knows the files;
+ * the window does not). Returns GUI_RELOADED_MODEL and/or GUI_RELOADED_LOG with *m and/or *log
+ * set (the model and log handed over before are not used again once it returns), and a line on
+ * the model now held in about (as gui_run's name); 0 when nothing it follows changed; -1 with the
+ * reason in about when a file could not be read (the window keeps what it had). */
+enum { GUI_RELOADED_MODEL = 1, GUI_RELOADED_LOG = 2 };
+typedef int (*GuiReloadFn)(void *ctx, const Model **m, const MetricLog **log, char *about,
+                           size_t len);
+
 typedef struct {
     const char *replay;       /* stroke file to replay (gui/replay.h), or NULL */
     const char *screenshot;   /* PNG to write after the replay, then exit; or NULL */
@@ -27,6 +37,9 @@ typedef struct {
      * for it at this width (gui/restroke.h); 0: the canvas itself, scaled like any image (pen and
      * all); < 0: the default, GUI_INPUT_STROKE. */
     float input_stroke;
+    /* after the replay, with exit_after_replay or screenshot: stay this many seconds more (events
+     * and reloads handled, say for a test) before the screenshot and leaving */
+    double linger;
 } GuiOptions;
 
 /* MNIST's pen, chosen by measurement (README.md, "Drawing window"). */
@@ -38,15 +51,20 @@ typedef struct Gui Gui;
  * is no display or no usable visual; nothing is shown yet. */
 Gui *gui_open(const GuiOptions *opt, char *err, size_t errlen);
 
-/* Creates the window for model m (log: training metrics, may be NULL or empty; name: shown in
- * the status line) and runs until it is closed, or until the replay is done (screenshot taken)
- * when exit_after_replay or screenshot is set. Returns 0, or -1 with a message in err. */
+/* Creates the window for model m (log: training metrics, may be NULL or empty; name: the model
+ * as the status line names it) and runs until it is closed, or until the replay is done (and
+ * linger is over, screenshot taken) when exit_after_replay or screenshot is set. Returns 0, or
+ * -1 with a message in err. */
 int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name, char *err,
             size_t errlen);
 
 /* After gui_run with timing: one line on the per-event cost (median, mean, max, parts) into buf.
  * Returns 0, or -1 when no event was measured. */
 int gui_timing_summary(const Gui *g, char *buf, size_t len);
+
+/* Before gui_run: follow a training run. fd is readable when reload(ctx, ...) has something to
+ * read (cli/watch.h: inotify). */
+void gui_follow(Gui *g, int fd, GuiReloadFn reload, void *ctx);
 
 void gui_close(Gui *g);
 

@@ -313,13 +313,15 @@ void panel_status(Gui *g)
     fill(g, COL_BG, 0, y, g->w, L_STATUS_H);
     XSetForeground(g->dpy, g->gc, gui_rgb(COL_STATUS_RULE));
     XDrawLine(g->dpy, g->pix, g->gc, 0, y, g->w, y);
-    char s[256];
+    char s[400], cost[32] = "";
+    if (g->timing.n > 0) snprintf(cost, sizeof cost, "%.2f ms/event", g->last_cost * 1e3);
+    int cost_x = g->w - 16 - text_width(g->text, FONT_SMALL, cost);
     if (g->status[0]) snprintf(s, sizeof s, "%s", g->status);
     else
         snprintf(s, sizeof s, "%s   |   c clear   d debug   s save   q quit", g->model_name);
+    /* the model's line (which epoch, its accuracy) matters more than the keys' reminder */
+    if (!g->status[0] && L_CANVAS_X + text_width(g->text, FONT_SMALL, s) + 16 > cost_x)
+        snprintf(s, sizeof s, "%s", g->model_name);
     label(g, FONT_SMALL, L_CANVAS_X, g->h - 7, COL_DIM, s);
-    if (g->timing.n > 0) {
-        snprintf(s, sizeof s, "%.2f ms/event", g->last_cost * 1e3);
-        label(g, FONT_SMALL, g->w - 16 - text_width(g->text, FONT_SMALL, s), g->h - 7, COL_DIM, s);
-    }
+    if (cost[0]) label(g, FONT_SMALL, cost_x, g->h - 7, COL_DIM, cost);
 }

@@ -3,6 +3,7 @@
  * into an off-screen pixmap (gui/panel.c) and copied to the window by gui/update.c, so nothing
  * flickers. Errors are returned to the caller, never printed. */
 #include "gui/app.h"
+#include "common/clock.h"
 #include "gui/replay.h"
 #include "io/image.h"
 
@@ -13,6 +14,8 @@
 #endif
 #include <X11/Xatom.h>
 #include <X11/Xutil.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,12 +335,31 @@ static int create_window(Gui *g, char *err, size_t errlen)
     return 0;
 }
 
+/* Sleeps until the X connection or the followed checkpoint's descriptor has something, or until
+ * `until` (clock_seconds; < 0: no limit). Events Xlib has already read off the connection do not
+ * wake poll, so it returns at once when there are some. Returns 1 when follow_fd is readable. */
+static int wait_events(Gui *g, double until)
+{
+    XFlush(g->dpy);
+    if (XPending(g->dpy)) return 0;
+    struct pollfd fd[2] = {{.fd = ConnectionNumber(g->dpy), .events = POLLIN},
+                           {.fd = g->follow_fd, .events = POLLIN}};
+    int timeout = -1;
+    if (until >= 0) {
+        double left = until - clock_seconds();
+        timeout = left <= 0 ? 0 : (int)(left * 1e3) + 1;
+    }
+    int n = poll(fd, g->reload ? 2 : 1, timeout);
+    if (n < 0 && errno != EINTR) g->running = 0;   /* cannot wait: nothing more can happen */
+    return n > 0 && g->reload && (fd[1].revents & POLLIN);
+}
+
 int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name, char *err,
             size_t errlen)
 {
     g->model = m;
     g->log = log;
-    g->model_name = name;
+    snprintf(g->model_name, sizeof g->model_name, "%s", name);
     g->inf = infer_create(m);
     if (!g->inf) {
         snprintf(err, errlen, "out of memory");
@@ -356,17 +378,27 @@ int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name, char
         dispatch(g, &ev);
     }
     int rc = 0;
+    double until = -1;   /* when to leave by itself (< 0: only when closed) */
     if (g->opt.replay) {
         g->timing = (Timing){0};   /* count the replay's events only */
         rc = replay(g, g->opt.replay, err, errlen);
-        if (!rc && g->opt.screenshot) rc = screenshot(g, g->opt.screenshot, err, errlen);
-        if (rc || g->opt.exit_after_replay || g->opt.screenshot) g->running = 0;
+        if (rc) g->running = 0;
+        else if (g->opt.exit_after_replay || g->opt.screenshot)
+            until = clock_seconds() + g->opt.linger;
     }
     while (g->running) {
-        XEvent ev;
-        XNextEvent(g->dpy, &ev);
-        dispatch(g, &ev);
-        if ((g->need_predict || g->need_full || g->need_redraw) && !XPending(g->dpy)) update(g);
+        if (until >= 0 && clock_seconds() >= until) {
+            if (g->opt.screenshot) rc = screenshot(g, g->opt.screenshot, err, errlen);
+            break;
+        }
+        if (wait_events(g, until) > 0) follow_reload(g);
+        while (XPending(g->dpy)) {
+            XEvent ev;
+            XNextEvent(g->dpy, &ev);
+            dispatch(g, &ev);
+        }
+        /* all queued events first: motions that piled up during a prediction become one */
+        if (g->need_predict || g->need_full || g->need_redraw) update(g);
     }
     return rc;
 }
