@@ -1,9 +1,10 @@
 /* mnist-cnn draw: the drawing window (gui/). Parses the options, checks for a display first (so
- * "no display" is a clear usage error, exit 2), loads the checkpoint and hands over to the GUI.
- * Built without X11, it says so. */
+ * "no display" is a clear usage error, exit 2), loads the checkpoint (cli/draw_model.h) and hands
+ * over to the GUI, with the callback that reloads it when training replaces it. Built without
+ * X11, it says so. */
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "io/metric_log_file.h"
+#include "cli/draw_model.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -23,14 +24,23 @@ static void usage(FILE *f)
         DEFAULT_CHECKPOINT ".\n\n"
         "Mouse: left button draws, right button erases. Keys: c or Backspace clear, p or Enter\n"
         "predict, d debug view (network input, conv1/conv2 feature maps, training curves),\n"
-        "s save the canvas as digit-DATE.png, q or Esc quit.\n\n"
+        "s save the canvas as digit-DATE.png, q or Esc quit.\n"
+        "The window follows a training run: when the checkpoint is replaced (train saves it\n"
+        "after every epoch) it loads it again and reads the drawing again; the status line says\n"
+        "which model it holds (epoch, its validation or test accuracy, best or latest).\n\n"
         "  --replay STROKES      replay a stroke file as if drawn with the mouse: one stroke per\n"
         "                        line, 'x,y x,y ...' in canvas pixels (0..280); '# comments',\n"
         "                        'erase x,y ...' (right button) and 'clear' lines too. With\n"
         "                        --print or --screenshot the program exits after the replay\n"
         "  --print               print each finished stroke's prediction as JSON on stdout:\n"
-        "                        {\"stroke\": N, \"digit\": D, \"probs\": [10]} (digit null: blank)\n"
+        "                        {\"stroke\": N, \"digit\": D, \"probs\": [10]} (digit null: blank);\n"
+        "                        on each reload {\"reload\": FILE, \"epoch\": N, \"epochs\": M,\n"
+        "                        \"role\": R, \"val_accuracy\": A, \"test_accuracy\": A} (or\n"
+        "                        \"error\": ...), then the drawing's prediction again\n"
         "  --screenshot FILE.png after the replay (if any), save the window as PNG and exit\n"
+        "  --linger SECONDS      with --print or --screenshot, stay open this long after the replay\n"
+        "                        (following the checkpoint) before the screenshot and exiting\n"
+        "  --no-follow           do not reload the checkpoint when it is replaced\n"
         "  --debug               start in the debug view\n"
         "  --pen PX              pen width on the canvas, in its pixels (default 22)\n"
         "  --input-stroke PX     the network is given the strokes drawn again at this width in\n"
@@ -57,7 +67,7 @@ static void print_prediction(void *ctx, int stroke, int digit, const float probs
     fflush(stdout);
 }
 
-static int run_window(const char *path, const GuiOptions *o)
+static int run_window(const char *path, int follow, const GuiOptions *o)
 {
     char err[512];
     Gui *g = gui_open(o, err, sizeof err);
@@ -65,25 +75,23 @@ static int run_window(const char *path, const GuiOptions *o)
         fprintf(stderr, "mnist-cnn draw: %s\n", err);
         return EXIT_USAGE;
     }
-    Model m;
-    MetricLog log = {0};
-    if (load_model_and_say("draw", path, &m)) {
+    DrawModel d;
+    if (draw_model_open(&d, path, follow, o->on_prediction != NULL)) {
         gui_close(g);
         return EXIT_RUNTIME;
     }
-    /* the training curves of the debug view: without a readable log, the window goes on without */
-    if (metric_log_load_for(path, &log, err, sizeof err))
-        fprintf(stderr, "mnist-cnn draw: no training curves: %s\n", err);
+    if (d.watch.fd >= 0) gui_follow(g, d.watch.fd, draw_model_reload, &d);
+    char about[200];
+    draw_model_about(&d, about, sizeof about);
     int rc = EXIT_OK;
-    if (gui_run(g, &m, &log, path, err, sizeof err)) {
+    if (gui_run(g, &d.m, &d.log, about, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn draw: %s\n", err);
         rc = EXIT_RUNTIME;
     }
     if (o->timing && gui_timing_summary(g, err, sizeof err) == 0)
         fprintf(stderr, "mnist-cnn draw: %s\n", err);
     gui_close(g);
-    metrics_free(&log);
-    model_free(&m);
+    draw_model_close(&d);
     return rc;
 }
 #endif
@@ -94,11 +102,11 @@ int cmd_draw(int argc, char **argv)
         {"replay", required_argument, 0, 'r'}, {"print", no_argument, 0, 'p'},
         {"screenshot", required_argument, 0, 's'}, {"debug", no_argument, 0, 'd'},
         {"pen", required_argument, 0, 'w'}, {"timing", no_argument, 0, 't'},
-        {"input-stroke", required_argument, 0, 'i'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"input-stroke", required_argument, 0, 'i'}, {"linger", required_argument, 0, 'l'},
+        {"no-follow", no_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *replay = NULL, *shot = NULL;
-    int print = 0, debug = 0, timing = 0, c;
-    float pen = 0, input_stroke = -1;   /* -1: the window's default */
+    int print = 0, debug = 0, timing = 0, follow = 1, c;
+    float pen = 0, input_stroke = -1, linger = 0;   /* input_stroke -1: the window's default */
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -114,6 +122,11 @@ int cmd_draw(int argc, char **argv)
             if (parse_float("draw", "--input-stroke", optarg, 0, 4, &input_stroke))
                 return usage_error("draw");
             break;
+        case 'l':
+            if (parse_float("draw", "--linger", optarg, 0, 86400, &linger))
+                return usage_error("draw");
+            break;
+        case 'n': follow = 0; break;
         case 't': timing = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: return usage_error("draw");
@@ -128,11 +141,11 @@ int cmd_draw(int argc, char **argv)
     GuiOptions o = {.replay = replay, .screenshot = shot,
                     .on_prediction = print ? print_prediction : NULL,
                     .exit_after_replay = print, .debug = debug, .timing = timing,
-                    .pen_width = pen, .input_stroke = input_stroke};
-    return run_window(path, &o);
+                    .pen_width = pen, .input_stroke = input_stroke, .linger = linger};
+    return run_window(path, follow, &o);
 #else
     (void)replay; (void)shot; (void)print; (void)debug; (void)timing; (void)path; (void)pen;
-    (void)input_stroke;
+    (void)input_stroke; (void)linger; (void)follow;
     fprintf(stderr, "mnist-cnn draw: built without X11 support (install libx11-dev and "
                     "rebuild with -Dgui=enabled)\n");
     return EXIT_RUNTIME;
