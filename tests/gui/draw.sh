@@ -45,7 +45,7 @@ verdict "usage: --help, bad options exit 2" "${why#; }"
 
 # ---- with a display and a model ----
 digits=$(ls "$STROKES"/digit-*.txt)
-n_model_cases=$(( $(printf '%s\n' "$digits" | wc -l) + 10 ))
+n_model_cases=$(( $(printf '%s\n' "$digits" | wc -l) + 12 ))
 data=${MNIST_DATA:-}
 reason=""
 [ -n "$XVFB" ] || reason="xvfb-run not found"
@@ -127,6 +127,60 @@ why=""
 [ "$rc" = 1 ] || why="exit $rc, expected 1"
 grep -q 'bad.txt:2:' "$WORK/err" || why="$why; no 'bad.txt:2:' in: $(cat "$WORK/err")"
 verdict "replay: a malformed stroke file is an error naming file and line" "${why#; }"
+
+# (d) following a training run: while the window is open, the checkpoint is replaced atomically
+# (as train saves it: a temporary file renamed over it) by one of 2 epochs, then by a file that is
+# no checkpoint; the window reloads the first (a reload line, the drawing read again) and keeps it
+# through the second. Two tiny models, of 1 and 2 epochs.
+# follow.sh NAME [draw options]: replay a 3 on fm.h5 (a copy of f1.h5), replace it by f2.h5, then
+# by a bad file; the window's stdout, then "exit N", in $WORK/NAME.out, its stderr in NAME.err
+cat >"$WORK/follow.sh" <<EOS
+set -u
+name=\$1
+shift
+cp "$WORK/f1.h5" "$WORK/fm.h5" && cp "$WORK/f1-metrics.h5" "$WORK/fm-metrics.h5"
+"$BIN" draw "$WORK/fm.h5" --replay "$STROKES/digit-3.txt" --print "\$@" \\
+    >"$WORK/\$name.out" 2>"$WORK/\$name.err" &
+pid=\$!
+for i in \$(seq 200); do grep -q '"stroke"' "$WORK/\$name.out" && break; sleep 0.1; done
+cp "$WORK/f2-metrics.h5" "$WORK/fm.tmp" && mv "$WORK/fm.tmp" "$WORK/fm-metrics.h5"
+cp "$WORK/f2.h5" "$WORK/fm.tmp" && mv "$WORK/fm.tmp" "$WORK/fm.h5"
+for i in \$(seq 50); do [ "\$(grep -c . "$WORK/\$name.out")" -ge 3 ] && break; sleep 0.1; done
+echo 'not a checkpoint' >"$WORK/fm.tmp" && mv "$WORK/fm.tmp" "$WORK/fm.h5"
+wait \$pid
+echo "exit \$?" >>"$WORK/\$name.out"
+EOS
+why=""
+for e in 1 2; do
+    "$BIN" train --data "$data" --limit 512 --epochs $e --test-limit 100 --original --quiet \
+        --out "$WORK/f$e.h5" >"$WORK/train.out" 2>&1 ||
+        why="training $e epochs failed: $(cat "$WORK/train.out")"
+done
+if [ -z "$why" ]; then
+    on_xvfb bash "$WORK/follow.sh" follow --linger 6
+    out=$WORK/follow.out
+    reload='{"reload": ".*fm.h5", "epoch": 2, "epochs": 2, "role": "latest", "val_accuracy": null'
+    grep -q "^$reload, \"test_accuracy\": 0\\.[0-9]*}\$" "$out" || why="no reload line for epoch 2"
+    again=$(grep -A1 '"epoch": 2' "$out" | sed -n '2s/^{"stroke": 1, "digit": [0-9].*/again/p')
+    [ "$again" = again ] || why="$why; the drawing not read again after the reload"
+    grep -q '^{"reload": ".*fm.h5", "error": ".*fm.h5: .*"}$' "$out" ||
+        why="$why; no error line for the bad file"
+    grep -qx 'exit 0' "$out" || why="$why; not exit 0"
+    grep -q 'epoch 1 of 1' "$WORK/follow.err" || why="$why; the first model not named on stderr"
+fi
+verdict "follows the run: reloads a replaced checkpoint, reads again, keeps it over a bad file" \
+    "${why#; }${why:+
+$(cat "$WORK/follow.out" "$WORK/follow.err" 2>/dev/null)}"
+why=""
+if [ -f "$WORK/f2.h5" ]; then
+    on_xvfb bash "$WORK/follow.sh" nofollow --linger 1 --no-follow
+    grep -q '"reload"' "$WORK/nofollow.out" && why="reloaded"
+    grep -qx 'exit 0' "$WORK/nofollow.out" || why="$why; not exit 0"
+else
+    why="no models"
+fi
+verdict "--no-follow: no reload" "${why#; }${why:+
+$(cat "$WORK/nofollow.out" "$WORK/nofollow.err" 2>/dev/null)}"
 
 # (c) screenshots: not blank, bars drawn, the debug view's maps drawn
 on_xvfb "$BIN" draw "$M" --replay "$STROKES/digit-3.txt" --screenshot "$WORK/shot.png" --timing \
