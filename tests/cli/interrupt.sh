@@ -115,11 +115,16 @@ else
 fi
 
 # ---- SIGINT and SIGTERM: finish the step, save, say how to resume ----
+REF_CONST=$WORK/refc.h5
+run "$BIN" train "${ARGS[@]}" --schedule constant --out "$REF_CONST"
 for sig in INT TERM; do
     code=$([ $sig = INT ] && echo 130 || echo 143)
     out=$WORK/sig$sig/run.h5
     mkdir -p "$(dirname "$out")"
-    "$BIN" train "${ARGS[@]}" --epochs 40 --out "$out" >"$WORK/sig.out" 2>"$WORK/sig.err" &
+    # 40 epochs leave time to signal; at a constant rate, because resuming with --epochs 2 below
+    # shortens the run, which would shorten a cosine too (REF_CONST: 2 epochs at that rate)
+    "$BIN" train "${ARGS[@]}" --schedule constant --epochs 40 --out "$out" >"$WORK/sig.out" \
+        2>"$WORK/sig.err" &
     pid=$!
     # the first checkpoint (step 4 of epoch 1) is there: signal at once, inside epoch 1
     for _ in $(seq 1 400); do [ -f "$out" ] && break; sleep 0.01; done
@@ -136,7 +141,8 @@ for sig in INT TERM; do
     # resume with the original length: the same bytes as the reference
     run "$BIN" train --resume "$out" --epochs 2 --quiet
     w=$( [ "$rc" = 0 ] || echo "resume exit $rc: $(cat "$WORK/err")")
-    [ -z "$w" ] && w=$(same_as_reference "sig$sig" "$out")
+    [ -z "$w" ] && w=$(REF=$REF_CONST; log_rows "${REF%.h5}-metrics.h5" >"$WORK/ref.rows";
+                       same_as_reference "sig$sig" "$out")
     if [ -n "$w" ] && grep -q "already trained" "$WORK/out"; then
         w=""; echo "# SIG$sig came after epoch 2: nothing left to compare"
     fi
