@@ -168,6 +168,76 @@ static void catch_signals(void)
 
 /* ---- parse ---- */
 
+/* The defaults: the best recipe, or the original one when --original stands anywhere among the
+ * arguments (the options given still apply, whatever their order). */
+static void set_defaults(int argc, char **argv, TrainOptions *o)
+{
+    *o = (TrainOptions){.data = default_data_dir(), .out = DEFAULT_CHECKPOINT,
+                        .batch = 64, .seed = 1, .log_every = 50, .augment = 1,
+                        .checkpoint_every = DEFAULT_CHECKPOINT_EVERY, .conv = CONV_WINOGRAD,
+                        .augment_strength = 1.0f, .epochs = recipe_best.epochs,
+                        .val = recipe_best.val, .lr = recipe_best.lr, .warmup = recipe_best.warmup,
+                        .weight_decay = recipe_best.weight_decay,
+                        .schedule = recipe_best.schedule, .data_from = default_data_origin()};
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--original")) {
+            o->epochs = recipe_original.epochs;
+            o->val = recipe_original.val;
+            o->lr = recipe_original.lr;
+            o->warmup = recipe_original.warmup;
+            o->weight_decay = recipe_original.weight_decay;
+            o->schedule = recipe_original.schedule;
+        }
+}
+
+/* An option of the recipe (what --resume takes from the checkpoint): 0 when parsed, 1 when its
+ * value is bad (reported), -1 when c is not one of them. */
+static int recipe_option(int c, TrainOptions *o)
+{
+    int bad = 0;
+    switch (c) {
+    case 'b': bad = parse_long("train", "--batch", optarg, 1, 4096, &o->batch); o->fixed_opt = "--batch"; break;
+    case 'l': bad = parse_float("train", "--lr", optarg, 1e-12, 10, &o->lr); o->fixed_opt = "--lr"; break;
+    case 's':
+        bad = parse_long("train", "--seed", optarg, 0, 0x7fffffffffffffffL, &o->seed);
+        o->fixed_opt = "--seed";
+        break;
+    case 'n': bad = parse_long("train", "--limit", optarg, 1, 100000000, &o->limit); o->fixed_opt = "--limit"; break;
+    case 'A': o->augment = 0; o->fixed_opt = "--no-augment"; break;
+    case 'O': o->fixed_opt = "--original"; break;   /* applied by set_defaults */
+    case 'G':
+        bad = parse_float("train", "--augment-strength", optarg, 0.001, 1, &o->augment_strength);
+        o->fixed_opt = "--augment-strength";
+        break;
+    case 'V':
+        if (conv_algo_from_name(optarg) < 0) {
+            fprintf(stderr, "mnist-cnn train: --conv: '%s' is not direct or winograd\n", optarg);
+            bad = 1;
+        }
+        o->conv = (ConvAlgo)conv_algo_from_name(optarg);
+        o->fixed_opt = "--conv";
+        break;
+    case 'S':
+        if (schedule_from_name(optarg) < 0) {
+            fprintf(stderr, "mnist-cnn train: --schedule: '%s' is not constant, cosine or "
+                            "onecycle\n", optarg);
+            bad = 1;
+        }
+        o->schedule = (ScheduleKind)schedule_from_name(optarg);
+        o->fixed_opt = "--schedule";
+        break;
+    case 'W': bad = parse_float("train", "--warmup", optarg, 0, 1, &o->warmup); o->fixed_opt = "--warmup"; break;
+    case 'D':
+        bad = parse_float("train", "--weight-decay", optarg, 0, 1, &o->weight_decay);
+        o->fixed_opt = "--weight-decay";
+        break;
+    case 'v': bad = parse_long("train", "--val", optarg, 0, 100000000, &o->val); o->fixed_opt = "--val"; break;
+    case 'P': bad = parse_long("train", "--patience", optarg, 0, 100000, &o->patience); o->fixed_opt = "--patience"; break;
+    default: return -1;
+    }
+    return bad ? 1 : 0;
+}
+
 /* Returns -1 to go on, else the exit code (help printed, or a usage error reported). */
 static int parse_options(int argc, char **argv, TrainOptions *o)
 {
@@ -186,23 +256,7 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         {"patience", required_argument, 0, 'P'},
         {"augment-strength", required_argument, 0, 'G'}, {"original", no_argument, 0, 'O'},
         {0, 0, 0, 0}};
-    *o = (TrainOptions){.data = default_data_dir(), .out = DEFAULT_CHECKPOINT,
-                        .batch = 64, .seed = 1, .log_every = 50, .augment = 1,
-                        .checkpoint_every = DEFAULT_CHECKPOINT_EVERY, .conv = CONV_WINOGRAD,
-                        .augment_strength = 1.0f, .epochs = recipe_best.epochs,
-                        .val = recipe_best.val, .lr = recipe_best.lr, .warmup = recipe_best.warmup,
-                        .weight_decay = recipe_best.weight_decay,
-                        .schedule = recipe_best.schedule, .data_from = default_data_origin()};
-    /* --original changes the defaults, wherever it stands: the options given still apply */
-    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-        if (!strcmp(argv[i], "--original")) {
-            o->epochs = recipe_original.epochs;
-            o->val = recipe_original.val;
-            o->lr = recipe_original.lr;
-            o->warmup = recipe_original.warmup;
-            o->weight_decay = recipe_original.weight_decay;
-            o->schedule = recipe_original.schedule;
-        }
+    set_defaults(argc, argv, o);
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -213,48 +267,11 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
             bad = parse_long("train", "--epochs", optarg, 1, 100000, &o->epochs);
             o->epochs_given = 1;
             break;
-        case 'b': bad = parse_long("train", "--batch", optarg, 1, 4096, &o->batch); o->fixed_opt = "--batch"; break;
-        case 'l': bad = parse_float("train", "--lr", optarg, 1e-12, 10, &o->lr); o->fixed_opt = "--lr"; break;
         case 't': bad = parse_long("train", "--threads", optarg, 1, 1024, &o->threads); break;
-        case 's':
-            bad = parse_long("train", "--seed", optarg, 0, 0x7fffffffffffffffL, &o->seed);
-            o->fixed_opt = "--seed";
-            break;
-        case 'n': bad = parse_long("train", "--limit", optarg, 1, 100000000, &o->limit); o->fixed_opt = "--limit"; break;
         case 'T':
             bad = parse_long("train", "--test-limit", optarg, 1, 100000000, &o->test_limit);
             o->test_limit_given = 1;
             break;
-        case 'A': o->augment = 0; o->fixed_opt = "--no-augment"; break;
-        case 'O': o->fixed_opt = "--original"; break;   /* applied before the loop */
-        case 'G':
-            bad = parse_float("train", "--augment-strength", optarg, 0.001, 1, &o->augment_strength);
-            o->fixed_opt = "--augment-strength";
-            break;
-        case 'V':
-            if (conv_algo_from_name(optarg) < 0) {
-                fprintf(stderr, "mnist-cnn train: --conv: '%s' is not direct or winograd\n", optarg);
-                bad = 1;
-            }
-            o->conv = (ConvAlgo)conv_algo_from_name(optarg);
-            o->fixed_opt = "--conv";
-            break;
-        case 'S':
-            if (schedule_from_name(optarg) < 0) {
-                fprintf(stderr, "mnist-cnn train: --schedule: '%s' is not constant, cosine or "
-                                "onecycle\n", optarg);
-                bad = 1;
-            }
-            o->schedule = (ScheduleKind)schedule_from_name(optarg);
-            o->fixed_opt = "--schedule";
-            break;
-        case 'W': bad = parse_float("train", "--warmup", optarg, 0, 1, &o->warmup); o->fixed_opt = "--warmup"; break;
-        case 'D':
-            bad = parse_float("train", "--weight-decay", optarg, 0, 1, &o->weight_decay);
-            o->fixed_opt = "--weight-decay";
-            break;
-        case 'v': bad = parse_long("train", "--val", optarg, 0, 100000000, &o->val); o->fixed_opt = "--val"; break;
-        case 'P': bad = parse_long("train", "--patience", optarg, 0, 100000, &o->patience); o->fixed_opt = "--patience"; break;
         case 'L':
             bad = parse_long("train", "--log-every", optarg, 0, 100000000, &o->log_every);
             o->log_every_given = 1;
@@ -266,7 +283,9 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
-        default: return usage_error("train");
+        default:
+            bad = recipe_option(c, o);
+            if (bad < 0) return usage_error("train");
         }
         if (bad) return usage_error("train");
     }

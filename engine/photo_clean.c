@@ -339,6 +339,41 @@ static float darkness(const float *g, const float *bg, float *d, size_t n, float
     return maxf(maxf(otsu(&all), *noise), PHOTO_MIN_CONTRAST);
 }
 
+/* The kept pieces' ink and a halo of a pixel or two around it (r_halo), darkness stretched from
+ * the paper's noise (0) to the typical darkness of the kept ink (1), into ink; mask is scratch
+ * space of ww x wh. */
+static void kept_ink(const int32_t *lab, const Piece *pieces, const float *d, float noise, float t,
+                     int ww, int wh, int r_halo, float *mask, float *scratch, float *ink)
+{
+    size_t n = (size_t)ww * wh;
+    Hist inkhist;
+    hist_init(&inkhist, 0);
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = lab[i] && pieces[lab[i] - 1].keep ? 1.0f : 0.0f;
+        if (mask[i] > 0) hist_add(&inkhist, d[i]);
+    }
+    float level = hist_quantile(&inkhist, 0.5);
+    float lo = maxf(0.0f, minf(noise, 0.5f * t)), span = maxf(level - lo, 1e-3f);
+    extreme_filter(mask, ww, wh, r_halo, 1, scratch);
+    for (size_t i = 0; i < n; i++) ink[i] = mask[i] > 0 ? clamp01((d[i] - lo) / span) : 0.0f;
+}
+
+/* Each labelled piece's ink mass (its summed darkness d) and bounding box. */
+static void measure_pieces(const int32_t *lab, const float *d, int ww, int wh, Piece *pieces,
+                           int np)
+{
+    for (int i = 0; i < np; i++) pieces[i].x0 = ww, pieces[i].y0 = wh, pieces[i].x1 = pieces[i].y1 = -1;
+    for (int y = 0; y < wh; y++)
+        for (int x = 0; x < ww; x++) {
+            size_t i = (size_t)y * ww + x;
+            if (!lab[i]) continue;
+            Piece *p = &pieces[lab[i] - 1];
+            p->mass += d[i];
+            p->x0 = x < p->x0 ? x : p->x0, p->x1 = x > p->x1 ? x : p->x1;
+            p->y0 = y < p->y0 ? y : p->y0, p->y1 = y > p->y1 ? y : p->y1;
+        }
+}
+
 int photo_clean(const float *src, int w, int h, PhotoClean *out)
 {
     memset(out, 0, sizeof *out);
@@ -391,16 +426,7 @@ int photo_clean(const float *src, int w, int h, PhotoClean *out)
     }
     pieces = calloc((size_t)np, sizeof *pieces);
     if (!pieces) goto done;
-    for (int i = 0; i < np; i++) pieces[i].x0 = ww, pieces[i].y0 = wh, pieces[i].x1 = pieces[i].y1 = -1;
-    for (int y = 0; y < wh; y++)
-        for (int x = 0; x < ww; x++) {
-            size_t i = (size_t)y * ww + x;
-            if (!lab[i]) continue;
-            Piece *p = &pieces[lab[i] - 1];
-            p->mass += d[i];
-            p->x0 = x < p->x0 ? x : p->x0, p->x1 = x > p->x1 ? x : p->x1;
-            p->y0 = y < p->y0 ? y : p->y0, p->y1 = y > p->y1 ? y : p->y1;
-        }
+    measure_pieces(lab, d, ww, wh, pieces, np);
     out->pieces = keep_pieces(pieces, np);
     out->specks = np - out->pieces;
     if (!big_enough(pieces, np, shorter)) {   /* paper noise on a blank page: say so */
@@ -410,18 +436,8 @@ int photo_clean(const float *src, int w, int h, PhotoClean *out)
         goto done;
     }
 
-    /* 6. the kept ink and a halo of a pixel or two around it, darkness stretched from the paper's
-     * noise (0) to the typical darkness of the kept ink (1) */
-    Hist inkhist;
-    hist_init(&inkhist, 0);
-    for (size_t i = 0; i < n; i++) {
-        bg[i] = lab[i] && pieces[lab[i] - 1].keep ? 1.0f : 0.0f;
-        if (bg[i] > 0) hist_add(&inkhist, d[i]);
-    }
-    float level = hist_quantile(&inkhist, 0.5);
-    float lo = maxf(0.0f, minf(noise, 0.5f * t)), span = maxf(level - lo, 1e-3f);
-    extreme_filter(bg, ww, wh, r_halo, 1, scratch);
-    for (size_t i = 0; i < n; i++) out->ink[i] = bg[i] > 0 ? clamp01((d[i] - lo) / span) : 0.0f;
+    /* 6. the kept ink and a halo around it (bg is free again: the mask) */
+    kept_ink(lab, pieces, d, noise, t, ww, wh, r_halo, bg, scratch, out->ink);
     rc = 0;
 
 done:

@@ -27,6 +27,8 @@ resume_case() {
                 --log-every 5)
     run "$BIN" train "${T[@]}" "${opts[@]}" --out "$WORK/s$warm.h5"
     [ "$rc" = 0 ] || why+="straight run: exit $rc: $(tail -3 "$WORK/err")"$'\n'
+    # emptied first: the loop below must not see the previous case's line before this run starts
+    : >"$WORK/k.out"
     "$BIN" train "${T[@]}" "${opts[@]}" --json --out "$WORK/k$warm.h5" >"$WORK/k.out" 2>"$WORK/k.err" &
     local pid=$!
     for _ in $(seq 1 600); do
