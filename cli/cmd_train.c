@@ -22,6 +22,7 @@
 #include "io/plot.h"
 #include "simd/isa.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Steps between checkpoints inside an epoch: a kill loses at most this much work (half an epoch
@@ -421,6 +423,23 @@ static void write_training_graphs(const char *out, const MetricLog *log, double 
         printf("training graphs %s, %s\n", png, svg);
 }
 
+/* A new run owns FILE-best.h5 beside its checkpoint: one an earlier run left there would be read
+ * by draw and eval as this run's best (train_output_check has made sure it is ours). */
+static int drop_previous_best(const TrainRun *r)
+{
+    struct stat st;
+    if (lstat(r->best, &st) != 0) return 0;
+    if (unlink(r->best) != 0) {
+        fprintf(stderr, "mnist-cnn train: %s: cannot remove the previous run's best checkpoint: "
+                        "%s\n", r->best, strerror(errno));
+        return -1;
+    }
+    if (!r->o.quiet)
+        fprintf(stderr, "mnist-cnn train: removed %s, the previous run's best checkpoint\n",
+                r->best);
+    return 0;
+}
+
 /* Returns -1 to go on, else the exit code. */
 static int prepare(TrainRun *r)
 {
@@ -441,10 +460,10 @@ static int prepare(TrainRun *r)
     int bad = metric_log_path(o->out, r->metrics, sizeof r->metrics) ||
                       best_checkpoint_path(o->out, r->best, sizeof r->best)
                   ? train_output_check(o->out, NULL, NULL, o->data, o->force)
-                  : train_output_check(o->out, r->metrics, o->val ? r->best : NULL, o->data,
-                                       o->force);
+                  : train_output_check(o->out, r->metrics, r->best, o->data, o->force);
     if (bad) return bad;
     if (train_output_claim(&r->lock, o->out, r->metrics)) return EXIT_RUNTIME;
+    if (!o->resume && drop_previous_best(r)) return EXIT_RUNTIME;
     if (o->resume && r->start.epoch > o->epochs) {
         /* the training is done; what a kill may have cut short after it is the graphs */
         printf("%s: %d of %ld epochs already trained; nothing to do (--epochs N trains "

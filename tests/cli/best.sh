@@ -7,7 +7,8 @@
 
 CASES=("resume mid warm-up: same bytes as straight" "resume mid cosine: same bytes as straight"
        "best checkpoint = the log's best epoch" "eval and predict say which model they read"
-       "--patience stops after N epochs without a better validation" "--val too large: exit 1")
+       "--patience stops after N epochs without a better validation"
+       "a new run in the same place removes the previous run's best" "--val too large: exit 1")
 if ! have_data; then
     for c in "${CASES[@]}"; do skip "$c" "no MNIST data (set MNIST_DATA)"; done
     finish
@@ -103,6 +104,16 @@ if len(rows) < 8 and since != 1:
 print(len(rows))' "$WORK/out" 2>&1) || why+="$r"$'\n'
 echo "# --patience 1 trained $r of 8 epochs"
 verdict "--patience stops after N epochs without a better validation" "$why"
+
+# b-best.h5 belongs to the run that wrote b.h5: a new run there (here without validation) must not
+# leave it for draw and eval to read as its own
+why=
+[ -s "$WORK/b-best.h5" ] || why+="no b-best.h5 to begin with"$'\n'
+run "$BIN" train "${T[@]}" --original --limit 600 --epochs 1 --out "$WORK/b.h5"
+[ "$rc" = 0 ] || why+="exit $rc: $(tail -2 "$WORK/err")"$'\n'
+[ -e "$WORK/b-best.h5" ] && why+="b-best.h5 of the previous run is still there"$'\n'
+grep -q "removed $WORK/b-best.h5" "$WORK/err" || why+="not said: $(cat "$WORK/err")"$'\n'
+verdict "a new run in the same place removes the previous run's best" "$why"
 
 expect "--val too large: exit 1" 1 "--val 1000 leaves no training images" -- \
     "$BIN" train "${T[@]}" --limit 1000 --val 1000 --out "$WORK/v.h5"
