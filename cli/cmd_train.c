@@ -593,8 +593,9 @@ static void print_start(const TrainRun *r)
                (long long)r->start.samples);
     else if (o->resume)
         printf("resuming %s after epoch %d\n", o->resume, r->start.epoch - 1);
-    printf("training on %d images (%s), validating on %d held out, testing on %d; %ld epochs, "
-           "batch %ld, lr %g %s", r->tr.n, o->data, r->va.n, r->te.n, o->epochs, o->batch, o->lr,
+    printf("training on %d images (%s), ", r->tr.n, o->data);
+    if (r->va.n) printf("validating on %d held out, ", r->va.n);
+    printf("testing on %d; %ld epochs, batch %ld, lr %g %s", r->te.n, o->epochs, o->batch, o->lr,
            schedule_name(o->schedule));
     if (o->warmup > 0) printf(" (warm-up %g of the steps)", o->warmup);
     if (o->weight_decay > 0) printf(", weight decay %g", o->weight_decay);
