@@ -2,6 +2,7 @@
  * and the failures: not an image, truncated PNG and PNM, bad headers. image_save_png round trips. */
 #include "io/image.h"
 #include "tests/check.h"
+#include "tests/io/image_error.h"
 #include "tests/tmpdir.h"
 
 #include <png.h>
@@ -144,17 +145,6 @@ static void ppm_plain_and_raw(void)
     const uint8_t p6[] = {'P', '6', ' ', '1', ' ', '1', ' ', '2', '5', '5', '\n', 0, 255, 0};
     tmp_write(tmp_path("b.ppm"), p6, sizeof p6);
     expect_image(tmp_path("b.ppm"), 1, 1, (const float[]){0.587f}, 1e-5f);
-}
-
-static void expect_error(const char *path, const char *needle)
-{
-    GrayImage img;
-    char err[512] = "";
-    CHECK(image_load(path, &img, err, sizeof err) == -1, "loaded %s", path);
-    printf("# %s\n", err);
-    CHECK(strstr(err, path) == err, "message does not start with the file name: %s", err);
-    CHECK(strstr(err, needle) != NULL, "message lacks '%s': %s", needle, err);
-    CHECK(img.pix == NULL, "pixels left allocated after an error");
 }
 
 static void not_an_image(void)

@@ -4,6 +4,7 @@
  * claiming a huge picture, malformed or lying Exif data, CMYK, a flood of progressive scans. */
 #include "io/image.h"
 #include "tests/check.h"
+#include "tests/io/image_error.h"
 #include "tests/jpeg_write.h"
 #include "tests/tmpdir.h"
 
@@ -41,17 +42,6 @@ static void expect_blocks(const char *path, int bw, int bh, const int *want, flo
                       (double)v, (double)e);
             }
     image_free(&img);
-}
-
-static void expect_error(const char *path, const char *needle)
-{
-    GrayImage img;
-    char err[512] = "";
-    CHECK(image_load(path, &img, err, sizeof err) == -1, "loaded %s", path);
-    printf("# %s\n", err);
-    CHECK(strstr(err, path) == err, "message does not start with the file name: %s", err);
-    CHECK(strstr(err, needle) != NULL, "message lacks '%s': %s", needle, err);
-    CHECK(img.pix == NULL, "pixels left allocated after an error");
 }
 
 static void gray_baseline_and_progressive(void)

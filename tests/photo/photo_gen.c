@@ -136,6 +136,54 @@ static uint8_t *store_turned(const uint8_t *u, int w, int h, int ch, int o, int 
     return s;
 }
 
+/* Paper texture (noise blurred over a couple of pixels, unit deviation) into grain, and a few
+ * dark specks of dust into the ink coverage cov. */
+static void add_grain(Rng *r, float *grain, float *cov, int w, int h)
+{
+    size_t n = (size_t)w * h;
+    for (size_t i = 0; i < n; i++) grain[i] = gauss(r);
+    blur(grain, w, h, 2);
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) ss += (double)grain[i] * grain[i];
+    float norm = (float)(1 / sqrt(ss / (double)n + 1e-12));   /* back to unit deviation */
+    for (size_t i = 0; i < n; i++) grain[i] *= norm;
+    int specks = (int)uni(r, 3, 11);
+    for (int s = 0; s < specks; s++) {
+        float sx = uni(r, 0, (float)w), sy2 = uni(r, 0, (float)h), rad = uni(r, 0.8f, 2.5f);
+        for (int y = (int)(sy2 - 4); y <= (int)(sy2 + 4); y++)
+            for (int x = (int)(sx - 4); x <= (int)(sx + 4); x++)
+                if (x >= 0 && y >= 0 && x < w && y < h && hypotf(x - sx, y - sy2) <= rad) cov[(size_t)y * w + x] = 1;
+    }
+}
+
+/* The picture as dir/IDX-LABEL.jpg (quality 70-90, stored turned with its Exif orientation where
+ * the kind says so) or .png. */
+static int write_picture(Rng *r, const uint8_t *px, int w, int h, int ch, int k, int idx, int lab,
+                         const char *dir)
+{
+    int fx = kinds[k].fx;
+    char path[1200];
+    int rc;
+    if (fx & JPEG) {
+        int q = (int)uni(r, 70, 91), o = 1;
+        if (fx & EXIF) {
+            static const int phone[4] = {1, 3, 6, 8}, turned[3] = {3, 6, 8};
+            o = kinds[k].fx == (JPEG | EXIF) ? turned[idx % 3] : phone[idx % 4];
+        }
+        int sw, sh;
+        uint8_t *st = store_turned(px, w, h, ch, o, &sw, &sh), exif[32];
+        snprintf(path, sizeof path, "%s/%05d-%d.jpg", dir, idx, lab);
+        rc = jpeg_write_file(path, st, sw, sh, ch, q, 0, o > 1 ? exif : NULL, exif_payload(exif, o, idx % 2));
+        free(st);
+    } else {
+        char err[1400];
+        snprintf(path, sizeof path, "%s/%05d-%d.png", dir, idx, lab);
+        rc = image_save_png(path, px, w, h, ch, err, sizeof err);
+        if (rc) fprintf(stderr, "photo_gen: %s\n", err);
+    }
+    return rc;
+}
+
 /* One picture of digit d (label lab, test index idx) for kind k into path (extension added). */
 static int make_one(const uint8_t *d, int lab, int idx, int k, const char *dir)
 {
@@ -184,22 +232,7 @@ static int make_one(const uint8_t *d, int lab, int idx, int k, const char *dir)
             if (fx & SHADOW) L *= 1 - sdepth / (1 + expf(-(x * scx + y * ssy - edge) / swidth));
             illum[(size_t)y * w + x] = L;
         }
-    if (fx & GRAIN) {
-        /* paper texture: noise blurred over a couple of pixels; dust: a few dark specks */
-        for (size_t i = 0; i < n; i++) grain[i] = gauss(&r);
-        blur(grain, w, h, 2);
-        double ss = 0;
-        for (size_t i = 0; i < n; i++) ss += (double)grain[i] * grain[i];
-        float norm = (float)(1 / sqrt(ss / (double)n + 1e-12));   /* back to unit deviation */
-        for (size_t i = 0; i < n; i++) grain[i] *= norm;
-        int specks = (int)uni(&r, 3, 11);
-        for (int s = 0; s < specks; s++) {
-            float sx = uni(&r, 0, (float)w), sy2 = uni(&r, 0, (float)h), rad = uni(&r, 0.8f, 2.5f);
-            for (int y = (int)(sy2 - 4); y <= (int)(sy2 + 4); y++)
-                for (int x = (int)(sx - 4); x <= (int)(sx + 4); x++)
-                    if (x >= 0 && y >= 0 && x < w && y < h && hypotf(x - sx, y - sy2) <= rad) cov[(size_t)y * w + x] = 1;
-        }
-    }
+    if (fx & GRAIN) add_grain(&r, grain, cov, w, h);
     float noise = uni(&r, 0.02f, 0.05f), texture = uni(&r, 0.05f, 0.1f);
     int ch = (fx & (COLOUR | JPEG)) ? 3 : 1;
     uint8_t *px = malloc(n * 3);
@@ -214,25 +247,7 @@ static int make_one(const uint8_t *d, int lab, int idx, int k, const char *dir)
             px[i * ch + j] = to8(v);
         }
     }
-    char path[1200];
-    int rc;
-    if (fx & JPEG) {
-        int q = (int)uni(&r, 70, 91), o = 1;
-        if (fx & EXIF) {
-            static const int phone[4] = {1, 3, 6, 8}, turned[3] = {3, 6, 8};
-            o = kinds[k].fx == (JPEG | EXIF) ? turned[idx % 3] : phone[idx % 4];
-        }
-        int sw, sh;
-        uint8_t *st = store_turned(px, w, h, ch, o, &sw, &sh), exif[32];
-        snprintf(path, sizeof path, "%s/%05d-%d.jpg", dir, idx, lab);
-        rc = jpeg_write_file(path, st, sw, sh, ch, q, 0, o > 1 ? exif : NULL, exif_payload(exif, o, idx % 2));
-        free(st);
-    } else {
-        char err[1400];
-        snprintf(path, sizeof path, "%s/%05d-%d.png", dir, idx, lab);
-        rc = image_save_png(path, px, w, h, ch, err, sizeof err);
-        if (rc) fprintf(stderr, "photo_gen: %s\n", err);
-    }
+    int rc = write_picture(&r, px, w, h, ch, k, idx, lab, dir);
     free(cov);
     free(illum);
     free(grain);

@@ -29,6 +29,47 @@ static const ConvShape shapes[] = {
     {1, 1, 1, 32},   {2, 9, 33, 96},
 };
 
+/* Whether conv's BatchNorm sums (stats: Cout sums of y - shift, then Cout of its square) match
+ * those of the reference output ref (npix pixels of Cout channels). */
+static int stats_match(const float *ref, size_t npix, int Cout, const float *shift,
+                       const double *stats)
+{
+    int ok = 1;
+    for (int c = 0; c < Cout; c++) {
+        double s1 = 0, s2 = 0;
+        for (size_t p = 0; p < npix; p++) {
+            double d = (double)ref[p * Cout + c] - shift[c];
+            s1 += d;
+            s2 += d * d;
+        }
+        ok &= fabs(stats[c] - s1) <= 1e-4 * (fabs(s2) + 1) && fabs(stats[Cout + c] - s2) <= 1e-4 * s2 + 1e-6;
+    }
+    return ok;
+}
+
+/* The input gradient in double from PyTorch-layout weights oihw [Cout][Cin][3][3] and the output
+ * gradient dy (channels-last, no rim) into din (channels-last). */
+static void input_grad_reference(const ConvShape *s, int S, const float *oihw, const float *dy,
+                                 float *din)
+{
+    const int H = s->H, W = s->W, Cin = s->Cin, Cout = s->Cout;
+    for (int i = 0; i < S; i++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                for (int ci = 0; ci < Cin; ci++) {
+                    double acc = 0;
+                    for (int co = 0; co < Cout; co++)
+                        for (int ky = 0; ky < 3; ky++)
+                            for (int kx = 0; kx < 3; kx++) {
+                                int yy = y + 1 - ky, xx = x + 1 - kx;
+                                if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+                                acc += (double)oihw[((size_t)co * Cin + ci) * 9 + ky * 3 + kx] *
+                                       dy[(((size_t)i * H + yy) * W + xx) * Cout + co];
+                            }
+                    din[(((size_t)i * H + y) * W + x) * Cin + ci] = (float)acc;
+                }
+}
+
 static void one_shape(const IsaDesc *isa, const ConvShape *s, int S)
 {
     const int H = s->H, W = s->W, Cin = s->Cin, Cout = s->Cout;
@@ -45,17 +86,7 @@ static void one_shape(const IsaDesc *isa, const ConvShape *s, int S)
     conv3x3_forward(s, S, in, w, bias, out, shift, stats);
     conv3x3_forward_reference(s, S, in, w, bias, ref);
     CHECK(close_all(what, out, ref, nout, 1e-5), "%s: forward differs", what);
-    int stats_ok = 1;
-    for (int c = 0; c < Cout; c++) {
-        double s1 = 0, s2 = 0;
-        for (size_t p = 0; p < nout / Cout; p++) {
-            double d = (double)ref[p * Cout + c] - shift[c];
-            s1 += d;
-            s2 += d * d;
-        }
-        stats_ok &= fabs(stats[c] - s1) <= 1e-4 * (fabs(s2) + 1) && fabs(stats[Cout + c] - s2) <= 1e-4 * s2 + 1e-6;
-    }
-    CHECK(stats_ok, "%s: BatchNorm sums differ", what);
+    CHECK(stats_match(ref, nout / Cout, Cout, shift, stats), "%s: BatchNorm sums differ", what);
 
     /* without bias: the same minus the bias */
     conv3x3_forward(s, S, in, w, NULL, out, NULL, NULL);
@@ -105,21 +136,7 @@ static void one_shape(const IsaDesc *isa, const ConvShape *s, int S)
         size_t nin = (size_t)S * H * W * Cin;
         float *din = buf(nin), *dinref = buf(nin);
         conv3x3_forward(&t, S, dy_pad, wt, NULL, din, NULL, NULL);
-        for (int i = 0; i < S; i++)
-            for (int y = 0; y < H; y++)
-                for (int x = 0; x < W; x++)
-                    for (int ci = 0; ci < Cin; ci++) {
-                        double acc = 0;
-                        for (int co = 0; co < Cout; co++)
-                            for (int ky = 0; ky < 3; ky++)
-                                for (int kx = 0; kx < 3; kx++) {
-                                    int yy = y + 1 - ky, xx = x + 1 - kx;
-                                    if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
-                                    acc += (double)oihw[((size_t)co * Cin + ci) * 9 + ky * 3 + kx] *
-                                           dy[(((size_t)i * H + yy) * W + xx) * Cout + co];
-                                }
-                        dinref[(((size_t)i * H + y) * W + x) * Cin + ci] = (float)acc;
-                    }
+        input_grad_reference(s, S, oihw, dy, dinref);
         CHECK(close_all(what, din, dinref, nin, 1e-5), "%s: input gradient differs", what);
         free(din);
         free(dinref);
