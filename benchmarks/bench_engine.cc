@@ -438,7 +438,7 @@ void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, boo
             }
             x = xa.p;
         }
-        net_train_step(ws, &mh.m, x, &bt.y[(size_t)b * kBatch], kBatch, 1,
+        net_train_step(ws, &mh.m, x, &bt.y[(size_t)b * kBatch], kBatch, nullptr, 1,
                        (uint64_t)opt.step + 1, nullptr);
         adam_update(&opt, mh.m.params, workspace_grad(ws), MODEL_N_PARAMS);
         steps++;

@@ -213,6 +213,12 @@ void ref_dropout_backward(float *dinp, const float *dout, const float *mask, int
 float ref_softmax_xent_forward(float *probs, const float *logits, const uint8_t *labels, int B,
                                int C)
 {
+    return (float)(ref_softmax_xent_sum(probs, logits, labels, B, C) / B);
+}
+
+double ref_softmax_xent_sum(float *probs, const float *logits, const uint8_t *labels, int B,
+                            int C)
+{
     double loss = 0;
     for (int b = 0; b < B; b++) {
         const float *z = logits + (size_t)b * C;
@@ -224,14 +230,20 @@ float ref_softmax_xent_forward(float *probs, const float *logits, const uint8_t 
         for (int c = 0; c < C; c++) p[c] = (float)(exp((double)z[c] - mx) / sum);
         loss += -((double)z[labels[b]] - mx - log(sum));
     }
-    return (float)(loss / B);
+    return loss;
 }
 
 void ref_softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels, int B,
                                int C)
 {
+    ref_softmax_xent_backward_part(dlogits, probs, labels, B, C, B);
+}
+
+void ref_softmax_xent_backward_part(float *dlogits, const float *probs, const uint8_t *labels,
+                                    int B, int C, int batch)
+{
     for (int b = 0; b < B; b++)
         for (int c = 0; c < C; c++)
             dlogits[(size_t)b * C + c] =
-                (probs[(size_t)b * C + c] - (c == labels[b] ? 1.0f : 0.0f)) / (float)B;
+                (probs[(size_t)b * C + c] - (c == labels[b] ? 1.0f : 0.0f)) / (float)batch;
 }

@@ -60,5 +60,11 @@ float ref_softmax_xent_forward(float *probs, const float *logits, const uint8_t 
                                int C);
 void ref_softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels, int B,
                                int C);
+/* The same for B rows of a larger batch of `batch` rows (a chunk, or a process's part): the
+ * forward returns the rows' summed loss (unrounded), the backward divides by batch. */
+double ref_softmax_xent_sum(float *probs, const float *logits, const uint8_t *labels, int B,
+                            int C);
+void ref_softmax_xent_backward_part(float *dlogits, const float *probs, const uint8_t *labels,
+                                    int B, int C, int batch);
 
 #endif

@@ -38,6 +38,7 @@
 #include "engine/layers_ref.h"
 #include "engine/layout.h"
 #include "engine/net.h"
+#include "common/tree_sum.h"
 #include "simd/conv.h"
 #include "simd/dense.h"
 #include "simd/pool.h"
@@ -57,10 +58,15 @@ enum {
     Z2_PAD = (P1_H + 2) * (P1_W + 2) * C2,        /* conv2's output gradient */
     /* conv1 / conv2 weights, forward-packed [9][Cin][Cout] */
     W1_SIZE = 9 * C1, W2_SIZE = 9 * C1 * C2,
-    /* per-chunk conv gradients, in the kernels' layouts: conv1.weight, conv1.bias, conv2.bias,
-     * conv2.weight (last: 9 x C1 x C2 direct, 16 x C1 x C2 Winograd-transformed) */
-    CG_W1 = 0, CG_B1 = CG_W1 + W1_SIZE, CG_B2 = CG_B1 + C1, CG_W2 = CG_B2 + C2,
-    CG_SIZE = CG_W2 + WINO_POINTS * C1 * C2,
+    /* per-chunk gradients (all but fc1.weight's, whose chunks the dense kernel sums), the conv
+     * ones in the kernels' layouts: fc1.bias, fc2.weight, fc2.bias, conv1.weight, conv1.bias,
+     * conv2.bias, conv2.weight (last: 9 x C1 x C2 direct, 16 x C1 x C2 Winograd-transformed) */
+    CG_FC1B = 0, CG_FC2W = CG_FC1B + FC1_OUT, CG_FC2B = CG_FC2W + N_CLASSES * FC1_OUT,
+    CG_W1 = CG_FC2B + N_CLASSES, CG_B1 = CG_W1 + W1_SIZE, CG_B2 = CG_B1 + C1,
+    CG_W2 = CG_B2 + C2, CG_SIZE = CG_W2 + WINO_POINTS * C1 * C2,
+    /* the conv gradients' part of it, which the gradient vector carries packed past its end
+     * until the processes have summed it (see sum_grads) */
+    CG_CONV = CG_SIZE - CG_W1,
     U2_SIZE = WINO_POINTS * C1 * C2,
     /* fc1 is split into fixed blocks, each computed whole by one thread (the kernels give the
      * same bits for any split): forward, blocks of 16 rows (samples) by 64 output columns (16
@@ -93,6 +99,8 @@ static const BnLayer BN2 = {P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, K_BN2_COUNT
 struct Workspace {
     int max_batch, max_chunks, threads, last_batch;
     ConvAlgo conv;
+    BatchPart part;                 /* the step's part of the batch (a whole one: no comm) */
+    int comm_failed;
     /* batch-wide, per sample */
     float *x;                       /* [784] the normalised input, as the caller gives it */
     float *x1;                      /* [30][30] the same with a zero rim */
@@ -114,19 +122,20 @@ struct Workspace {
     /* per chunk */
     float *cgrad;                   /* [CG_SIZE] */
     double *bnsum;                  /* [2 * C2] a BatchNorm's partial sums, forward or backward */
+    double *chunk_loss;             /* [2] the chunk's summed loss and right predictions */
+    float *fc1_scratch;             /* per thread: dense_weight_grad_tree's */
     /* the weights in the kernels' layouts (pack_weights): conv1, conv2 forward-packed, conv2
      * transposed for its input gradient, fc1 transposed [3136][128] */
     float *w1, *w2, *w2t, *fc1t;
     float *u2, *u2t;                /* conv2's Winograd-transformed weights, and transposed */
     float *wino;                    /* per thread: winograd_scratch_floats */
-    float *cg_total;                /* CG_SIZE: the chunks' gradients summed */
-    float *grad;                    /* MODEL_N_PARAMS */
+    float *grad;                    /* MODEL_N_PARAMS, then CG_CONV (sum_grads) */
     BnState bn1, bn2;
     Model snap;                     /* eval mode's copy of the model (net_eval_prepare) */
     int has_snap;
 };
 
-enum { WS_N_BUFFERS = 36 };
+enum { WS_N_BUFFERS = 37 };
 
 /* Floats of one thread's Winograd scratch: the largest of conv2's three products on a chunk (none
  * for the direct path). */
@@ -160,11 +169,13 @@ static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size
         {(void **)&n->dp1, T * NET_CHUNK * P1_SIZE * f},
         {(void **)&n->dz1, T * NET_CHUNK * Z1_SIZE * f},
         {(void **)&n->cgrad, K * CG_SIZE * f},  {(void **)&n->bnsum, K * 2 * C2 * sizeof(double)},
+        {(void **)&n->chunk_loss, K * 2 * sizeof(double)},
+        {(void **)&n->fc1_scratch, T * dense_weight_grad_tree_scratch((int)B, NET_CHUNK) * f},
         {(void **)&n->w1, W1_SIZE * f},         {(void **)&n->w2, W2_SIZE * f},
         {(void **)&n->w2t, W2_SIZE * f},        {(void **)&n->fc1t, (size_t)FC1_IN * FC1_OUT * f},
-        {(void **)&n->cg_total, CG_SIZE * f},   {(void **)&n->u2, U2_SIZE * f},
+        {(void **)&n->u2, U2_SIZE * f},
         {(void **)&n->u2t, U2_SIZE * f},        {(void **)&n->wino, T * wino_scratch(n) * f},
-        {(void **)&n->grad, MODEL_N_PARAMS * f},
+        {(void **)&n->grad, (MODEL_N_PARAMS + CG_CONV) * f},
     };
     _Static_assert(sizeof list / sizeof list[0] == WS_N_BUFFERS, "buffer count");
     for (int i = 0; i < WS_N_BUFFERS; i++) {
@@ -242,6 +253,40 @@ static double *chunk_bnsum(Workspace *ws, int k)
     return s;
 }
 
+/* The processes holding some of the step's batch: the nodes of the tree above the chunks. */
+static int part_nodes(const BatchPart *p) { return (p->batch + p->block - 1) / p->block; }
+
+/* v (n values, this process's node of the tree) summed over the processes, in place; nothing to
+ * do for one. A failure is remembered: the step's later calls are skipped and its result is not
+ * used (net_comm_failed). */
+static void sum_over_processes(Workspace *ws, void *v, size_t n, CollType type)
+{
+    Collective *c = ws->part.comm;
+    if (!c || ws->comm_failed) return;
+    if (c->sum(c, v, n, type, part_nodes(&ws->part))) ws->comm_failed = 1;
+}
+
+int net_ranks_supported(int ranks, int max_batch)
+{
+    const int leaves = tree_leaves_pow2((max_batch + NET_CHUNK - 1) / NET_CHUNK);
+    return ranks >= 1 && (ranks & (ranks - 1)) == 0 && ranks <= leaves &&
+           (ranks - 1) * (leaves / ranks) * NET_CHUNK < max_batch;
+}
+
+int net_batch_part(Collective *comm, int max_batch, int batch, BatchPart *p)
+{
+    const int ranks = comm ? comm->ranks : 1, rank = comm ? comm->rank : 0;
+    const int leaves = tree_leaves_pow2((max_batch + NET_CHUNK - 1) / NET_CHUNK);
+    p->batch = batch;
+    p->block = leaves / ranks * NET_CHUNK;
+    p->first = rank * p->block;
+    p->comm = ranks > 1 ? comm : NULL;
+    const int n = batch - p->first;
+    return n < 0 ? 0 : n < p->block ? n : p->block;
+}
+
+int net_comm_failed(const Workspace *ws) { return ws->comm_failed; }
+
 /* Whether this pass computes conv2 with Winograd: training steps of a CONV_WINOGRAD workspace. */
 static int winograd(const Workspace *ws, int train) { return train && ws->conv == CONV_WINOGRAD; }
 
@@ -275,20 +320,25 @@ static void pack_weights(Workspace *ws, const Model *m, int train)
 
 /* ---- BatchNorm's batch-wide steps --------------------------------------------------------- */
 
-/* Training: the chunks' shifted sums, added in chunk order, give the batch mean and variance;
- * the running statistics are updated like PyTorch (unbiased variance, momentum 0.1). */
+/* The chunks' BatchNorm sums (per channel: L->C of one kind, then L->C of the other) added in
+ * the tree, then over the processes: the whole batch's, in bnsum[0 .. 2 * L->C). */
+static const double *bn_batch_sums(Workspace *ws, const BnLayer *L, int B)
+{
+    tree_sum_doubles(ws->bnsum, (B + NET_CHUNK - 1) / NET_CHUNK, 2 * C2, 0, 2 * (size_t)L->C);
+    sum_over_processes(ws, ws->bnsum, 2 * (size_t)L->C, COLL_DOUBLE);
+    return ws->bnsum;
+}
+
+/* Training: the whole batch's shifted sums give its mean and variance; the running statistics
+ * are updated like PyTorch (unbiased variance, momentum 0.1). */
 static void bn_finish_stats(Workspace *ws, BnState *bn, Model *m, const BnLayer *L, int B)
 {
-    const int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    const double *sum = bn_batch_sums(ws, L, B);
     const float *g = model_param(m, L->gamma), *b = model_param(m, L->beta);
     float *rm = model_buffer(m, L->running_mean), *rv = model_buffer(m, L->running_var);
-    const double n = (double)B * L->HW;
+    const double n = (double)ws->part.batch * L->HW;
     for (int c = 0; c < L->C; c++) {
-        double s1 = 0, s2 = 0;
-        for (int k = 0; k < chunks; k++) {
-            s1 += ws->bnsum[(size_t)k * 2 * C2 + c];
-            s2 += ws->bnsum[(size_t)k * 2 * C2 + L->C + c];
-        }
+        const double s1 = sum[c], s2 = sum[L->C + c];
         double d = s1 / n, var = s2 / n - d * d;
         if (var < 0) var = 0;
         bn->mean[c] = (float)(bn->shift0[c] + d);
@@ -317,20 +367,16 @@ static void bn_begin(BnState *bn, const Model *m, const BnLayer *L, int train)
     }
 }
 
-/* Backward: the chunks' sums of dy and dy * (x - mean) in chunk order give the gamma and beta
- * gradients and the coefficients of dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)). */
+/* Backward: the whole batch's sums of dy and dy * (x - mean) give the gamma and beta gradients
+ * and the coefficients of dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)). */
 static void bn_finish_sums(Workspace *ws, BnState *bn, const Model *m, const BnLayer *L, int B)
 {
-    const int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
+    const double *sum = bn_batch_sums(ws, L, B);
     const float *g = model_param(m, L->gamma);
     float *dg = param_in(ws->grad, L->gamma), *db = param_in(ws->grad, L->beta);
-    const double n = (double)B * L->HW;
+    const double n = (double)ws->part.batch * L->HW;
     for (int c = 0; c < L->C; c++) {
-        double s1 = 0, s2 = 0;
-        for (int k = 0; k < chunks; k++) {
-            s1 += ws->bnsum[(size_t)k * 2 * C2 + c];
-            s2 += ws->bnsum[(size_t)k * 2 * C2 + L->C + c];
-        }
+        const double s1 = sum[c], s2 = sum[L->C + c];
         double r = bn->rstd[c], gr = (double)g[c] * r;
         dg[c] = (float)(s2 * r);
         db[c] = (float)s1;
@@ -423,7 +469,7 @@ static void head_forward(Workspace *ws, const Model *m, int B, int train, uint64
     ref_relu_forward(ws->hr, ws->h, B * FC1_OUT);
     for (int b = 0; b < B; b++) {
         float *mask = ws->mask + (size_t)b * FC1_OUT;
-        if (train) dropout_mask(mask, FC1_OUT, 0.5f, seed, step, (uint64_t)b);
+        if (train) dropout_mask(mask, FC1_OUT, 0.5f, seed, step, (uint64_t)(ws->part.first + b));
         else for (int i = 0; i < FC1_OUT; i++) mask[i] = 1.0f;
     }
     ref_dropout_forward(ws->hd, ws->hr, ws->mask, B * FC1_OUT);
@@ -493,34 +539,42 @@ static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, ui
 
 /* ---- backward, layer by layer ------------------------------------------------------------ */
 
-/* loss -> fc2 -> dropout -> ReLU: small, on the reference layers. */
+/* loss -> fc2 -> dropout -> ReLU: small, on the reference layers; fc2's gradients per chunk. */
 static void head_backward(Workspace *ws, const Model *m, const uint8_t *labels, int B)
 {
-    ref_softmax_xent_backward(ws->dlogits, ws->probs, labels, B, N_CLASSES);
-    memset(param_in(ws->grad, P_FC2_W), 0, sizeof(float) * N_CLASSES * FC1_OUT);
-    memset(param_in(ws->grad, P_FC2_B), 0, sizeof(float) * N_CLASSES);
-    ref_linear_backward(ws->dhd, param_in(ws->grad, P_FC2_W), param_in(ws->grad, P_FC2_B),
-                        ws->dlogits, ws->hd, model_param(m, P_FC2_W), B, FC1_OUT, N_CLASSES);
+    ref_softmax_xent_backward_part(ws->dlogits, ws->probs, labels, B, N_CLASSES, ws->part.batch);
+    for (int k = 0; k * NET_CHUNK < B; k++) {
+        const size_t s0 = (size_t)k * NET_CHUNK;
+        float *g = ws->cgrad + (size_t)k * CG_SIZE;
+        memset(g + CG_FC2W, 0, sizeof(float) * (N_CLASSES * FC1_OUT + N_CLASSES));
+        ref_linear_backward(ws->dhd + s0 * FC1_OUT, g + CG_FC2W, g + CG_FC2B,
+                            ws->dlogits + s0 * N_CLASSES, ws->hd + s0 * FC1_OUT,
+                            model_param(m, P_FC2_W), chunk_size(B, k), FC1_OUT, N_CLASSES);
+    }
     ref_dropout_backward(ws->dh, ws->dhd, ws->mask, B * FC1_OUT);
     ref_relu_backward(ws->dh, ws->dh, ws->hr, B * FC1_OUT);
 }
 
-/* fc1: bias gradient, then weight and input gradients by blocks of input columns. */
+/* fc1: bias gradient per chunk, then weight (its chunks summed in the tree by the kernel) and
+ * input gradients by blocks of input columns. */
 static void fc1_backward(Workspace *ws, const Model *m, int B)
 {
-    float *gfb = param_in(ws->grad, P_FC1_B);
-    memset(gfb, 0, sizeof(float) * FC1_OUT);
-    for (int b = 0; b < B; b++)
-        for (int o = 0; o < FC1_OUT; o++) gfb[o] += ws->dh[(size_t)b * FC1_OUT + o];
+    for (int k = 0; k * NET_CHUNK < B; k++) {
+        float *gfb = ws->cgrad + (size_t)k * CG_SIZE + CG_FC1B;
+        memset(gfb, 0, sizeof(float) * FC1_OUT);
+        for (int b = k * NET_CHUNK; b < k * NET_CHUNK + chunk_size(B, k); b++)
+            for (int o = 0; o < FC1_OUT; o++) gfb[o] += ws->dh[(size_t)b * FC1_OUT + o];
+    }
     static const float zero[FC1_IN];
     float *gfw = param_in(ws->grad, P_FC1_W);
     /* dflat = dh W: PyTorch's W [128][3136] is already the [K][N] the dense product reads */
     const float *fw = model_param(m, P_FC1_W);
+    const size_t scratch = dense_weight_grad_tree_scratch(ws->max_batch, NET_CHUNK);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int j = 0; j < FC1_IN / FC1_BWD_BLOCK; j++) {
         int i0 = j * FC1_BWD_BLOCK;
-        dense_weight_grad(B, ws->dh, FC1_OUT, 0, FC1_OUT, ws->flat, FC1_IN, i0, FC1_BWD_BLOCK, gfw,
-                          FC1_IN);
+        dense_weight_grad_tree(B, NET_CHUNK, ws->dh, FC1_OUT, 0, FC1_OUT, ws->flat, FC1_IN, i0,
+                               FC1_BWD_BLOCK, gfw, FC1_IN, per_thread(ws->fc1_scratch, scratch));
         dense_forward(B, FC1_OUT, FC1_IN, i0, FC1_BWD_BLOCK, ws->dh, FC1_OUT, fw, zero, ws->dflat,
                       FC1_IN);
     }
@@ -610,23 +664,41 @@ static void conv1_backward(Workspace *ws, int B, int k, const float *dz1)
                         ws->cgrad + (size_t)k * CG_SIZE + CG_W1);
 }
 
-/* The conv layers' gradients: the chunks' parts summed in chunk order, unpacked to OIHW. */
-static void sum_conv_grads(Workspace *ws, int chunks)
+/* fc1.weight to fc2.bias end the parameters, so that with the packed conv gradients after them
+ * the gradients the processes exchange are one run of floats. */
+_Static_assert(offsetof(struct ModelParamLayout, FC2_B) + sizeof(float) * N_CLASSES ==
+                   sizeof(struct ModelParamLayout) &&
+               offsetof(struct ModelParamLayout, FC1_B) ==
+                   offsetof(struct ModelParamLayout, FC1_W) + sizeof(float) * FC1_IN * FC1_OUT &&
+               offsetof(struct ModelParamLayout, FC2_W) ==
+                   offsetof(struct ModelParamLayout, FC1_B) + sizeof(float) * FC1_OUT,
+               "the fully connected layers' parameters end the parameter vector");
+
+/* The gradients BatchNorm's sums did not give (those are the whole batch's already): the chunks'
+ * parts added in the tree, fc1.weight's by its kernel already; the fully connected ones into
+ * the gradient vector, the conv ones, still packed, past its end. Then one call sums the run
+ * from fc1.weight to there over the processes (one buffer per step), and the conv gradients are
+ * unpacked to OIHW. */
+static void sum_grads(Workspace *ws, int chunks)
 {
+    enum { PART = 2048 };
     const int used = CG_W2 + (winograd(ws, 1) ? WINO_POINTS : 9) * C1 * C2;
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
-    for (int i = 0; i < used; i++) {
-        float s = 0.0f;
-        for (int k = 0; k < chunks; k++) s += ws->cgrad[(size_t)k * CG_SIZE + i];
-        ws->cg_total[i] = s;
-    }
-    conv3x3_unpack(ws->cg_total + CG_W1, C1, 1, param_in(ws->grad, P_CONV1_W));
+    for (int t = 0; t < (used + PART - 1) / PART; t++)
+        tree_sum_floats(ws->cgrad, chunks, CG_SIZE, (size_t)t * PART,
+                        (size_t)(used < (t + 1) * PART ? used : (t + 1) * PART));
+    float *packed = ws->grad + MODEL_N_PARAMS;   /* CG_W1 .. used */
+    memcpy(param_in(ws->grad, P_FC1_B), ws->cgrad + CG_FC1B, sizeof(float) * CG_W1);
+    memcpy(packed, ws->cgrad + CG_W1, sizeof(float) * (size_t)(used - CG_W1));
+    float *first = param_in(ws->grad, P_FC1_W);
+    sum_over_processes(ws, first, (size_t)(packed + (used - CG_W1) - first), COLL_FLOAT);
+    conv3x3_unpack(packed, C1, 1, param_in(ws->grad, P_CONV1_W));
     if (winograd(ws, 1))
-        winograd_unpack_grad(ws->cg_total + CG_W2, C2, C1, param_in(ws->grad, P_CONV2_W));
+        winograd_unpack_grad(packed + (CG_W2 - CG_W1), C2, C1, param_in(ws->grad, P_CONV2_W));
     else
-        conv3x3_unpack(ws->cg_total + CG_W2, C2, C1, param_in(ws->grad, P_CONV2_W));
-    memcpy(param_in(ws->grad, P_CONV1_B), ws->cg_total + CG_B1, sizeof(float) * C1);
-    memcpy(param_in(ws->grad, P_CONV2_B), ws->cg_total + CG_B2, sizeof(float) * C2);
+        conv3x3_unpack(packed + (CG_W2 - CG_W1), C2, C1, param_in(ws->grad, P_CONV2_W));
+    memcpy(param_in(ws->grad, P_CONV1_B), packed + (CG_B1 - CG_W1), sizeof(float) * C1);
+    memcpy(param_in(ws->grad, P_CONV2_B), packed + (CG_B2 - CG_W1), sizeof(float) * C2);
 }
 
 static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B)
@@ -652,27 +724,43 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
         bn1_backward(ws, B, k, dz1);
         conv1_backward(ws, B, k, dz1);
     }
-    sum_conv_grads(ws, chunks);
+    sum_grads(ws, chunks);
 }
 
 /* ---- the API ------------------------------------------------------------------------------ */
 
-float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *labels, int B,
-                     uint64_t seed, uint64_t step, int *correct)
+/* The loss and the right predictions: per chunk, added in the tree and over the processes. */
+static float loss_and_correct(Workspace *ws, const uint8_t *labels, int B, int *correct)
 {
-    if (x != ws->x) memcpy(ws->x, x, sizeof(float) * (size_t)B * IMG_PIXELS);
+    double *cl = ws->chunk_loss;
+    for (int k = 0; k * NET_CHUNK < B; k++) {
+        const int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+        const float *z = ws->logits + (size_t)s0 * N_CLASSES;
+        cl[2 * k] = ref_softmax_xent_sum(ws->probs + (size_t)s0 * N_CLASSES, z, labels + s0, S,
+                                         N_CLASSES);
+        int c = 0;
+        for (int s = 0; s < S; s++) c += argmax(z + (size_t)s * N_CLASSES, N_CLASSES) == labels[s0 + s];
+        cl[2 * k + 1] = c;
+    }
+    tree_sum_doubles(cl, (B + NET_CHUNK - 1) / NET_CHUNK, 2, 0, 2);
+    sum_over_processes(ws, cl, 2, COLL_DOUBLE);
+    if (correct) *correct = (int)cl[1];
+    return (float)(cl[0] / ws->part.batch);
+}
+
+float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *labels, int B,
+                     const BatchPart *part, uint64_t seed, uint64_t step, int *correct)
+{
+    ws->part = part ? *part : (BatchPart){B, 0, B, NULL};
+    ws->comm_failed = 0;
+    if (B > 0 && x != ws->x) memcpy(ws->x, x, sizeof(float) * (size_t)B * IMG_PIXELS);
     pack_weights(ws, m, 1);
     forward(ws, m, B, 1, seed, step);
-    float loss = ref_softmax_xent_forward(ws->probs, ws->logits, labels, B, N_CLASSES);
-    if (correct) {
-        int c = 0;
-        for (int b = 0; b < B; b++) c += argmax(ws->logits + (size_t)b * N_CLASSES, N_CLASSES) == labels[b];
-        *correct = c;
-    }
+    float loss = loss_and_correct(ws, labels, B, correct);
     backward(ws, m, labels, B);
     /* the step changes the model: a snapshot taken before would no longer be of it */
     ws->has_snap = 0;
-    return loss;
+    return ws->comm_failed ? NAN : loss;
 }
 
 void net_eval_prepare(Workspace *ws, const Model *m)

@@ -11,6 +11,7 @@
 #ifndef MNIST_ENGINE_NET_H
 #define MNIST_ENGINE_NET_H
 
+#include "engine/collective.h"
 #include "engine/model.h"
 
 #include <stdint.h>
@@ -39,12 +40,38 @@ int conv_algo_from_name(const char *name);
 Workspace *workspace_create(int max_batch, int threads, ConvAlgo conv);
 void workspace_free(Workspace *ws);
 
-/* One training pass over a batch: x (B,784) normalised images, labels (B). Updates m's BatchNorm
- * running statistics as PyTorch does, leaves the gradient of the mean loss in workspace_grad() (all
- * MODEL_N_PARAMS floats overwritten). Dropout masks are dropout_mask(0.5, seed, step, row).
- * Returns the mean loss; *correct (if not NULL) gets the number of right predictions. */
+/* A process's part of a batch shared out between processes (engine/collective.h): the batch's
+ * chunks are split into blocks of a power of two of them, block k to rank k, so that each block is
+ * a node of the tree every batch-wide sum is taken in (common/tree_sum.h), and any number of
+ * processes gives the bits of one. */
+typedef struct {
+    int batch;          /* samples in the whole batch */
+    int first;          /* this process's first sample in it */
+    int block;          /* samples per process (the last may hold fewer, or none) */
+    Collective *comm;   /* the processes; NULL: the whole batch is here */
+} BatchPart;
+
+/* The part of a batch of `batch` samples that rank comm->rank trains in a run of batches of at
+ * most max_batch (the block size depends only on max_batch and the number of ranks, so a short
+ * last batch is split like the others); returns its number of samples (0 or more). comm NULL:
+ * the whole batch. The ranks must be a power of two, at most max_batch's chunks
+ * (net_ranks_supported). */
+int net_batch_part(Collective *comm, int max_batch, int batch, BatchPart *part);
+/* Whether `ranks` processes can share batches of max_batch samples: a power of two, each with
+ * at least one chunk of a full batch. */
+int net_ranks_supported(int ranks, int max_batch);
+
+/* One training pass over this process's part of a batch: x (B,784) normalised images, labels (B),
+ * the samples [part->first, part->first + B) of the batch (part NULL: the whole batch is these
+ * B). Updates m's BatchNorm running statistics as PyTorch does with the whole batch's statistics,
+ * leaves the gradient of the whole batch's mean loss in workspace_grad() (all MODEL_N_PARAMS
+ * floats overwritten, the same on every process). Dropout masks are dropout_mask(0.5, seed, step,
+ * row in the whole batch). Returns the whole batch's mean loss; *correct (if not NULL) gets its
+ * number of right predictions. If part->comm fails, returns NAN and net_comm_failed says so. */
 float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *labels, int B,
-                     uint64_t seed, uint64_t step, int *correct);
+                     const BatchPart *part, uint64_t seed, uint64_t step, int *correct);
+/* Whether a Collective call of the last training step failed (its reason in comm->error). */
+int net_comm_failed(const Workspace *ws);
 const float *workspace_grad(const Workspace *ws);
 /* The workspace's own (max_batch, 784) input buffer: a batch built here in place is not copied
  * again by net_train_step / net_eval_forward (they accept any x, and copy it otherwise). */

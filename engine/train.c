@@ -18,33 +18,46 @@
  * 2 cores, which keeps a terminal's progress line lively without costing anything. */
 enum { EVAL_BATCH = 64, PROGRESS_WINDOW = 20 };
 
-/* Evaluate with a given workspace (batches of at most ws's max batch, here EVAL_BATCH). */
-static void evaluate_with(Workspace *ws, const Model *m, const ImageSet *set, int threads,
-                          float *loss, float *accuracy, float *probs_out)
+/* Images [lo, hi) of set with a given workspace (batches of at most its max batch, here
+ * EVAL_BATCH): per image, its loss and whether it was right, in per[2*i] and per[2*i + 1]; and
+ * its probabilities in probs_out[i*10 ..] when asked. An image's results do not depend on the
+ * batch it is in, so any split of the images gives the same. */
+static void evaluate_range(Workspace *ws, const Model *m, const ImageSet *set, int lo, int hi,
+                           int threads, double *per, float *probs_out)
 {
     net_eval_prepare(ws, m);
-    double loss_sum = 0;
-    long correct = 0;
     float logits[EVAL_BATCH * N_CLASSES], probs[EVAL_BATCH * N_CLASSES];
     float *x = workspace_input(ws);   /* normalised in place: no copy into the workspace */
-    for (int start = 0; start < set->n; start += EVAL_BATCH) {
-        int B = set->n - start < EVAL_BATCH ? set->n - start : EVAL_BATCH;
+    for (int start = lo; start < hi; start += EVAL_BATCH) {
+        int B = hi - start < EVAL_BATCH ? hi - start : EVAL_BATCH;
 #pragma omp parallel for schedule(static) num_threads(threads)
         for (int i = 0; i < B; i++)
             normalize_image(x + (size_t)i * IMG_PIXELS,
                             set->images + (size_t)(start + i) * IMG_PIXELS);
         net_eval_forward(ws, x, B, logits);
-        loss_sum += (double)ref_softmax_xent_forward(probs, logits, set->labels + start, B,
-                                                     N_CLASSES) * B;
         for (int i = 0; i < B; i++) {
-            correct += argmax(logits + i * N_CLASSES, N_CLASSES) == set->labels[start + i];
+            const float *z = logits + i * N_CLASSES;
+            const uint8_t *label = set->labels + start + i;
+            per[2 * (size_t)(start + i)] =
+                ref_softmax_xent_sum(probs + i * N_CLASSES, z, label, 1, N_CLASSES);
+            per[2 * (size_t)(start + i) + 1] = argmax(z, N_CLASSES) == *label;
             if (probs_out)
                 for (int j = 0; j < N_CLASSES; j++)
                     probs_out[(size_t)(start + i) * N_CLASSES + j] = probs[i * N_CLASSES + j];
         }
     }
-    *loss = set->n ? (float)(loss_sum / set->n) : NAN;
-    *accuracy = set->n ? (float)correct / (float)set->n : NAN;
+}
+
+/* The mean loss and the accuracy over n images' results (evaluate_range), in image order. */
+static void evaluate_totals(const double *per, int n, float *loss, float *accuracy)
+{
+    double loss_sum = 0, correct = 0;
+    for (int i = 0; i < n; i++) {
+        loss_sum += per[2 * (size_t)i];
+        correct += per[2 * (size_t)i + 1];
+    }
+    *loss = n ? (float)(loss_sum / n) : NAN;
+    *accuracy = n ? (float)(correct / n) : NAN;
 }
 
 int evaluate(const Model *m, const ImageSet *set, int threads, float *loss, float *accuracy,
@@ -52,9 +65,16 @@ int evaluate(const Model *m, const ImageSet *set, int threads, float *loss, floa
 {
     if (threads <= 0) threads = omp_get_max_threads();
     Workspace *ws = workspace_create(EVAL_BATCH, threads, CONV_DIRECT);
-    if (!ws) return -1;
-    evaluate_with(ws, m, set, threads, loss, accuracy, probs);
+    double *per = malloc(sizeof(double) * 2 * (size_t)(set->n > 0 ? set->n : 1));
+    if (!ws || !per) {
+        workspace_free(ws);
+        free(per);
+        return -1;
+    }
+    evaluate_range(ws, m, set, 0, set->n, threads, per, probs);
+    evaluate_totals(per, set->n, loss, accuracy);
     workspace_free(ws);
+    free(per);
     return 0;
 }
 
@@ -108,22 +128,81 @@ typedef struct {
     Workspace *ws;
     uint8_t *lab;
     int *perm;
+    double *eval_per;     /* per image of the larger of val and test: evaluate_range's results */
     int threads;
     char *err;
     size_t errlen;
 } Trainer;
 
-/* One optimizer step on the batch at pos->samples; updates the position. */
+/* ---- agreeing with the other processes (cfg->comm) ---- */
+
+static TrainResult comm_failed(Trainer *t, const char *what)
+{
+    snprintf(t->err, t->errlen, "%s (step %lld): %s", what, (long long)t->opt->step,
+             t->cfg->comm->error);
+    return TRAIN_COMM_FAILED;
+}
+
+static int several(const Trainer *t) { return t->cfg->comm && t->cfg->comm->ranks > 1; }
+
+/* *v: rank 0's (it alone runs the callbacks), on every process. */
+static TrainResult from_rank0(Trainer *t, int *v)
+{
+    if (!several(t)) return TRAIN_DONE;
+    int32_t x = *v;
+    Collective *c = t->cfg->comm;
+    if (c->broadcast(c, &x, sizeof x)) return comm_failed(t, "waiting for rank 0");
+    *v = x;
+    return TRAIN_DONE;
+}
+
+/* *v: whether any process has it set (a signal reaches them one by one). */
+static TrainResult any_process(Trainer *t, int *v)
+{
+    if (!several(t)) return TRAIN_DONE;
+    double x = *v != 0;
+    Collective *c = t->cfg->comm;
+    if (c->sum(c, &x, 1, COLL_DOUBLE, c->ranks)) return comm_failed(t, "agreeing to stop");
+    *v = x > 0;
+    return TRAIN_DONE;
+}
+
+/* The mean loss and accuracy on a set, each process evaluating a share of its images. */
+static TrainResult evaluate_shared(Trainer *t, const ImageSet *set, float *loss, float *accuracy)
+{
+    Collective *c = t->cfg->comm;
+    const int ranks = several(t) ? c->ranks : 1, rank = several(t) ? c->rank : 0;
+    const int share = (set->n + ranks - 1) / ranks;
+    size_t bytes[ranks];
+    for (int r = 0; r < ranks; r++) {
+        int lo = r * share < set->n ? r * share : set->n;
+        int hi = lo + share < set->n ? lo + share : set->n;
+        bytes[r] = sizeof(double) * 2 * (size_t)(hi - lo);
+    }
+    int lo = rank * share < set->n ? rank * share : set->n;
+    int hi = lo + share < set->n ? lo + share : set->n;
+    evaluate_range(t->ws, t->m, set, lo, hi, t->threads, t->eval_per, NULL);
+    if (ranks > 1 && c->gather(c, t->eval_per + 2 * (size_t)lo, t->eval_per, bytes))
+        return comm_failed(t, "gathering the evaluation");
+    evaluate_totals(t->eval_per, set->n, loss, accuracy);
+    return TRAIN_DONE;
+}
+
+/* One optimizer step on the batch at pos->samples (this process's part of it); updates the
+ * position. */
 static TrainResult train_step(Trainer *t, TrainPosition *pos, float *loss_out)
 {
     const TrainConfig *cfg = t->cfg;
     int start = (int)pos->samples, n = t->train->n;
     int B = n - start < cfg->batch ? n - start : cfg->batch, correct = 0;
-    build_batch(workspace_input(t->ws), t->lab, t->train, t->perm, start, B, cfg, pos->epoch,
-                t->threads);
+    BatchPart part;
+    int mine = net_batch_part(cfg->comm, cfg->batch, B, &part);
+    build_batch(workspace_input(t->ws), t->lab, t->train, t->perm, start + part.first, mine, cfg,
+                pos->epoch, t->threads);
     uint64_t step = (uint64_t)t->opt->step + 1;
-    float loss = net_train_step(t->ws, t->m, workspace_input(t->ws), t->lab, B, cfg->seed, step,
-                                &correct);
+    float loss = net_train_step(t->ws, t->m, workspace_input(t->ws), t->lab, mine, &part,
+                                cfg->seed, step, &correct);
+    if (net_comm_failed(t->ws)) return comm_failed(t, "exchanging the step's sums");
     int bad = first_non_finite(loss, workspace_grad(t->ws));
     if (bad < N_PARAM_TENSORS) {
         snprintf(t->err, t->errlen, "step %llu (epoch %d): %s%s is %s", (unsigned long long)step,
@@ -165,9 +244,10 @@ static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
     int64_t first = pos->samples;
     shuffle_indices(t->perm, n, cfg->seed, (uint64_t)pos->epoch);
     int stop = 0;
+    TrainResult r;
     while (pos->samples < n) {
         float loss;
-        TrainResult r = train_step(t, pos, &loss);
+        r = train_step(t, pos, &loss);
         if (r != TRAIN_DONE) return r;
         window_loss += loss;
         window++;
@@ -179,9 +259,14 @@ static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
         }
         /* a stop asked for on the epoch's last step lets the epoch end (and be saved) first */
         stop = cfg->stop && *cfg->stop;
+        if ((r = any_process(t, &stop)) != TRAIN_DONE) return r;
         if (pos->samples >= n) break;
         int due = cfg->checkpoint_every > 0 && t->opt->step % cfg->checkpoint_every == 0;
-        if ((stop || due) && cb->checkpoint && cb->checkpoint(cb->ctx, pos)) return TRAIN_CALLBACK;
+        if (stop || due) {
+            int failed = cb->checkpoint && cb->checkpoint(cb->ctx, pos);
+            if ((r = from_rank0(t, &failed)) != TRAIN_DONE) return r;
+            if (failed) return TRAIN_CALLBACK;
+        }
         if (stop) return TRAIN_STOPPED;
     }
     double secs = clock_seconds() - t0;
@@ -197,14 +282,20 @@ static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
         .samples_per_s = (float)((double)(n - first) / secs),
         .lr = t->opt->lr,
     };
-    if (t->val && t->val->n > 0)
-        evaluate_with(t->ws, t->m, t->val, t->threads, &e.val_loss, &e.val_acc, NULL);
-    if (t->test && t->test->n > 0)
-        evaluate_with(t->ws, t->m, t->test, t->threads, &e.test_loss, &e.test_acc, NULL);
-    if (t->log && metrics_add_epoch(t->log, &e)) return TRAIN_NO_MEMORY;
-    if (cb->epoch_end && cb->epoch_end(cb->ctx, pos->epoch, &e)) return TRAIN_CALLBACK;
-    if (stop) return TRAIN_STOPPED;
-    return out_of_patience(t, pos->epoch) ? TRAIN_PATIENCE : TRAIN_DONE;
+    if (t->val && t->val->n > 0 &&
+        (r = evaluate_shared(t, t->val, &e.val_loss, &e.val_acc)) != TRAIN_DONE)
+        return r;
+    if (t->test && t->test->n > 0 &&
+        (r = evaluate_shared(t, t->test, &e.test_loss, &e.test_acc)) != TRAIN_DONE)
+        return r;
+    /* rank 0 logs, saves and decides; the others follow its answer */
+    int outcome = TRAIN_DONE;
+    if (t->log && metrics_add_epoch(t->log, &e)) outcome = TRAIN_NO_MEMORY;
+    else if (cb->epoch_end && cb->epoch_end(cb->ctx, pos->epoch, &e)) outcome = TRAIN_CALLBACK;
+    else if (stop) outcome = TRAIN_STOPPED;
+    else if (out_of_patience(t, pos->epoch)) outcome = TRAIN_PATIENCE;
+    if ((r = from_rank0(t, &outcome)) != TRAIN_DONE) return r;
+    return (TrainResult)outcome;
 }
 
 TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train,
@@ -214,7 +305,7 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
 {
     static const TrainCallbacks none = {0};
     Trainer t = {m, opt, log, train, val, test, cfg, cfg->schedule, cb ? cb : &none, NULL, NULL,
-                 NULL, cfg->threads > 0 ? cfg->threads : omp_get_max_threads(), err, errlen};
+                 NULL, NULL, cfg->threads > 0 ? cfg->threads : omp_get_max_threads(), err, errlen};
     int64_t steps_per_epoch = ((int64_t)train->n + cfg->batch - 1) / cfg->batch;
     if (t.schedule.peak <= 0) t.schedule = (Schedule){SCHEDULE_CONSTANT, opt->lr, 0, 0};
     t.schedule.total_steps = (int64_t)cfg->epochs * steps_per_epoch;
@@ -222,7 +313,10 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
     t.ws = workspace_create(max_b, t.threads, (ConvAlgo)cfg->conv);
     t.lab = malloc((size_t)cfg->batch);
     t.perm = malloc(sizeof(int) * (size_t)(train->n > 0 ? train->n : 1));
-    TrainResult r = t.ws && t.lab && t.perm ? TRAIN_DONE : TRAIN_NO_MEMORY;
+    int eval_n = val && val->n > 1 ? val->n : 1;
+    if (test && test->n > eval_n) eval_n = test->n;
+    t.eval_per = malloc(sizeof(double) * 2 * (size_t)eval_n);
+    TrainResult r = t.ws && t.lab && t.perm && t.eval_per ? TRAIN_DONE : TRAIN_NO_MEMORY;
     TrainPosition pos = *start;
     while (r == TRAIN_DONE && pos.epoch <= cfg->epochs) {
         r = train_epoch(&t, &pos);
@@ -231,5 +325,6 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
     workspace_free(t.ws);
     free(t.lab);
     free(t.perm);
+    free(t.eval_per);
     return r;
 }

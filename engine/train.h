@@ -4,6 +4,7 @@
 #define MNIST_ENGINE_TRAIN_H
 
 #include "engine/adam.h"
+#include "engine/collective.h"
 #include "common/metric_log.h"
 #include "engine/model.h"
 #include "engine/schedule.h"
@@ -31,6 +32,12 @@ typedef struct {
     int patience;      /* with a validation set: stop once this many epochs passed without a
                           better one (<= 0: never) */
     uint64_t seed;
+    /* The processes of a data-parallel run (engine/collective.h), each training its part of every
+     * batch (engine/net.h net_batch_part) and evaluating its share of the images; NULL: this one
+     * alone. Every process ends with the same model and optimizer, bit for bit those of one
+     * process. Only rank 0 should be given a log and callbacks: its answers (stop, a failed
+     * checkpoint, patience) are sent to the others. */
+    Collective *comm;
     /* Polled after every step: when it becomes non-zero, training calls cb->checkpoint and stops
      * (a signal handler sets it; the engine knows no signals). May be NULL. */
     volatile const int *stop;
@@ -65,6 +72,7 @@ typedef enum {
     TRAIN_PATIENCE = 3,    /* stopped early: cfg->patience epochs without a better validation */
     TRAIN_NO_MEMORY = -1,
     TRAIN_NOT_FINITE = -2, /* the loss or a gradient was NaN or infinite: err says which, where */
+    TRAIN_COMM_FAILED = -3, /* the other processes failed to answer (cfg->comm): err says how */
 } TrainResult;
 
 /* Train from position *start (epoch 1, sample 0 for a new run) until epoch cfg->epochs is done.

@@ -38,7 +38,7 @@ static void step_with_threads(int B, ConvAlgo conv)
         model_alloc(&m);
         model_init(&m, 5);
         Workspace *ws = workspace_create(B, threads[t], conv);
-        net_train_step(ws, &m, x, lab, B, 1, 1, NULL);
+        net_train_step(ws, &m, x, lab, B, NULL, 1, 1, NULL);
         if (t == 0) {
             memcpy(g0, workspace_grad(ws), sizeof(float) * MODEL_N_PARAMS);
             memcpy(b0, m.buffers, sizeof b0);

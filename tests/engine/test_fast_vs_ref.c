@@ -71,7 +71,7 @@ static void check_batch(int B, ConvAlgo conv)
 
     float lref = ref_model_pass(&ref, gref, NULL, x, labels, B, 1, 11, 3);
     Workspace *ws = workspace_create(B, 2, conv);
-    float lfast = net_train_step(ws, &fast, x, labels, B, 11, 3, NULL);
+    float lfast = net_train_step(ws, &fast, x, labels, B, NULL, 11, 3, NULL);
     CHECK_CLOSE(lfast, lref, 1e-5, 1e-4);
     char what[64];
     for (int p = 0; p < N_PARAM_TENSORS; p++) {
