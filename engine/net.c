@@ -123,7 +123,6 @@ struct Workspace {
     float *cgrad;                   /* [CG_SIZE] */
     double *bnsum;                  /* [2 * C2] a BatchNorm's partial sums, forward or backward */
     double *chunk_loss;             /* [2] the chunk's summed loss and right predictions */
-    float *fc1_scratch;             /* per thread: dense_weight_grad_tree's */
     /* the weights in the kernels' layouts (pack_weights): conv1, conv2 forward-packed, conv2
      * transposed for its input gradient, fc1 transposed [3136][128] */
     float *w1, *w2, *w2t, *fc1t;
@@ -135,7 +134,7 @@ struct Workspace {
     int has_snap;
 };
 
-enum { WS_N_BUFFERS = 37 };
+enum { WS_N_BUFFERS = 36 };
 
 /* Floats of one thread's Winograd scratch: the largest of conv2's three products on a chunk (none
  * for the direct path). */
@@ -170,7 +169,6 @@ static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size
         {(void **)&n->dz1, T * NET_CHUNK * Z1_SIZE * f},
         {(void **)&n->cgrad, K * CG_SIZE * f},  {(void **)&n->bnsum, K * 2 * C2 * sizeof(double)},
         {(void **)&n->chunk_loss, K * 2 * sizeof(double)},
-        {(void **)&n->fc1_scratch, T * dense_weight_grad_tree_scratch((int)B, NET_CHUNK) * f},
         {(void **)&n->w1, W1_SIZE * f},         {(void **)&n->w2, W2_SIZE * f},
         {(void **)&n->w2t, W2_SIZE * f},        {(void **)&n->fc1t, (size_t)FC1_IN * FC1_OUT * f},
         {(void **)&n->u2, U2_SIZE * f},
@@ -286,6 +284,12 @@ int net_batch_part(Collective *comm, int max_batch, int batch, BatchPart *p)
 }
 
 int net_comm_failed(const Workspace *ws) { return ws->comm_failed; }
+
+size_t net_exchange_floats(ConvAlgo conv)
+{
+    const size_t conv_used = CG_W2 + (conv == CONV_WINOGRAD ? WINO_POINTS : 9) * C1 * C2 - CG_W1;
+    return MODEL_N_PARAMS - model_param_entry(P_FC1_W)->offset + conv_used;
+}
 
 /* Whether this pass computes conv2 with Winograd: training steps of a CONV_WINOGRAD workspace. */
 static int winograd(const Workspace *ws, int train) { return train && ws->conv == CONV_WINOGRAD; }
@@ -569,12 +573,11 @@ static void fc1_backward(Workspace *ws, const Model *m, int B)
     float *gfw = param_in(ws->grad, P_FC1_W);
     /* dflat = dh W: PyTorch's W [128][3136] is already the [K][N] the dense product reads */
     const float *fw = model_param(m, P_FC1_W);
-    const size_t scratch = dense_weight_grad_tree_scratch(ws->max_batch, NET_CHUNK);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int j = 0; j < FC1_IN / FC1_BWD_BLOCK; j++) {
         int i0 = j * FC1_BWD_BLOCK;
         dense_weight_grad_tree(B, NET_CHUNK, ws->dh, FC1_OUT, 0, FC1_OUT, ws->flat, FC1_IN, i0,
-                               FC1_BWD_BLOCK, gfw, FC1_IN, per_thread(ws->fc1_scratch, scratch));
+                               FC1_BWD_BLOCK, gfw, FC1_IN);
         dense_forward(B, FC1_OUT, FC1_IN, i0, FC1_BWD_BLOCK, ws->dh, FC1_OUT, fw, zero, ws->dflat,
                       FC1_IN);
     }

@@ -70,6 +70,9 @@ int net_ranks_supported(int ranks, int max_batch);
  * number of right predictions. If part->comm fails, returns NAN and net_comm_failed says so. */
 float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *labels, int B,
                      const BatchPart *part, uint64_t seed, uint64_t step, int *correct);
+/* Floats of the gradients the processes exchange per step (one buffer, engine/net.c sum_grads):
+ * fc1 and fc2, and the conv layers' packed for conv. */
+size_t net_exchange_floats(ConvAlgo conv);
 /* Whether a Collective call of the last training step failed (its reason in comm->error). */
 int net_comm_failed(const Workspace *ws);
 const float *workspace_grad(const Workspace *ws);

@@ -5,9 +5,6 @@
 #include "simd/dense.h"
 #include "simd/isa.h"
 #include "simd/transpose.h"
-#include "common/tree_sum.h"
-
-#include <string.h>
 
 void dense_pack(const float *w, int N, int K, int n0, int n, float *wt)
 {
@@ -42,38 +39,16 @@ void dense_weight_grad(int M, const float *x, ptrdiff_t ldx, int i0, int ni, con
                             0, 0, ldy, 1, 1, M, dw + (ptrdiff_t)i * lddw + j, lddw);
 }
 
-size_t dense_weight_grad_tree_scratch(int M, int leaf)
-{
-    const IsaDesc *isa = isa_current();
-    return (size_t)((M + leaf - 1) / leaf) * (size_t)isa->wgrad_rows * (size_t)isa->wgrad_cb;
-}
-
-/* Per tile of dw: each leaf's part by the kernel into the scratch (a tile of row stride cb per
- * leaf, in L1), the leaves added in the tree, the total copied out. */
 void dense_weight_grad_tree(int M, int leaf, const float *x, ptrdiff_t ldx, int i0, int ni,
                             const float *y, ptrdiff_t ldy, int j0, int nj, float *dw,
-                            ptrdiff_t lddw, float *scratch)
+                            ptrdiff_t lddw)
 {
     const IsaDesc *isa = isa_current();
-    const int cb = isa->wgrad_cb, rows = isa->wgrad_rows, leaves = (M + leaf - 1) / leaf;
-    const size_t tile = (size_t)rows * (size_t)cb;
-    ptrdiff_t off[64];
-    for (int r = 0; r < rows; r++) off[r] = r;   /* consecutive columns of x */
-    for (int i = i0; i < i0 + ni; i += rows) {
-        const int nr = i0 + ni - i < rows ? i0 + ni - i : rows;
-        for (int j = j0; j < j0 + nj; j += cb) {
-            for (int l = 0; l < leaves; l++) {
-                const int m0 = l * leaf, nm = M - m0 < leaf ? M - m0 : leaf;
-                isa->wgrad_tile(x + (ptrdiff_t)m0 * ldx + i, 0, 0, ldx, off, nr,
-                                y + (ptrdiff_t)m0 * ldy + j, 0, 0, ldy, 1, 1, nm,
-                                scratch + (size_t)l * tile, cb);
-            }
-            tree_sum_floats(scratch, leaves, tile, 0, (size_t)nr * cb);
-            for (int r = 0; r < nr; r++)
-                memcpy(dw + (ptrdiff_t)(i + r) * lddw + j, scratch + (size_t)r * cb,
-                       sizeof(float) * (size_t)cb);
-        }
-    }
+    const int cb = isa->wgrad_cb, rows = isa->wgrad_rows;
+    for (int i = i0; i < i0 + ni; i += rows)
+        for (int j = j0; j < j0 + nj; j += cb)
+            isa->wgrad_tree_tile(x + i, ldx, i0 + ni - i < rows ? i0 + ni - i : rows, y + j, ldy, M,
+                                 leaf, dw + (ptrdiff_t)i * lddw + j, lddw);
 }
 
 void dense_forward_reference(int M, int K, int N, const float *x, ptrdiff_t ldx, const float *wt,

@@ -42,12 +42,10 @@ void dense_weight_grad(int M, const float *x, ptrdiff_t ldx, int i0, int ni, con
 /* The same sum taken over leaves of `leaf` consecutive rows (the last may be shorter), each
  * leaf's rows in order, the leaves added in the tree of common/tree_sum.h: any split of the rows
  * into aligned blocks of leaves, summed apart and then in the same tree, gives these bits (a batch
- * shared out between processes). scratch: dense_weight_grad_tree_scratch(M, leaf) floats, one per
- * thread. */
-size_t dense_weight_grad_tree_scratch(int M, int leaf);
+ * shared out between processes). */
 void dense_weight_grad_tree(int M, int leaf, const float *x, ptrdiff_t ldx, int i0, int ni,
                             const float *y, ptrdiff_t ldy, int j0, int nj, float *dw,
-                            ptrdiff_t lddw, float *scratch);
+                            ptrdiff_t lddw);
 
 /* The plain loops (all columns): the spec the kernels are tested against. */
 void dense_forward_reference(int M, int K, int N, const float *x, ptrdiff_t ldx, const float *wt,

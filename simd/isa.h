@@ -32,6 +32,14 @@ typedef void (*WgradTile)(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, p
                           ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H, int W, float *dw,
                           ptrdiff_t lddw);
 
+/* The same product for a dense layer, its sum over rows taken in the tree of common/tree_sum.h:
+ * nr (<= wgrad_rows) rows of dw and wgrad_cb columns,
+ *   dw[r*lddw + c] = sum over m < M of x[m*ldx + r] * y[m*ldy + c]
+ * each leaf of `leaf` rows of m summed in order, the leaves added in the tree (a stack of partial
+ * sums, as a binary counter adds), overwriting dw. */
+typedef void (*WgradTreeTile)(const float *x, ptrdiff_t ldx, int nr, const float *y,
+                              ptrdiff_t ldy, int M, int leaf, float *dw, ptrdiff_t lddw);
+
 /* A dense tile (simd/dense.c): nr (<= dense_rows) rows and nc columns of y = x W^T + b (nc is
  * dense_cb, or for the last block of a row a smaller multiple of DENSE_COL_STEP),
  *   out[r*ldo + c] = start + sum_{k<K} x[r*ldx + k] * wt[k*ldw + c]
@@ -78,6 +86,7 @@ typedef struct {
     ConvTile conv_tile;
     int wgrad_cb, wgrad_rows;   /* a weight-gradient tile: channels, rows of dw at most */
     WgradTile wgrad_tile;
+    WgradTreeTile wgrad_tree_tile;   /* the same tile shape */
     int dense_cb, dense_rows;   /* a dense tile: columns (a multiple of DENSE_COL_STEP, or a
                                  * divisor of it), rows at most */
     DenseTile dense_tile;

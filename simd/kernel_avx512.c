@@ -143,6 +143,75 @@ AVX512 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_ro
     }
 }
 
+/* The weight-gradient tile summed in the tree (simd/isa.h WgradTreeTile): each leaf's sums in
+ * registers, then added into a stack of the partial sums of whole subtrees, a binary counter:
+ * after leaf l, as many merges as (l + 1) has trailing zero bits; at the end what is left, right
+ * to left. The stack lives in L1 (a tile per level); the arithmetic is that of wgrad_tile plus
+ * one add per leaf. */
+enum { TREE_LEVELS = 32 };
+AVX512 static inline __attribute__((always_inline)) void
+wgrad_tree_tile_n(const int R, const float *x, ptrdiff_t ldx, const float *y, ptrdiff_t ldy,
+                  int M, int leaf, float *dw, ptrdiff_t lddw)
+{
+    float stack[TREE_LEVELS][WGRAD_ROWS * WGRAD_CB] __attribute__((aligned(64)));
+    int depth = 0;
+    __m512 acc[WGRAD_ROWS][2];
+    for (int l = 0, m0 = 0; m0 < M; l++, m0 += leaf) {
+        const int m1 = M - m0 < leaf ? M : m0 + leaf;
+#pragma GCC unroll 8
+        for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+        for (int m = m0; m < m1; m++) {
+            const __m512 d0 = _mm512_loadu_ps(y + m * ldy), d1 = _mm512_loadu_ps(y + m * ldy + 16);
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r++) {
+                const __m512 v = _mm512_set1_ps(x[m * ldx + r]);
+                acc[r][0] = _mm512_fmadd_ps(v, d0, acc[r][0]);
+                acc[r][1] = _mm512_fmadd_ps(v, d1, acc[r][1]);
+            }
+        }
+        for (unsigned c = (unsigned)l + 1; !(c & 1); c >>= 1) {
+            const float *t = stack[--depth];
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r++) {
+                acc[r][0] = _mm512_add_ps(_mm512_load_ps(t + r * 32), acc[r][0]);
+                acc[r][1] = _mm512_add_ps(_mm512_load_ps(t + r * 32 + 16), acc[r][1]);
+            }
+        }
+#pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+            _mm512_store_ps(stack[depth] + r * 32, acc[r][0]);
+            _mm512_store_ps(stack[depth] + r * 32 + 16, acc[r][1]);
+        }
+        depth++;
+    }
+    while (--depth > 0) {
+        const float *t = stack[depth - 1];
+#pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+            acc[r][0] = _mm512_add_ps(_mm512_load_ps(t + r * 32), acc[r][0]);
+            acc[r][1] = _mm512_add_ps(_mm512_load_ps(t + r * 32 + 16), acc[r][1]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        _mm512_storeu_ps(dw + r * lddw, M > 0 ? acc[r][0] : _mm512_setzero_ps());
+        _mm512_storeu_ps(dw + r * lddw + 16, M > 0 ? acc[r][1] : _mm512_setzero_ps());
+    }
+}
+
+#define WGRAD_TREE_CASE(n)                                                                         \
+    case n: wgrad_tree_tile_n(n, x, ldx, y, ldy, M, leaf, dw, lddw); break;
+
+AVX512 static void wgrad_tree_tile(const float *x, ptrdiff_t ldx, int nr, const float *y,
+                                   ptrdiff_t ldy, int M, int leaf, float *dw, ptrdiff_t lddw)
+{
+    switch (nr) {
+    WGRAD_TREE_CASE(8) WGRAD_TREE_CASE(7) WGRAD_TREE_CASE(6) WGRAD_TREE_CASE(5)
+    WGRAD_TREE_CASE(4) WGRAD_TREE_CASE(3) WGRAD_TREE_CASE(2) WGRAD_TREE_CASE(1)
+    default: break;
+    }
+}
+
 /* ---- dense (simd/dense.c) ----
  * 6 rows by 64 columns (4 zmm) = 24 accumulators; per k, 4 loads of the packed weights and 6
  * broadcasts of x feed 24 FMAs (a last block of 32 columns: 2 zmm). One row (an image at a time)
@@ -234,6 +303,7 @@ const IsaDesc isa_avx512 = {
     .name = "avx512", .cpu_has = cpu_has,
     .conv_cb = CONV_CB, .conv_px = CONV_PX, .conv_tile = conv_tile,
     .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
+    .wgrad_tree_tile = wgrad_tree_tile,
     .dense_cb = DENSE_CB, .dense_rows = DENSE_ROWS, .dense_tile = dense_tile,
     .pool = POOL_ROW_KERNELS,
     .wino = WINO_ROW_KERNELS,

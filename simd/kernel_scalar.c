@@ -4,6 +4,8 @@
  * another. */
 #include "simd/isa.h"
 
+#include <string.h>
+
 /* ---- direct convolution: 8 channels a tile (the compiler may vectorise across them, which
  * keeps each value's order), 4 pixels; weight gradients 4 rows of 8 channels ---- */
 enum { CONV_CB = 8, CONV_PX = 4, WGRAD_CB = 8, WGRAD_ROWS = 4 };
@@ -60,6 +62,38 @@ static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrd
         for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r][c];
 }
 
+/* The weight-gradient tile summed in the tree (simd/isa.h WgradTreeTile): each leaf's sums in
+ * registers, then added into a stack of the partial sums of whole subtrees, a binary counter:
+ * after leaf l, as many merges as (l + 1) has trailing zero bits; at the end what is left, right
+ * to left. The stack lives in L1 (a tile per level); the arithmetic is that of wgrad_tile plus
+ * one add per leaf. */
+enum { TREE_LEVELS = 32 };
+static void wgrad_tree_tile(const float *x, ptrdiff_t ldx, int nr, const float *y,
+                            ptrdiff_t ldy, int M, int leaf, float *dw, ptrdiff_t lddw)
+{
+    enum { T = WGRAD_ROWS * WGRAD_CB };
+    float stack[TREE_LEVELS][T], acc[T] = {0};
+    int depth = 0;
+    for (int l = 0, m0 = 0; m0 < M; l++, m0 += leaf) {
+        const int m1 = M - m0 < leaf ? M : m0 + leaf;
+        for (int i = 0; i < T; i++) acc[i] = 0.0f;
+        for (int m = m0; m < m1; m++)
+            for (int r = 0; r < nr; r++) {
+                const float v = x[m * ldx + r];
+                for (int c = 0; c < WGRAD_CB; c++) acc[r * WGRAD_CB + c] += v * y[m * ldy + c];
+            }
+        for (unsigned c = (unsigned)l + 1; !(c & 1); c >>= 1) {
+            --depth;
+            for (int i = 0; i < T; i++) acc[i] = stack[depth][i] + acc[i];
+        }
+        memcpy(stack[depth++], acc, sizeof acc);
+    }
+    while (--depth > 0)
+        for (int i = 0; i < T; i++) acc[i] = stack[depth - 1][i] + acc[i];
+    for (int r = 0; r < nr; r++)
+        for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r * WGRAD_CB + c];
+}
+
 /* dense (simd/dense.c): 4 rows by 8 columns */
 enum { DENSE_CB = 8, DENSE_ROWS = 4 };
 
@@ -108,6 +142,7 @@ const IsaDesc isa_scalar = {
     .name = "scalar", .cpu_has = cpu_has,
     .conv_cb = CONV_CB, .conv_px = CONV_PX, .conv_tile = conv_tile,
     .wgrad_cb = WGRAD_CB, .wgrad_rows = WGRAD_ROWS, .wgrad_tile = wgrad_tile,
+    .wgrad_tree_tile = wgrad_tree_tile,
     .dense_cb = DENSE_CB, .dense_rows = DENSE_ROWS, .dense_tile = dense_tile,
     .pool = POOL_ROW_KERNELS,
     .wino = WINO_ROW_KERNELS,

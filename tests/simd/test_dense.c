@@ -2,7 +2,10 @@
  * the weight gradient on fc1's shapes (one image, a batch of 64, the input gradient's
  * 64 x 128 x 3136) and awkward ones (rows that do not fill a tile, K = 1, an odd number of 32-column
  * blocks); and the splits the engine relies on give the same bits: rows one call at a time, a
- * column block on its own. */
+ * column block on its own. The weight gradient summed in the tree over leaves of 4 rows: close to
+ * the plain loops, and the same bits as aligned blocks of leaves summed apart and then added in
+ * the tree (what processes sharing a batch do). */
+#include "common/tree_sum.h"
 #include "simd/dense.h"
 #include "simd/isa.h"
 #include "tests/check.h"
@@ -56,6 +59,27 @@ static void one_shape(const IsaDesc *isa, const DenseShape *d)
         dense_weight_grad(M, x, K, 0, K / 2, y, N, n0, DENSE_COL_STEP, dwpart, N),
         dense_weight_grad(M, x, K, K / 2, K - K / 2, y, N, n0, DENSE_COL_STEP, dwpart, N);
     CHECK(memcmp(dwpart, dw, sizeof(float) * K * N) == 0, "%s: blocks of dw changed bits", what);
+
+    /* in the tree: the whole, then 2 and 4 aligned blocks of leaves apart (the last may be short
+     * or empty), their sums added in the tree */
+    enum { LEAF = 4 };
+    const int leaves = (M + LEAF - 1) / LEAF, pow2 = tree_leaves_pow2(leaves);
+    dense_weight_grad_tree(M, LEAF, x, K, 0, K, y, N, 0, N, dw, N);
+    CHECK(close_all(what, dw, dwref, (size_t)K * N, 1e-5), "%s: tree weight gradient differs", what);
+    for (int parts = 2; parts <= 4 && parts <= pow2; parts *= 2) {
+        const int rows = pow2 / parts * LEAF;
+        float *nodes = buf((size_t)parts * K * N);
+        int filled = 0;
+        for (int p = 0; p < parts && p * rows < M; p++, filled++) {
+            const int m = M - p * rows < rows ? M - p * rows : rows;
+            dense_weight_grad_tree(m, LEAF, x + (size_t)p * rows * K, K, 0, K,
+                                   y + (size_t)p * rows * N, N, 0, N, nodes + (size_t)p * K * N, N);
+        }
+        tree_sum_floats(nodes, filled, (size_t)K * N, 0, (size_t)K * N);
+        CHECK(memcmp(nodes, dw, sizeof(float) * K * N) == 0,
+              "%s: %d blocks of leaves summed apart changed bits", what, parts);
+        free(nodes);
+    }
     free(x), free(w), free(wt), free(bias), free(y), free(ref), free(part);
     free(dw), free(dwref), free(dwpart);
 }
