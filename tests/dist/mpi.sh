@@ -25,6 +25,12 @@ if [ -n "$why_skip" ]; then
     exit
 fi
 
+# In the sanitizer build (scripts/test.sh) AddressSanitizer and UBSan check every process, but not
+# for leaks: Open MPI keeps its components' tables to the end, in frames LeakSanitizer cannot name
+# (dlopened, no frame pointers) and so cannot suppress. The engine's part of a shared batch is
+# leak-checked in tests/engine/test_shared_batch.c; nothing else here is MPI-only but the
+# Collective and the images rank 0 sends, freed in dist_finish and train_run_free.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 mpi=("$MPIRUN" --oversubscribe)
 [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
 # localhost only: no network probing of the container's interfaces
@@ -81,7 +87,7 @@ pid_of_rank() {   # the pid of our train process of rank $1
             { echo "$p"; return; }
     done
 }
-small_data "$WORK/long" 6000 200
+small_data "$WORK/long" 3000 200
 LONG=(--data "$WORK/long" --epochs 2 --threads 1 --checkpoint-every 10 --log-every 4)
 start=$(date +%s)
 timeout 300 "${mpi[@]}" -np 2 "$BIN" train "${LONG[@]}" --out "$WORK/killed.h5" \
