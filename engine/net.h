@@ -3,11 +3,14 @@
  * OpenMP. Every per-batch buffer lives in a Workspace, allocated once by workspace_create; a
  * training step allocates nothing.
  *
- * Thread-count independence: convolution work is split into chunks of NET_CHUNK samples (never
- * "one per thread"); each chunk writes its own partial BatchNorm statistics and weight gradients,
- * merged in chunk order. Fully connected layers are split into fixed blocks, each computed whole
- * by one thread. So any number of threads gives bitwise the same result on one ISA. In eval mode
- * every image's logits are also independent of the batch it comes in. */
+ * Thread-count and process-count independence: convolution work is split into chunks of
+ * NET_CHUNK samples (never "one per thread"); each chunk writes its own partial BatchNorm
+ * statistics and gradients, and every sum over the batch adds the chunks' parts in one fixed tree
+ * (common/tree_sum.h), fc1's weight gradient too (its kernel sums each chunk's rows, then the
+ * chunks in the tree). Fully connected layers are split into fixed blocks, each computed whole by
+ * one thread. So any number of threads, and any number of processes sharing the batch (BatchPart),
+ * gives bitwise the same result on one ISA. In eval mode every image's logits are also independent
+ * of the batch it comes in. */
 #ifndef MNIST_ENGINE_NET_H
 #define MNIST_ENGINE_NET_H
 
