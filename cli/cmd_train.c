@@ -31,6 +31,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,8 @@ static void usage(FILE *f)
         "                    0.001, no weight decay, no validation (other options still apply)\n"
         "  --patience N      with --val: stop after N epochs without a better validation\n"
         "                    (default 0: never)\n"
-        "  --threads N       OpenMP threads (default: all cores); results do not depend on it\n"
+        "  --threads N       OpenMP threads (default: all cores, under mpirun the process's\n"
+        "                    share of them); results do not depend on it\n"
         "  --seed N          seed for initialisation, shuffling, augmentation, dropout (default 1)\n"
         "  --limit N         train on the first N training images only\n"
         "  --test-limit N    evaluate on the first N test images only\n"
@@ -787,6 +789,20 @@ static int parse_everywhere(TrainRun *r, int argc, char **argv)
     return rc;
 }
 
+/* Under mpirun without --threads: the cores this process may use (its affinity), divided among
+ * the processes of its host when they all may use every core (mpirun --bind-to none, or bound to
+ * the one socket); bound to cores of its own (mpirun's default for 2 processes, --map-by
+ * slot:PE=T), all of those. */
+static long threads_per_process(void)
+{
+    const int mine = omp_get_num_procs();
+    const long online = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    const int peers = local ? atoi(local) : 1;
+    if (peers > 1 && mine >= online) return mine / peers > 0 ? mine / peers : 1;
+    return mine;
+}
+
 /* Whether this many processes can share the run's batches (after prepare: --resume decides
  * the batch). -1 to go on, else the exit code. */
 static int check_processes(const TrainRun *r)
@@ -821,6 +837,7 @@ int cmd_train(int argc, char **argv)
     TrainRun r = {.lock = {.fd = -1}};
     int rc = start_processes(&r);
     if (rc < 0) rc = parse_everywhere(&r, argc, argv);
+    if (rc < 0 && r.comm && r.o.threads == 0) r.o.threads = threads_per_process();
     if (rc < 0 && leader(&r)) rc = prepare(&r);
     if (rc < 0 && leader(&r)) rc = check_processes(&r);
     if (r.comm) rc = agree(&r, rc);
