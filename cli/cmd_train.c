@@ -11,7 +11,8 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/train_output.h"
-#include "cli/train_shared.h"
+#include "cli/train_processes.h"
+#include "cli/train_run.h"
 #include "engine/holdout.h"
 #include "engine/input.h"
 #include "engine/net.h"
@@ -22,16 +23,12 @@
 #include "io/path.h"
 #include "io/plot.h"
 #include "simd/isa.h"
-#ifdef HAVE_MPI
-#include "dist/comm_mpi.h"
-#endif
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,45 +114,6 @@ static void usage(FILE *f)
         "and the last checkpoint resumes on any number of processes.\n",
         DEFAULT_CHECKPOINT_EVERY, DEFAULT_MPI_TIMEOUT);
 }
-
-/* What the command line asked for. */
-typedef struct {
-    const char *data, *out, *resume;
-    const char *fixed_opt;   /* an option the checkpoint decides when resuming */
-    long epochs, batch, threads, seed, limit, test_limit, log_every, checkpoint_every, val,
-        patience, mpi_timeout;
-    float lr, warmup, weight_decay, augment_strength;
-    ScheduleKind schedule;
-    int augment, quiet, json, force, epochs_given, data_given, out_given, log_every_given,
-        test_limit_given;
-    DataOrigin data_from;
-    ConvAlgo conv;
-} TrainOptions;
-
-/* Everything one run holds. */
-typedef struct {
-    TrainOptions o;
-    Model m;
-    Adam opt;
-    MetricLog log;
-    RunInfo run;             /* what the checkpoint records */
-    TrainPosition start;     /* where training begins (after --resume: where it stopped) */
-    Dataset train, test;
-    ImageSet tr, va, te;     /* training, validation (held out of train's file), test */
-    RunLock lock;
-    int nthreads, tty;
-    int saved;               /* a checkpoint was written by this run */
-    char metrics[PATH_MAX];  /* the metric log beside the checkpoint */
-    char best[PATH_MAX];     /* the best epoch's checkpoint beside it (with --val) */
-    char resumed_isa[sizeof ((RunInfo *)0)->isa];        /* kernels of the run resumed */
-    char resumed_data[sizeof ((RunInfo *)0)->data_dir];  /* its data folder */
-    Collective *comm;        /* under mpirun: the processes (rank 0 does all of the above) */
-    int comm_failed;         /* they stopped answering: end them all (dist_abort) */
-    SharedData held;         /* on the other ranks: the images rank 0 sent */
-} TrainRun;
-
-/* Rank 0, or the only process: the one that reads, writes and prints. */
-static int leader(const TrainRun *r) { return !r->comm || r->comm->rank == 0; }
 
 static void train_run_free(TrainRun *r)
 {
@@ -521,49 +479,6 @@ static int prepare(TrainRun *r)
 
 /* ---- run ---- */
 
-static void on_progress(void *ctx, int epoch, int done, int total, float loss, double sps)
-{
-    TrainRun *r = ctx;
-    if (r->o.quiet || r->o.json || !r->tty) return;
-    double eta = (total - done) / (sps > 0 ? sps : 1);
-    fprintf(stderr, "\r\033[Kepoch %d/%d  %5.1f%%  %7.0f samples/s  loss %.4f  ETA %.0fs", epoch,
-            r->run.epochs, 100.0 * done / total, sps, loss, eta);
-    fflush(stderr);
-}
-
-/* A float for JSON: null when not measured. */
-static void json_number(float v)
-{
-    if (isnan(v)) printf("null");
-    else printf("%.6f", v);
-}
-
-static void print_epoch(const TrainRun *r, int epoch, const EpochMetrics *e, int best)
-{
-    if (r->o.json) {
-        printf("{\"epoch\": %d, \"train_loss\": %.6f, \"train_accuracy\": %.6f, \"val_loss\": ",
-               epoch, e->train_loss, e->train_acc);
-        json_number(e->val_loss);
-        printf(", \"val_accuracy\": ");
-        json_number(e->val_acc);
-        printf(", \"test_loss\": %.6f, \"test_accuracy\": %.6f, \"lr\": %g, \"seconds\": %.3f,"
-               " \"samples_per_s\": %.1f, \"best\": %s, \"checkpoint\": \"",
-               e->test_loss, e->test_acc, e->lr, e->seconds, e->samples_per_s,
-               best ? "true" : "false");
-        json_string(stdout, r->o.out);
-        printf("\"}\n");
-    } else if (!r->o.quiet) {
-        printf("epoch %2d/%d  train loss %.4f  acc %.2f%%  ", epoch, r->run.epochs,
-               e->train_loss, 100 * e->train_acc);
-        if (!isnan(e->val_acc))
-            printf("val loss %.4f  acc %.2f%%%s  ", e->val_loss, 100 * e->val_acc,
-                   best ? " (best)" : "       ");
-        printf("test loss %.4f  acc %.2f%%  lr %.2e  %.1fs  %.0f samples/s\n", e->test_loss,
-               100 * e->test_acc, e->lr, e->seconds, e->samples_per_s);
-    }
-    fflush(stdout);
-}
-
 /* The best epoch's copy of the checkpoint: the same state, marked as the best. */
 static int save_best(TrainRun *r, char *err, size_t errlen)
 {
@@ -610,70 +525,14 @@ static int on_epoch_end(void *ctx, int epoch, const EpochMetrics *e)
     long b = metrics_best_epoch(&r->log, epoch);
     int best = b >= 0 && r->log.epochs[b].epoch == epoch;
     if (save_state(r, &done, best)) return 1;
-    print_epoch(r, epoch, e, best);
+    train_print_epoch(r, epoch, e, best);
     return 0;
-}
-
-static void print_start(const TrainRun *r)
-{
-    const TrainOptions *o = &r->o;
-    if (o->quiet || o->json) return;
-    if (o->resume && r->start.samples)
-        printf("resuming %s in epoch %d, after %lld of its samples\n", o->resume, r->start.epoch,
-               (long long)r->start.samples);
-    else if (o->resume)
-        printf("resuming %s after epoch %d\n", o->resume, r->start.epoch - 1);
-    printf("training on %d images (%s), ", r->tr.n, o->data);
-    if (r->va.n) printf("validating on %d held out, ", r->va.n);
-    printf("testing on %d; %ld epochs, batch %ld, lr %g %s", r->te.n, o->epochs, o->batch, o->lr,
-           schedule_name(o->schedule));
-    if (o->warmup > 0) printf(" (warm-up %g of the steps)", o->warmup);
-    if (o->weight_decay > 0) printf(", weight decay %g", o->weight_decay);
-    if (r->comm) printf(", %d processes", r->comm->ranks);
-    printf(", %d threads, %s kernels%s, augmentation %s", r->nthreads, isa_name(isa_current()),
-           o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)" : "", o->augment ? "on" : "off");
-    if (o->augment && o->augment_strength != 1.0f) printf(" (strength %g)", o->augment_strength);
-    printf("\n");
-}
-
-/* What a run that did not finish tells the user; returns the exit code. */
-static int report_unfinished(const TrainRun *r, TrainResult result, const char *err)
-{
-    switch (result) {
-    case TRAIN_STOPPED:
-        fprintf(stderr, "\nmnist-cnn train: stopped by %s after step %lld (epoch %d); checkpoint %s "
-                        "saved. Resume with:\n  %smnist-cnn train --resume %s\n",
-                stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", (long long)r->opt.step,
-                r->run.epoch + 1, r->o.out, r->comm ? "mpirun -np N " : "", r->o.out);
-        return 128 + (stop_signal ? (int)stop_signal : SIGINT);
-    case TRAIN_COMM_FAILED:
-        if (r->saved || r->o.resume)
-            fprintf(stderr, "mnist-cnn train: %s. Training stopped; the last checkpoint, %s "
-                            "(after step %lld), is intact. Resume with:\n  mpirun -np N "
-                            "mnist-cnn train --resume %s   (any N, or without mpirun)\n",
-                    err, r->o.out, (long long)r->run.step, r->o.out);
-        else
-            fprintf(stderr, "mnist-cnn train: %s. Training stopped before its first checkpoint\n",
-                    err);
-        return EXIT_RUNTIME;
-    case TRAIN_NOT_FINITE:
-        if (r->saved || r->o.resume)
-            fprintf(stderr, "mnist-cnn train: %s: training stopped. The last checkpoint, %s (epoch "
-                            "%d, step %lld), is kept; a lower --lr may help\n",
-                    err, r->o.out, r->run.epoch, (long long)r->run.step);
-        else
-            fprintf(stderr, "mnist-cnn train: %s: training stopped before its first checkpoint; a "
-                            "lower --lr may help\n", err);
-        return EXIT_RUNTIME;
-    case TRAIN_NO_MEMORY: fprintf(stderr, "mnist-cnn train: out of memory\n"); return EXIT_RUNTIME;
-    default: return EXIT_RUNTIME;   /* a callback reported its error */
-    }
 }
 
 static int run_training(TrainRun *r)
 {
     const TrainOptions *o = &r->o;
-    if (leader(r)) print_start(r);
+    if (leader(r)) train_print_start(r);
     if (leader(r) && o->resume && strcmp(r->resumed_isa, r->run.isa) != 0)
         fprintf(stderr, "mnist-cnn train: note: %s was trained with %s kernels, this run uses %s: "
                         "it continues fine, but not bitwise like an uninterrupted run\n",
@@ -686,7 +545,7 @@ static int run_training(TrainRun *r)
                        .patience = (int)o->patience, .seed = (uint64_t)o->seed,
                        .comm = r->comm, .stop = &stop_requested};
     /* rank 0 logs, saves and prints; the others train their parts and follow it */
-    TrainCallbacks cb = {on_progress, on_epoch_end, on_checkpoint, r}, none = {0};
+    TrainCallbacks cb = {train_on_progress, on_epoch_end, on_checkpoint, r}, none = {0};
     char err[512] = "";
     catch_signals();
     if (r->comm && share_run_state(r->comm, &cfg, &r->m, &r->opt, &r->start, &r->tr, &r->va,
@@ -707,8 +566,8 @@ static int run_training(TrainRun *r)
     }
     if (result == TRAIN_PATIENCE && !o->quiet && !o->json)
         printf("no better validation for %ld epochs: training stopped early\n", o->patience);
-    return result == TRAIN_DONE || result == TRAIN_PATIENCE ? EXIT_OK
-                                                             : report_unfinished(r, result, err);
+    if (result == TRAIN_DONE || result == TRAIN_PATIENCE) return EXIT_OK;
+    return train_report_unfinished(r, result, err, (int)stop_signal);
 }
 
 /* ---- summarise ---- */
@@ -716,21 +575,7 @@ static int run_training(TrainRun *r)
 static void summarise(TrainRun *r)
 {
     const TrainOptions *o = &r->o;
-    if (!o->json && r->log.n_epochs) {
-        double secs = 0;
-        for (size_t i = 0; i < r->log.n_epochs; i++) secs += r->log.epochs[i].seconds;
-        const EpochMetrics *last = &r->log.epochs[r->log.n_epochs - 1];
-        printf("test accuracy %.2f%% (loss %.4f) after %d epochs, %.0f s training, "
-               "%.0f samples/s; checkpoint %s, metric log %s\n",
-               100 * last->test_acc, last->test_loss, last->epoch, secs,
-               (double)r->tr.n * (double)r->log.n_epochs / secs, o->out, r->metrics);
-        long b = metrics_best_epoch(&r->log, last->epoch);
-        if (b >= 0)
-            printf("best by validation: epoch %d (val acc %.2f%%), test accuracy %.2f%% "
-                   "(loss %.4f); checkpoint %s\n", r->log.epochs[b].epoch,
-                   100 * r->log.epochs[b].val_acc, 100 * r->log.epochs[b].test_acc,
-                   r->log.epochs[b].test_loss, r->best);
-    }
+    train_print_summary(r);
     double steps_per_epoch = (double)r->opt.step / (double)o->epochs;
     /* the data and optimizer state are done with: free them before PLplot loads its fonts and
      * cairo, so the graphs do not add to the run's peak memory */
@@ -739,43 +584,6 @@ static void summarise(TrainRun *r)
     dataset_free(&r->train);
     dataset_free(&r->test);
     write_training_graphs(o->out, &r->log, steps_per_epoch, o->quiet || o->json);
-}
-
-/* ---- several processes (mpirun) ---- */
-
-/* Under mpirun (and in a build with MPI): the processes, rank 0 the one that prints. -1 to go
- * on, else the exit code. */
-static int start_processes(TrainRun *r)
-{
-#ifdef HAVE_MPI
-    if (!dist_launched()) return -1;
-    char err[256];
-    r->comm = dist_start(DEFAULT_MPI_TIMEOUT, &stop_requested, err, sizeof err);
-    if (!r->comm) {
-        fprintf(stderr, "mnist-cnn train: %s\n", err);
-        return EXIT_RUNTIME;
-    }
-    if (r->comm->ranks == 1) {   /* mpirun -np 1: a run like any other */
-        dist_finish(r->comm);
-        r->comm = NULL;
-    } else if (r->comm->rank != 0) {
-        /* rank 0 prints; the others' stdout would only repeat it */
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, STDOUT_FILENO), close(null);
-    }
-#else
-    if (getenv("OMPI_COMM_WORLD_SIZE") && atoi(getenv("OMPI_COMM_WORLD_SIZE")) > 1 &&
-        !strcmp(getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : "0", "0")) {
-        fprintf(stderr, "mnist-cnn train: started by mpirun, but this build has no MPI (install "
-                        "libopenmpi-dev and rebuild: scripts/setup.sh); each process would train "
-                        "alone\n");
-        return EXIT_USAGE;
-    } else if (getenv("OMPI_COMM_WORLD_SIZE") && atoi(getenv("OMPI_COMM_WORLD_SIZE")) > 1) {
-        return EXIT_USAGE;
-    }
-#endif
-    (void)r;
-    return -1;
 }
 
 /* The options on every process (the others quietly: rank 0 reports their errors once). */
@@ -789,68 +597,21 @@ static int parse_everywhere(TrainRun *r, int argc, char **argv)
     return rc;
 }
 
-/* Under mpirun without --threads: the cores this process may use (its affinity), divided among
- * the processes of its host when they all may use every core (mpirun --bind-to none, or bound to
- * the one socket); bound to cores of its own (mpirun's default for 2 processes, --map-by
- * slot:PE=T), all of those. */
-static long threads_per_process(void)
-{
-    const int mine = omp_get_num_procs();
-    const long online = sysconf(_SC_NPROCESSORS_ONLN);
-    const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
-    const int peers = local ? atoi(local) : 1;
-    if (peers > 1 && mine >= online) return mine / peers > 0 ? mine / peers : 1;
-    return mine;
-}
-
-/* Whether this many processes can share the run's batches (after prepare: --resume decides
- * the batch). -1 to go on, else the exit code. */
-static int check_processes(const TrainRun *r)
-{
-    if (!r->comm || net_ranks_supported(r->comm->ranks, (int)r->o.batch)) return -1;
-    fprintf(stderr, "mnist-cnn train: %d processes cannot share batches of %ld: the number of "
-                    "processes must be a power of two, and each must get at least one chunk of "
-                    "%d samples of a batch (1, 2, 4, ... up to %ld here)\n",
-            r->comm->ranks, r->o.batch, NET_CHUNK, r->o.batch < NET_CHUNK ? 1 : r->o.batch / NET_CHUNK);
-    return EXIT_USAGE;
-}
-
-/* Rank 0's exit code (-1: go on) on every process. A failure to hear from it ends the run. */
-static int agree(TrainRun *r, int rc)
-{
-#ifdef HAVE_MPI
-    if (!r->comm) return rc;
-    char err[600];
-    if (share_int(r->comm, &rc, err, sizeof err)) {
-        fprintf(stderr, "mnist-cnn train: %s\n", err);
-        dist_abort(r->comm, EXIT_RUNTIME);
-    }
-    if (rc < 0) dist_set_timeout(r->comm, (double)r->o.mpi_timeout);
-#else
-    (void)r;
-#endif
-    return rc;
-}
-
 int cmd_train(int argc, char **argv)
 {
     TrainRun r = {.lock = {.fd = -1}};
-    int rc = start_processes(&r);
+    int rc = processes_start(&r.comm, &stop_requested, DEFAULT_MPI_TIMEOUT);
     if (rc < 0) rc = parse_everywhere(&r, argc, argv);
-    if (rc < 0 && r.comm && r.o.threads == 0) r.o.threads = threads_per_process();
+    if (rc < 0 && r.comm && r.o.threads == 0) r.o.threads = processes_default_threads();
     if (rc < 0 && leader(&r)) rc = prepare(&r);
-    if (rc < 0 && leader(&r)) rc = check_processes(&r);
-    if (r.comm) rc = agree(&r, rc);
+    if (rc < 0 && leader(&r)) rc = processes_check(r.comm, r.o.batch);
+    rc = processes_agree(r.comm, rc, r.o.mpi_timeout);
     if (rc < 0) {
         r.nthreads = set_threads(r.o.threads);   /* rank 0's prepare did it already */
         rc = run_training(&r);
         if (rc == EXIT_OK && leader(&r)) summarise(&r);
     }
     train_run_free(&r);
-#ifdef HAVE_MPI
-    /* a process whose partners failed must not wait for them in MPI_Finalize */
-    if (r.comm && r.comm_failed) dist_abort(r.comm, rc);
-    if (r.comm) dist_finish(r.comm);
-#endif
+    processes_end(r.comm, r.comm_failed, rc);
     return rc;
 }
