@@ -38,6 +38,7 @@
 #include "engine/layers_ref.h"
 #include "engine/layout.h"
 #include "engine/net.h"
+#include "engine/net_workspace.h"
 #include "common/tree_sum.h"
 #include "simd/conv.h"
 #include "simd/dense.h"
@@ -48,42 +49,7 @@
 #include <omp.h>
 #include <string.h>
 
-enum {
-    /* floats per sample of each buffer (PAD: with the zero rim) */
-    X1_PAD = (IMG_H + 2) * (IMG_W + 2),           /* conv1's input */
-    Z1_SIZE = IMG_PIXELS * C1,                    /* conv1's output, bn1's input */
-    P1_PAD = (P1_H + 2) * (P1_W + 2) * C1,        /* pool 1's output, conv2's input */
-    P1_SIZE = P1_H * P1_W * C1,                   /* pool 1's winners and gradients */
-    Z2_SIZE = P1_H * P1_W * C2,                   /* conv2's output, bn2's input */
-    Z2_PAD = (P1_H + 2) * (P1_W + 2) * C2,        /* conv2's output gradient */
-    /* conv1 / conv2 weights, forward-packed [9][Cin][Cout] */
-    W1_SIZE = 9 * C1, W2_SIZE = 9 * C1 * C2,
-    /* per-chunk gradients (all but fc1.weight's, whose chunks the dense kernel sums), the conv
-     * ones in the kernels' layouts: fc1.bias, fc2.weight, fc2.bias, conv1.weight, conv1.bias,
-     * conv2.bias, conv2.weight (last: 9 x C1 x C2 direct, 16 x C1 x C2 Winograd-transformed) */
-    CG_FC1B = 0, CG_FC2W = CG_FC1B + FC1_OUT, CG_FC2B = CG_FC2W + N_CLASSES * FC1_OUT,
-    CG_W1 = CG_FC2B + N_CLASSES, CG_B1 = CG_W1 + W1_SIZE, CG_B2 = CG_B1 + C1,
-    CG_W2 = CG_B2 + C2, CG_SIZE = CG_W2 + WINO_POINTS * C1 * C2,
-    /* the conv gradients' part of it, which the gradient vector carries packed past its end
-     * until the processes have summed it (see sum_grads) */
-    CG_CONV = CG_SIZE - CG_W1,
-    U2_SIZE = WINO_POINTS * C1 * C2,
-    /* fc1 is split into fixed blocks, each computed whole by one thread (the kernels give the
-     * same bits for any split): forward, blocks of 16 rows (samples) by 64 output columns (16
-     * tasks at batch 64); backward, 14 blocks of 224 input columns (3136 = 14 * 224, enough
-     * tasks to balance 2 to 14 threads). */
-    FC1_FWD_ROWS = 16,
-    FC1_BWD_BLOCK = 224,
-};
 
-/* Batch-wide BatchNorm values of one layer. */
-typedef struct {
-    float shift0[C2];                 /* the running mean at the start of the step: the shift of
-                                       * the statistics' sums, so they do not cancel */
-    float mean[C2], rstd[C2];
-    float scale[C2], shift[C2];       /* the affine the forward applies */
-    float k_dy[C2], k_x[C2], k_0[C2]; /* the backward's coefficients (simd/pool.h BnBackward) */
-} BnState;
 
 /* Which model tensors one BatchNorm layer uses. */
 typedef struct {
@@ -96,141 +62,7 @@ typedef struct {
 static const BnLayer BN1 = {P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, K_BN1_COUNT, C1, IMG_PIXELS};
 static const BnLayer BN2 = {P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, K_BN2_COUNT, C2, P1_H * P1_W};
 
-struct Workspace {
-    int max_batch, max_chunks, threads, last_batch;
-    ConvAlgo conv;
-    BatchPart part;                 /* the step's part of the batch (a whole one: no comm) */
-    int comm_failed;
-    /* batch-wide, per sample */
-    float *x;                       /* [784] the normalised input, as the caller gives it */
-    float *x1;                      /* [30][30] the same with a zero rim */
-    float *z1;                      /* [28][28][32] */
-    float *p1;                      /* [16][16][32] zero rim */
-    uint8_t *win1;                  /* [14][14][32] pool 1's winners */
-    float *dq1;                     /* [14][14][32] bn1's output gradient at the winners */
-    float *z2;                      /* [14][14][64] */
-    float *p2, *dp2;                /* [7][7][64] pool 2's output and its gradient */
-    uint8_t *win2;                  /* [7][7][64] */
-    float *dq2;                     /* [7][7][64] */
-    float *flat, *dflat;            /* [3136] p2 in PyTorch's (c, y, x) order: fc1's input */
-    float *h, *hr, *mask, *hd, *dh, *dhd;   /* [128] */
-    float *logits, *probs, *dlogits;        /* [10] */
-    /* per thread, one chunk at a time */
-    float *dz2;                     /* [CHUNK][16][16][64] zero rim */
-    float *dp1;                     /* [CHUNK][14][14][32] */
-    float *dz1;                     /* [CHUNK][28][28][32] */
-    /* per chunk */
-    float *cgrad;                   /* [CG_SIZE] */
-    double *bnsum;                  /* [2 * C2] a BatchNorm's partial sums, forward or backward */
-    double *chunk_loss;             /* [2] the chunk's summed loss and right predictions */
-    /* the weights in the kernels' layouts (pack_weights): conv1, conv2 forward-packed, conv2
-     * transposed for its input gradient, fc1 transposed [3136][128] */
-    float *w1, *w2, *w2t, *fc1t;
-    float *u2, *u2t;                /* conv2's Winograd-transformed weights, and transposed */
-    float *wino;                    /* per thread: winograd_scratch_floats */
-    float *grad;                    /* MODEL_N_PARAMS, then CG_CONV (sum_grads) */
-    BnState bn1, bn2;
-    Model snap;                     /* eval mode's copy of the model (net_eval_prepare) */
-    int has_snap;
-};
 
-enum { WS_N_BUFFERS = 36 };
-
-/* Floats of one thread's Winograd scratch: the largest of conv2's three products on a chunk (none
- * for the direct path). */
-static size_t wino_scratch(const Workspace *n)
-{
-    if (n->conv != CONV_WINOGRAD) return 1;
-    const ConvShape fwd = {P1_H, P1_W, C1, C2}, back = {P1_H, P1_W, C2, C1};
-    size_t a = winograd_scratch_floats(&fwd, NET_CHUNK), b = winograd_scratch_floats(&back, NET_CHUNK);
-    return a > b ? a : b;
-}
-
-/* Every buffer of the workspace with its size in bytes (per sample, per thread, per chunk or
- * once): one list to allocate, check and free. */
-static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size[WS_N_BUFFERS])
-{
-    const size_t B = (size_t)n->max_batch, T = (size_t)n->threads, K = (size_t)n->max_chunks,
-                 f = sizeof(float);
-    struct { void **p; size_t bytes; } list[] = {
-        {(void **)&n->x, B * IMG_PIXELS * f},   {(void **)&n->x1, B * X1_PAD * f},
-        {(void **)&n->z1, B * Z1_SIZE * f},     {(void **)&n->p1, B * P1_PAD * f},
-        {(void **)&n->win1, B * P1_SIZE},       {(void **)&n->dq1, B * P1_SIZE * f},
-        {(void **)&n->z2, B * Z2_SIZE * f},     {(void **)&n->win2, B * FC1_IN},
-        {(void **)&n->p2, B * FC1_IN * f},      {(void **)&n->dp2, B * FC1_IN * f},
-        {(void **)&n->dq2, B * FC1_IN * f},     {(void **)&n->flat, B * FC1_IN * f},
-        {(void **)&n->dflat, B * FC1_IN * f},   {(void **)&n->h, B * FC1_OUT * f},
-        {(void **)&n->hr, B * FC1_OUT * f},     {(void **)&n->mask, B * FC1_OUT * f},
-        {(void **)&n->hd, B * FC1_OUT * f},     {(void **)&n->dh, B * FC1_OUT * f},
-        {(void **)&n->dhd, B * FC1_OUT * f},    {(void **)&n->logits, B * N_CLASSES * f},
-        {(void **)&n->probs, B * N_CLASSES * f}, {(void **)&n->dlogits, B * N_CLASSES * f},
-        {(void **)&n->dz2, T * NET_CHUNK * Z2_PAD * f},
-        {(void **)&n->dp1, T * NET_CHUNK * P1_SIZE * f},
-        {(void **)&n->dz1, T * NET_CHUNK * Z1_SIZE * f},
-        {(void **)&n->cgrad, K * CG_SIZE * f},  {(void **)&n->bnsum, K * 2 * C2 * sizeof(double)},
-        {(void **)&n->chunk_loss, K * 2 * sizeof(double)},
-        {(void **)&n->w1, W1_SIZE * f},         {(void **)&n->w2, W2_SIZE * f},
-        {(void **)&n->w2t, W2_SIZE * f},        {(void **)&n->fc1t, (size_t)FC1_IN * FC1_OUT * f},
-        {(void **)&n->u2, U2_SIZE * f},
-        {(void **)&n->u2t, U2_SIZE * f},        {(void **)&n->wino, T * wino_scratch(n) * f},
-        {(void **)&n->grad, (MODEL_N_PARAMS + CG_CONV) * f},
-    };
-    _Static_assert(sizeof list / sizeof list[0] == WS_N_BUFFERS, "buffer count");
-    for (int i = 0; i < WS_N_BUFFERS; i++) {
-        ptr[i] = list[i].p;
-        size[i] = list[i].bytes;
-    }
-    return WS_N_BUFFERS;
-}
-
-const char *conv_algo_name(ConvAlgo a) { return a == CONV_WINOGRAD ? "winograd" : "direct"; }
-
-int conv_algo_from_name(const char *name)
-{
-    if (!strcmp(name, "direct")) return CONV_DIRECT;
-    if (!strcmp(name, "winograd")) return CONV_WINOGRAD;
-    return -1;
-}
-
-Workspace *workspace_create(int max_batch, int threads, ConvAlgo conv)
-{
-    Workspace *n = aligned_calloc(1, sizeof *n);
-    if (!n) return NULL;
-    n->conv = conv;
-    n->max_batch = max_batch;
-    n->max_chunks = (max_batch + NET_CHUNK - 1) / NET_CHUNK;
-    n->threads = threads > 0 ? threads : omp_get_max_threads();
-    void **ptr[WS_N_BUFFERS];
-    size_t size[WS_N_BUFFERS];
-    int count = workspace_buffers(n, ptr, size);
-    for (int i = 0; i < count; i++) {
-        /* zeroed: the rims of the padded buffers stay zero for good */
-        *ptr[i] = aligned_calloc(size[i], 1);
-        if (!*ptr[i]) {
-            workspace_free(n);
-            return NULL;
-        }
-    }
-    if (model_alloc(&n->snap) != 0) {
-        workspace_free(n);
-        return NULL;
-    }
-    return n;
-}
-
-void workspace_free(Workspace *n)
-{
-    if (!n) return;
-    void **ptr[WS_N_BUFFERS];
-    size_t size[WS_N_BUFFERS];
-    int count = workspace_buffers(n, ptr, size);
-    for (int i = 0; i < count; i++) aligned_free(*ptr[i]);
-    model_free(&n->snap);
-    aligned_free(n);
-}
-
-const float *workspace_grad(const Workspace *ws) { return ws->grad; }
-float *workspace_input(Workspace *ws) { return ws->x; }
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -264,32 +96,9 @@ static void sum_over_processes(Workspace *ws, void *v, size_t n, CollType type)
     if (c->sum(c, v, n, type, part_nodes(&ws->part))) ws->comm_failed = 1;
 }
 
-int net_ranks_supported(int ranks, int max_batch)
-{
-    const int leaves = tree_leaves_pow2((max_batch + NET_CHUNK - 1) / NET_CHUNK);
-    return ranks >= 1 && (ranks & (ranks - 1)) == 0 && ranks <= leaves &&
-           (ranks - 1) * (leaves / ranks) * NET_CHUNK < max_batch;
-}
-
-int net_batch_part(Collective *comm, int max_batch, int batch, BatchPart *p)
-{
-    const int ranks = comm ? comm->ranks : 1, rank = comm ? comm->rank : 0;
-    const int leaves = tree_leaves_pow2((max_batch + NET_CHUNK - 1) / NET_CHUNK);
-    p->batch = batch;
-    p->block = leaves / ranks * NET_CHUNK;
-    p->first = rank * p->block;
-    p->comm = ranks > 1 ? comm : NULL;
-    const int n = batch - p->first;
-    return n < 0 ? 0 : n < p->block ? n : p->block;
-}
 
 int net_comm_failed(const Workspace *ws) { return ws->comm_failed; }
 
-size_t net_exchange_floats(ConvAlgo conv)
-{
-    const size_t conv_used = CG_W2 + (conv == CONV_WINOGRAD ? WINO_POINTS : 9) * C1 * C2 - CG_W1;
-    return MODEL_N_PARAMS - model_param_entry(P_FC1_W)->offset + conv_used;
-}
 
 /* Whether this pass computes conv2 with Winograd: training steps of a CONV_WINOGRAD workspace. */
 static int winograd(const Workspace *ws, int train) { return train && ws->conv == CONV_WINOGRAD; }
@@ -432,7 +241,7 @@ static void conv2_forward(Workspace *ws, const Model *m, int B, int k, int train
     float *out = ws->z2 + (size_t)s0 * Z2_SIZE;
     if (winograd(ws, train))
         winograd_forward(&shape, S, in, ws->u2, bias, out, ws->bn2.shift0, chunk_bnsum(ws, k),
-                         per_thread(ws->wino, wino_scratch(ws)));
+                         per_thread(ws->wino, net_wino_scratch(ws)));
     else
         conv3x3_forward_channels(&shape, S, in, ws->w2, bias, out, ws->bn2.shift0,
                                  train ? chunk_bnsum(ws, k) : NULL, co0, nco);
@@ -623,7 +432,7 @@ static void conv2_backward(Workspace *ws, int B, int k, const float *dz2, float 
     const float *in = ws->p1 + (size_t)s0 * P1_PAD;
     float *dw = ws->cgrad + (size_t)k * CG_SIZE + CG_W2;
     if (winograd(ws, 1)) {
-        float *scratch = per_thread(ws->wino, wino_scratch(ws));
+        float *scratch = per_thread(ws->wino, net_wino_scratch(ws));
         winograd_weight_grad(&shape, S, in, dz2, dw, scratch);
         winograd_forward(&back, S, dz2, ws->u2t, NULL, dp1, NULL, NULL, scratch);
         return;
