@@ -131,6 +131,17 @@ AVX2 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row,
  * to left. The stack lives in L1 (a tile per level); the arithmetic is that of wgrad_tile plus
  * one add per leaf. */
 enum { TREE_LEVELS = 32 };
+
+/* acc += a node of the stack, tile row by tile row. */
+AVX2 static inline __attribute__((always_inline)) void
+add_node(const int R, __m256 acc[][2], const float *t)
+{
+#pragma GCC unroll 6
+    for (int r = 0; r < R; r++) {
+        acc[r][0] = _mm256_add_ps(_mm256_load_ps(t + r * 16), acc[r][0]);
+        acc[r][1] = _mm256_add_ps(_mm256_load_ps(t + r * 16 + 8), acc[r][1]);
+    }
+}
 AVX2 static inline __attribute__((always_inline)) void
 wgrad_tree_tile_n(const int R, const float *x, ptrdiff_t ldx, const float *y, ptrdiff_t ldy,
                   int M, int leaf, float *dw, ptrdiff_t lddw)
@@ -152,12 +163,7 @@ wgrad_tree_tile_n(const int R, const float *x, ptrdiff_t ldx, const float *y, pt
             }
         }
         for (unsigned c = (unsigned)l + 1; !(c & 1); c >>= 1) {
-            const float *t = stack[--depth];
-#pragma GCC unroll 6
-            for (int r = 0; r < R; r++) {
-                acc[r][0] = _mm256_add_ps(_mm256_load_ps(t + r * 16), acc[r][0]);
-                acc[r][1] = _mm256_add_ps(_mm256_load_ps(t + r * 16 + 8), acc[r][1]);
-            }
+            add_node(R, acc, stack[--depth]);
         }
 #pragma GCC unroll 6
         for (int r = 0; r < R; r++) {
@@ -166,14 +172,7 @@ wgrad_tree_tile_n(const int R, const float *x, ptrdiff_t ldx, const float *y, pt
         }
         depth++;
     }
-    while (--depth > 0) {
-        const float *t = stack[depth - 1];
-#pragma GCC unroll 6
-        for (int r = 0; r < R; r++) {
-            acc[r][0] = _mm256_add_ps(_mm256_load_ps(t + r * 16), acc[r][0]);
-            acc[r][1] = _mm256_add_ps(_mm256_load_ps(t + r * 16 + 8), acc[r][1]);
-        }
-    }
+    while (--depth > 0) add_node(R, acc, stack[depth - 1]);
 #pragma GCC unroll 6
     for (int r = 0; r < R; r++) {
         _mm256_storeu_ps(dw + r * lddw, M > 0 ? acc[r][0] : _mm256_setzero_ps());

@@ -149,6 +149,17 @@ AVX512 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_ro
  * to left. The stack lives in L1 (a tile per level); the arithmetic is that of wgrad_tile plus
  * one add per leaf. */
 enum { TREE_LEVELS = 32 };
+
+/* acc += a node of the stack, tile row by tile row. */
+AVX512 static inline __attribute__((always_inline)) void
+add_node(const int R, __m512 acc[][2], const float *t)
+{
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        acc[r][0] = _mm512_add_ps(_mm512_load_ps(t + r * 32), acc[r][0]);
+        acc[r][1] = _mm512_add_ps(_mm512_load_ps(t + r * 32 + 16), acc[r][1]);
+    }
+}
 AVX512 static inline __attribute__((always_inline)) void
 wgrad_tree_tile_n(const int R, const float *x, ptrdiff_t ldx, const float *y, ptrdiff_t ldy,
                   int M, int leaf, float *dw, ptrdiff_t lddw)
@@ -170,12 +181,7 @@ wgrad_tree_tile_n(const int R, const float *x, ptrdiff_t ldx, const float *y, pt
             }
         }
         for (unsigned c = (unsigned)l + 1; !(c & 1); c >>= 1) {
-            const float *t = stack[--depth];
-#pragma GCC unroll 8
-            for (int r = 0; r < R; r++) {
-                acc[r][0] = _mm512_add_ps(_mm512_load_ps(t + r * 32), acc[r][0]);
-                acc[r][1] = _mm512_add_ps(_mm512_load_ps(t + r * 32 + 16), acc[r][1]);
-            }
+            add_node(R, acc, stack[--depth]);
         }
 #pragma GCC unroll 8
         for (int r = 0; r < R; r++) {
@@ -184,14 +190,7 @@ wgrad_tree_tile_n(const int R, const float *x, ptrdiff_t ldx, const float *y, pt
         }
         depth++;
     }
-    while (--depth > 0) {
-        const float *t = stack[depth - 1];
-#pragma GCC unroll 8
-        for (int r = 0; r < R; r++) {
-            acc[r][0] = _mm512_add_ps(_mm512_load_ps(t + r * 32), acc[r][0]);
-            acc[r][1] = _mm512_add_ps(_mm512_load_ps(t + r * 32 + 16), acc[r][1]);
-        }
-    }
+    while (--depth > 0) add_node(R, acc, stack[depth - 1]);
 #pragma GCC unroll 8
     for (int r = 0; r < R; r++) {
         _mm512_storeu_ps(dw + r * lddw, M > 0 ? acc[r][0] : _mm512_setzero_ps());
