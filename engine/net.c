@@ -14,7 +14,7 @@
  *   ref_linear_forward      fc1          fc1_forward                  dense_forward (simd/dense.h)
  *   ReLU, dropout, fc2                   head_forward                 the reference layers
  *   loss .. ReLU backward                head_backward                the reference layers
- *   ref_linear_backward     fc1          fc1_backward                 dense_weight_grad,
+ *   ref_linear_backward     fc1          fc1_backward                 dense_weight_grad_tree,
  *                                                                     dense_forward
  *   ref_maxpool2_backward, ref_relu_backward (2), first half of bn2's backward
  *                                        pool2_backward               planes_to_pixels,
