@@ -71,27 +71,28 @@ enum { TREE_LEVELS = 32 };
 static void wgrad_tree_tile(const float *x, ptrdiff_t ldx, int nr, const float *y,
                             ptrdiff_t ldy, int M, int leaf, float *dw, ptrdiff_t lddw)
 {
-    enum { T = WGRAD_ROWS * WGRAD_CB };
-    float stack[TREE_LEVELS][T], acc[T] = {0};
+    float stack[TREE_LEVELS][WGRAD_ROWS][WGRAD_CB], acc[WGRAD_ROWS][WGRAD_CB] = {{0}};
     int depth = 0;
     for (int l = 0, m0 = 0; m0 < M; l++, m0 += leaf) {
         const int m1 = M - m0 < leaf ? M : m0 + leaf;
-        for (int i = 0; i < T; i++) acc[i] = 0.0f;
+        memset(acc, 0, sizeof acc);
         for (int m = m0; m < m1; m++)
             for (int r = 0; r < nr; r++) {
                 const float v = x[m * ldx + r];
-                for (int c = 0; c < WGRAD_CB; c++) acc[r * WGRAD_CB + c] += v * y[m * ldy + c];
+                for (int c = 0; c < WGRAD_CB; c++) acc[r][c] += v * y[m * ldy + c];
             }
         for (unsigned c = (unsigned)l + 1; !(c & 1); c >>= 1) {
             --depth;
-            for (int i = 0; i < T; i++) acc[i] = stack[depth][i] + acc[i];
+            for (int r = 0; r < WGRAD_ROWS; r++)
+                for (int k = 0; k < WGRAD_CB; k++) acc[r][k] = stack[depth][r][k] + acc[r][k];
         }
         memcpy(stack[depth++], acc, sizeof acc);
     }
     while (--depth > 0)
-        for (int i = 0; i < T; i++) acc[i] = stack[depth - 1][i] + acc[i];
+        for (int r = 0; r < WGRAD_ROWS; r++)
+            for (int k = 0; k < WGRAD_CB; k++) acc[r][k] = stack[depth - 1][r][k] + acc[r][k];
     for (int r = 0; r < nr; r++)
-        for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r * WGRAD_CB + c];
+        for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r][c];
 }
 
 /* dense (simd/dense.c): 4 rows by 8 columns */
