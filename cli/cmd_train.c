@@ -557,7 +557,8 @@ static int run_training(TrainRun *r)
     TrainResult result = train_run(&r->m, &r->opt, leader(r) ? &r->log : NULL, &r->tr,
                                    r->va.n ? &r->va : NULL, &r->te, &cfg, &r->start,
                                    leader(r) ? &cb : &none, err, sizeof err);
-    r->comm_failed = result == TRAIN_COMM_FAILED;
+    /* the others may be waiting for a process that ran out of memory: end them all */
+    r->comm_failed = result == TRAIN_COMM_FAILED || result == TRAIN_NO_MEMORY;
     if (!leader(r)) {
         if (result == TRAIN_COMM_FAILED) fprintf(stderr, "mnist-cnn train: %s\n", err);
         return result == TRAIN_DONE || result == TRAIN_PATIENCE ? EXIT_OK
