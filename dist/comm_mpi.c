@@ -151,13 +151,14 @@ static int broadcast(Collective *c, void *buf, size_t bytes)
 {
     /* in pieces of at most 1 GiB: MPI counts are ints */
     const size_t piece = (size_t)1 << 30;
-    for (size_t off = 0; off < bytes || off == 0; off += piece) {
-        size_t n = bytes - off < piece ? bytes - off : piece;
+    size_t off = 0;
+    do {
+        const size_t n = bytes - off < piece ? bytes - off : piece;
         MPI_Request req;
         MPI_Ibcast((char *)buf + off, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
         if (wait_for(c, &req, "receiving from rank 0")) return -1;
-        if (bytes == 0) break;
-    }
+        off += n;
+    } while (off < bytes);
     return 0;
 }
 

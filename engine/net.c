@@ -49,8 +49,6 @@
 #include <omp.h>
 #include <string.h>
 
-
-
 /* Which model tensors one BatchNorm layer uses. */
 typedef struct {
     ParamId gamma, beta;
@@ -61,8 +59,6 @@ typedef struct {
 
 static const BnLayer BN1 = {P_BN1_W, P_BN1_B, B_BN1_MEAN, B_BN1_VAR, K_BN1_COUNT, C1, IMG_PIXELS};
 static const BnLayer BN2 = {P_BN2_W, P_BN2_B, B_BN2_MEAN, B_BN2_VAR, K_BN2_COUNT, C2, P1_H * P1_W};
-
-
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -96,9 +92,7 @@ static void sum_over_processes(Workspace *ws, void *v, size_t n, CollType type)
     if (c->sum(c, v, n, type, part_nodes(&ws->part))) ws->comm_failed = 1;
 }
 
-
 int net_comm_failed(const Workspace *ws) { return ws->comm_failed; }
-
 
 /* Whether this pass computes conv2 with Winograd: training steps of a CONV_WINOGRAD workspace. */
 static int winograd(const Workspace *ws, int train) { return train && ws->conv == CONV_WINOGRAD; }
@@ -494,7 +488,7 @@ _Static_assert(offsetof(struct ModelParamLayout, FC2_B) + sizeof(float) * N_CLAS
 static void sum_grads(Workspace *ws, int chunks)
 {
     enum { PART = 2048 };
-    const int used = CG_W2 + (winograd(ws, 1) ? WINO_POINTS : 9) * C1 * C2;
+    const int used = cg_used(winograd(ws, 1) ? CONV_WINOGRAD : CONV_DIRECT);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int t = 0; t < (used + PART - 1) / PART; t++)
         tree_sum_floats(ws->cgrad, chunks, CG_SIZE, (size_t)t * PART,

@@ -126,6 +126,5 @@ int net_batch_part(Collective *comm, int max_batch, int batch, BatchPart *p)
 
 size_t net_exchange_floats(ConvAlgo conv)
 {
-    const size_t conv_used = CG_W2 + (conv == CONV_WINOGRAD ? WINO_POINTS : 9) * C1 * C2 - CG_W1;
-    return MODEL_N_PARAMS - model_param_entry(P_FC1_W)->offset + conv_used;
+    return MODEL_N_PARAMS - model_param_entry(P_FC1_W)->offset + (size_t)(cg_used(conv) - CG_W1);
 }

@@ -85,6 +85,13 @@ struct Workspace {
     int has_snap;
 };
 
+/* The used part of a chunk's gradients (conv2's weights take 9 or 16 points per pair of
+ * channels). */
+static inline int cg_used(ConvAlgo conv)
+{
+    return CG_W2 + (conv == CONV_WINOGRAD ? WINO_POINTS : 9) * C1 * C2;
+}
+
 /* Floats of one thread's Winograd scratch (1 for the direct path). */
 size_t net_wino_scratch(const Workspace *n);
 

@@ -167,20 +167,26 @@ static TrainResult any_process(Trainer *t, int *v)
     return TRAIN_DONE;
 }
 
+/* Process r's share [*lo, *hi) of n images split between `ranks`. */
+static void eval_share(int n, int ranks, int r, int *lo, int *hi)
+{
+    const int share = (n + ranks - 1) / ranks;
+    *lo = r * share < n ? r * share : n;
+    *hi = *lo + share < n ? *lo + share : n;
+}
+
 /* The mean loss and accuracy on a set, each process evaluating a share of its images. */
 static TrainResult evaluate_shared(Trainer *t, const ImageSet *set, float *loss, float *accuracy)
 {
     Collective *c = t->cfg->comm;
     const int ranks = several(t) ? c->ranks : 1, rank = several(t) ? c->rank : 0;
-    const int share = (set->n + ranks - 1) / ranks;
     size_t bytes[ranks];
+    int lo, hi;
     for (int r = 0; r < ranks; r++) {
-        int lo = r * share < set->n ? r * share : set->n;
-        int hi = lo + share < set->n ? lo + share : set->n;
+        eval_share(set->n, ranks, r, &lo, &hi);
         bytes[r] = sizeof(double) * 2 * (size_t)(hi - lo);
     }
-    int lo = rank * share < set->n ? rank * share : set->n;
-    int hi = lo + share < set->n ? lo + share : set->n;
+    eval_share(set->n, ranks, rank, &lo, &hi);
     evaluate_range(t->ws, t->m, set, lo, hi, t->threads, t->eval_per, NULL);
     if (ranks > 1 && c->gather(c, t->eval_per + 2 * (size_t)lo, t->eval_per, bytes))
         return comm_failed(t, "gathering the evaluation");
