@@ -19,9 +19,9 @@ static void usage(FILE *f)
     fprintf(f,
         "Usage: mnist-cnn draw [FILE.h5] [OPTIONS]\n"
         "Open a window to draw a digit with the mouse and watch the network read it: the\n"
-        "predicted digit and the 10 probabilities update while you draw. Default checkpoint: "
-        DEFAULT_BEST_CHECKPOINT " (the main job's best epoch) when it exists, else "
-        DEFAULT_CHECKPOINT ".\n\n"
+        "predicted digit and the 10 probabilities update while you draw. Default checkpoint:\n"
+        "the newest run's (" DEFAULT_CHECKPOINT ", runs/model-2.h5, ...) best epoch when it\n"
+        "exists, else its checkpoint.\n\n"
         "Mouse: left button draws, right button erases. Keys: c or Backspace clear, p or Enter\n"
         "predict, d debug view (network input, conv1/conv2 feature maps, training curves),\n"
         "s save the canvas as digit-DATE.png, q or Esc quit.\n"

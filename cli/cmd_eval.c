@@ -26,8 +26,8 @@ static void usage(FILE *f)
     fprintf(f,
         "Usage: mnist-cnn eval [FILE.h5] [OPTIONS]\n"
         "Evaluate a checkpoint on the test set (t10k-*): accuracy with its 95%% interval, per\n"
-        "class, the confusion matrix. FILE.h5 defaults to " DEFAULT_BEST_CHECKPOINT " when it exists,\n"
-        "else " DEFAULT_CHECKPOINT ".\n\n"
+        "class, the confusion matrix. FILE.h5 defaults to the newest run's (" DEFAULT_CHECKPOINT ",\n"
+        "runs/model-2.h5, ...) best epoch when it exists, else its checkpoint.\n\n"
         "  --data DIR      folder with the t10k- IDX files (default: $MNIST_DATA or data/mnist)\n"
         "  --threads N     OpenMP threads (default: all cores)\n"
         "  --report DIR    also write DIR/confusion.png (heat map with counts), DIR/worst.png\n"

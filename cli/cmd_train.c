@@ -9,6 +9,7 @@
  * a write error with a message; a non-finite loss or gradient stops before it spreads. */
 #include "cli/checkpoint.h"
 #include "cli/commands.h"
+#include "cli/data_fingerprint.h"
 #include "cli/common.h"
 #include "cli/train_output.h"
 #include "cli/train_processes.h"
@@ -18,7 +19,9 @@
 #include "engine/net.h"
 #include "engine/schedule.h"
 #include "engine/train.h"
+#include "io/atomic_file.h"
 #include "io/idx.h"
+#include "io/isolate.h"
 #include "io/metric_log_file.h"
 #include "io/path.h"
 #include "io/plot.h"
@@ -87,9 +90,10 @@ static void usage(FILE *f)
         "                    F(2x2,3x3), 2.25x fewer multiplications, a different float rounding\n"
         "                    of the same sums, the same accuracy) or direct; evaluation is direct\n"
         "  --log-every N     record batch loss/accuracy every N steps (default 50)\n"
-        "  --out FILE.h5     checkpoint to write (default " DEFAULT_CHECKPOINT "), with its metric log\n"
-        "                    FILE-metrics.h5 and graphs FILE-training.png/.svg; a new file or one\n"
-        "                    mnist-cnn wrote (--force replaces any other regular file)\n"
+        "  --out FILE.h5     checkpoint to write, with its metric log FILE-metrics.h5, best epoch\n"
+        "                    FILE-best.h5 and graphs FILE-training.png/.svg; none of them may\n"
+        "                    exist (--force replaces them). Default: the first free name of\n"
+        "                    " DEFAULT_CHECKPOINT ", runs/model-2.h5, ...\n"
         "  --checkpoint-every N  also checkpoint every N steps inside an epoch (default %d,\n"
         "                    0: only at the end of each epoch)\n"
         "  --resume FILE.h5  continue a run from its checkpoint, even one saved inside an epoch:\n"
@@ -98,14 +102,16 @@ static void usage(FILE *f)
         "                    log-every and test-limit too unless given), --out defaults to it; the\n"
         "                    result is bitwise the same as an uninterrupted run (same instruction\n"
         "                    set)\n"
-        "  --force           replace --out even if it is not a file mnist-cnn wrote\n"
+        "  --force           replace the files of --out when they exist; with --resume, go on\n"
+        "                    when the data files are not the ones the run trained on\n"
         "  --quiet           no progress output, only the final summary line\n"
         "  --json            one JSON object per epoch on stdout (for scripts)\n"
         "  --mpi-timeout S   under mpirun: give up when the other processes have not answered\n"
         "                    for S seconds (default %d)\n"
         "  -h, --help        this help\n\n"
-        "Ctrl-C (SIGINT) or SIGTERM: the current step finishes, a checkpoint is written, and the\n"
-        "command says how to resume (exit 130 or 143). Exit 1 on errors, also when the loss or a\n"
+        "Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal closed) or SIGPIPE (the reader of its\n"
+        "output went away): the current step finishes, a checkpoint is written, and the command\n"
+        "says how to resume (exit 130, 143, 129, 141). Exit 1 on errors, also when the loss or a\n"
         "gradient becomes NaN or infinite (the last good checkpoint is kept).\n\n"
         "Several processes: mpirun -np R mnist-cnn train ... trains one model on R processes\n"
         "(R a power of two, up to the batch's chunks of 4 samples), each on its share of every\n"
@@ -114,6 +120,10 @@ static void usage(FILE *f)
         "and the last checkpoint resumes on any number of processes.\n",
         DEFAULT_CHECKPOINT_EVERY, DEFAULT_MPI_TIMEOUT);
 }
+
+/* The run's lock, removed at exit() too: libgomp and other libraries end the process with exit()
+ * on errors they cannot return (a thread that cannot be created). */
+static RunLock *held_lock;
 
 static void train_run_free(TrainRun *r)
 {
@@ -124,6 +134,7 @@ static void train_run_free(TrainRun *r)
     dataset_free(&r->test);
     shared_data_free(&r->held);
     run_unlock(&r->lock);
+    held_lock = NULL;
 }
 
 /* ---- signals: a request to stop after the current step ---- */
@@ -133,20 +144,31 @@ static volatile int stop_requested;
 
 static void on_stop_signal(int sig)
 {
-    /* a second Ctrl-C while the last checkpoint is written: that write is atomic, leave at once */
-    if (stop_signal) _exit(128 + sig);
-    stop_signal = sig;
+    if (sig == SIGPIPE) {
+        /* the reader of stdout went away: print nothing more there (open and dup2 are
+         * async-signal-safe), finish the step, save, and end like any other stop */
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, STDOUT_FILENO), close(null);
+        if (stop_signal) return;
+    } else if (stop_signal && stop_signal != SIGPIPE) {
+        /* a second Ctrl-C while the last checkpoint is written: that write is atomic, leave */
+        _exit(128 + sig);
+    }
+    if (!stop_signal) stop_signal = sig;
     stop_requested = 1;
 }
 
 static void catch_signals(void)
 {
-    struct sigaction sa;
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGPIPE, &sa, NULL);
+    /* a closed terminal stops the run like SIGTERM, unless it was started to outlive one (nohup) */
+    if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN) sigaction(SIGHUP, &sa, NULL);
     /* past a file-size limit, write() then fails with EFBIG and the save reports it */
     signal(SIGXFSZ, SIG_IGN);
 }
@@ -352,6 +374,7 @@ static int load_data(TrainRun *r)
         report_data_error("train", r->o.data, r->o.data_from, err);
         return -1;
     }
+    data_fingerprint(&r->train, &r->test, r->fingerprint, sizeof r->fingerprint);
     const Dataset *bad = r->train.rows != IMG_H || r->train.cols != IMG_W ? &r->train
                          : r->test.rows != IMG_H || r->test.cols != IMG_W ? &r->test : NULL;
     if (bad) {
@@ -390,45 +413,127 @@ static int load_data(TrainRun *r)
     return 0;
 }
 
-/* The graphs of the finished run next to the checkpoint (runs/model.h5 -> runs/model-training.png
- * and .svg). The checkpoint already holds everything: a failure here is only a warning. */
-static void write_training_graphs(const char *out, const MetricLog *log, double steps_per_epoch,
-                                  int silent)
+/* The graphs of the finished run, drawn in a child process: PLplot, cairo and pango can crash
+ * (out of memory under a ulimit, a broken font set-up), and the checkpoint already holds
+ * everything, so a failure here is only a warning and never costs the run. */
+typedef struct {
+    const MetricLog *log;
+    double steps_per_epoch;
+    const TrainFiles *files;
+} GraphJob;
+
+static int draw_graphs(void *ctx, char *err, size_t errlen)
 {
-    char png[PATH_MAX + 32], svg[PATH_MAX + 32], err[512];
+    const GraphJob *g = ctx;
+    return plot_training(g->log, g->steps_per_epoch, g->files->png, g->files->svg, 0, 0, err,
+                         errlen);
+}
+
+enum { GRAPH_TIMEOUT_S = 120 };
+
+static void write_training_graphs(const TrainFiles *f, const MetricLog *log,
+                                  double steps_per_epoch, int silent)
+{
+    char err[1024];
     if (!plot_available(err, sizeof err)) {
         fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
         return;
     }
-    if (path_with_suffix(out, path_hdf5_exts, "-training.png", png, sizeof png) ||
-        path_with_suffix(out, path_hdf5_exts, "-training.svg", svg, sizeof svg)) {
-        fprintf(stderr, "mnist-cnn train: warning: no training graphs: path too long\n");
-        return;
+    GraphJob job = {log, steps_per_epoch, f};
+    int sig = 0;
+    IsolateEnd end = isolate_call(draw_graphs, &job, GRAPH_TIMEOUT_S, &sig, err, sizeof err);
+    if (end != ISOLATE_OK) {
+        /* a killed child may have left its temporary files; we hold the run's lock */
+        atomic_remove_stale(f->png);
+        atomic_remove_stale(f->svg);
     }
-    if (plot_training(log, steps_per_epoch, png, svg, 0, 0, err, sizeof err))
-        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
+    if (end == ISOLATE_CRASHED)
+        fprintf(stderr, "mnist-cnn train: warning: no training graphs: drawing them crashed (%s; "
+                        "out of memory?); the checkpoint is saved, `%s plot %s` draws them "
+                        "later\n", strsignal(sig), program_name, f->out);
+    else if (end == ISOLATE_LATE)
+        fprintf(stderr, "mnist-cnn train: warning: no training graphs: drawing them took over "
+                        "%d s and was stopped; `%s plot %s` draws them later\n",
+                GRAPH_TIMEOUT_S, program_name, f->out);
+    else if (end == ISOLATE_FAILED)
+        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n",
+                err[0] ? err : "drawing them failed");
     else if (!silent)
-        printf("training graphs %s, %s\n", png, svg);
+        printf("training graphs %s, %s\n", f->png, f->svg);
 }
 
-/* A new run owns FILE-best.h5 beside its checkpoint: one an earlier run left there would be read
- * by draw and eval as this run's best (train_output_check has made sure it is ours). */
+/* With --force, a new run at the --out of an earlier one owns FILE-best.h5: the earlier run's
+ * would be read by draw and eval as this run's best. Only after every input is checked. */
 static int drop_previous_best(const TrainRun *r)
 {
     struct stat st;
-    if (lstat(r->best, &st) != 0) return 0;
-    if (unlink(r->best) != 0) {
+    if (lstat(r->files.best, &st) != 0) return 0;
+    if (unlink(r->files.best) != 0) {
         fprintf(stderr, "mnist-cnn train: %s: cannot remove the previous run's best checkpoint: "
-                        "%s\n", r->best, strerror(errno));
+                        "%s\n", r->files.best, strerror(errno));
         return -1;
     }
     if (!r->o.quiet)
-        fprintf(stderr, "mnist-cnn train: removed %s, the previous run's best checkpoint\n",
-                r->best);
+        fprintf(stderr, "mnist-cnn train: removed %s, the replaced run's best checkpoint (--force)\n",
+                r->files.best);
     return 0;
 }
 
-/* Returns -1 to go on, else the exit code. */
+/* a and b name the same file (or the same name, when neither exists yet). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
+}
+
+/* The run's files: --out, or (a new run without it) the first free name; checked, not touched. */
+static int choose_files(TrainRun *r)
+{
+    TrainOptions *o = &r->o;
+    int rc;
+    if (!o->out_given && !o->resume && !o->force) {
+        if ((rc = train_files_free(&r->files))) return rc;
+    } else if ((rc = train_files(o->out, &r->files))) {
+        return rc;
+    }
+    o->out = r->files.out;
+    return train_output_check(&r->files, o->data, o->force,
+                              o->resume && same_file(o->out, o->resume));
+}
+
+/* A resumed run trains on the data it started on, or is refused (--force: on these data). */
+static int check_resumed_data(TrainRun *r)
+{
+    char msg[1024];
+    if (!data_fingerprint_compare(r->run.data_fingerprint, r->fingerprint, r->o.data, r->o.resume,
+                                  msg, sizeof msg))
+        return 0;
+    if (r->o.force) {
+        fprintf(stderr, "mnist-cnn train: warning: %s; going on with it (--force)\n", msg);
+        return 0;
+    }
+    fprintf(stderr, "mnist-cnn train: --resume: %s: the data changed since the run started. "
+                    "Resume with the data it trained on (--data DIR), or --force to go on with "
+                    "these\n", msg);
+    return -1;
+}
+
+static void unlock_at_exit(void)
+{
+    if (held_lock) run_unlock(held_lock);
+}
+
+static int claim_files(TrainRun *r)
+{
+    if (train_output_claim(&r->lock, &r->files)) return -1;
+    held_lock = &r->lock;
+    atexit(unlock_at_exit);
+    return 0;
+}
+
+/* Returns -1 to go on, else the exit code. Every input (options, checkpoint, output names, data)
+ * is checked before anything is created, replaced or removed. */
 static int prepare(TrainRun *r)
 {
     TrainOptions *o = &r->o;
@@ -445,21 +550,24 @@ static int prepare(TrainRun *r)
         r->opt.weight_decay = o->weight_decay;
     }
     /* the output first: a bad --out is reported before the data is read or a step trained */
-    int bad = metric_log_path(o->out, r->metrics, sizeof r->metrics) ||
-                      best_checkpoint_path(o->out, r->best, sizeof r->best)
-                  ? train_output_check(o->out, NULL, NULL, o->data, o->force)
-                  : train_output_check(o->out, r->metrics, r->best, o->data, o->force);
+    int bad = choose_files(r);
     if (bad) return bad;
-    if (train_output_claim(&r->lock, o->out, r->metrics)) return EXIT_RUNTIME;
-    if (!o->resume && drop_previous_best(r)) return EXIT_RUNTIME;
     if (o->resume && r->start.epoch > o->epochs) {
         /* the training is done; what a kill may have cut short after it is the graphs */
+        if (claim_files(r)) return EXIT_RUNTIME;
         printf("%s: %d of %ld epochs already trained; nothing to do (--epochs N trains "
                "further)\n", o->resume, r->run.epoch, o->epochs);
-        write_training_graphs(o->out, &r->log, (double)r->opt.step / (double)r->run.epoch, 1);
+        write_training_graphs(&r->files, &r->log, (double)r->opt.step / (double)r->run.epoch, 1);
         return EXIT_OK;
     }
     if (load_data(r)) return EXIT_RUNTIME;
+    if (o->resume && check_resumed_data(r)) return EXIT_RUNTIME;
+    if (claim_files(r)) return EXIT_RUNTIME;
+    if (!o->resume && o->force && drop_previous_best(r)) return EXIT_RUNTIME;
+    if (!o->out_given && !o->resume && strcmp(o->out, DEFAULT_CHECKPOINT) != 0 && !o->quiet)
+        fprintf(stderr, "mnist-cnn train: %s is taken (an earlier run, kept): this run writes %s "
+                        "(--out FILE names it; --resume %s continues the earlier one)\n",
+                DEFAULT_CHECKPOINT, o->out, DEFAULT_CHECKPOINT);
     r->nthreads = set_threads(o->threads);
     r->tty = isatty(2);
     r->run = (RunInfo){.format_version = STATE_FORMAT_VERSION, .seed = (uint64_t)o->seed,
@@ -474,6 +582,7 @@ static int prepare(TrainRun *r)
     snprintf(r->run.isa, sizeof r->run.isa, "%s", isa_name(isa_current()));
     snprintf(r->run.conv, sizeof r->run.conv, "%s", conv_algo_name(o->conv));
     snprintf(r->run.data_dir, sizeof r->run.data_dir, "%s", o->data);
+    snprintf(r->run.data_fingerprint, sizeof r->run.data_fingerprint, "%s", r->fingerprint);
     return -1;
 }
 
@@ -484,7 +593,7 @@ static int save_best(TrainRun *r, char *err, size_t errlen)
 {
     RunInfo best = r->run;
     snprintf(best.role, sizeof best.role, "best");
-    return checkpoint_save(r->best, &r->m, &r->opt, &best, err, errlen);
+    return checkpoint_save(r->files.best, &r->m, &r->opt, &best, err, errlen);
 }
 
 /* The run's state at pos: the metric log first, then (at the end of an epoch that validated
@@ -504,7 +613,7 @@ static int save_state(TrainRun *r, const TrainPosition *pos, int best)
                         "holds the last good state)\n", (long long)r->opt.step, err, r->o.out);
         return 1;
     }
-    if (metric_log_save(r->metrics, &r->log, err, sizeof err) ||
+    if (metric_log_save(r->files.metrics, &r->log, err, sizeof err) ||
         (best && save_best(r, err, sizeof err)) ||
         checkpoint_save(r->o.out, &r->m, &r->opt, &r->run, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn train: %s\n", err);
@@ -584,7 +693,7 @@ static void summarise(TrainRun *r)
     model_free(&r->m);
     dataset_free(&r->train);
     dataset_free(&r->test);
-    write_training_graphs(o->out, &r->log, steps_per_epoch, o->quiet || o->json);
+    write_training_graphs(&r->files, &r->log, steps_per_epoch, o->quiet || o->json);
 }
 
 /* The options on every process (the others quietly: rank 0 reports their errors once). */

@@ -1,13 +1,18 @@
 #include "cli/common.h"
 #include "cli/checkpoint.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <stdlib.h>
+
+const char *program_name = "mnist-cnn";
 
 int parse_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
 {
@@ -109,10 +114,44 @@ void json_string(FILE *f, const char *s)
     }
 }
 
+/* runs/model.h5 or runs/model-N.h5 (the names train gives runs): N (1 for model.h5), else 0. */
+static long run_number(const char *name)
+{
+    if (!strcmp(name, "model.h5")) return 1;
+    if (strncmp(name, "model-", 6) != 0 || !isdigit((unsigned char)name[6])) return 0;
+    char *end;
+    long n = strtol(name + 6, &end, 10);
+    return strcmp(end, ".h5") == 0 && n >= 2 ? n : 0;
+}
+
 const char *default_model(void)
 {
+    static char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", DEFAULT_CHECKPOINT);
+    DIR *d = opendir(DEFAULT_RUNS_DIR);
+    struct timespec newest = {0, 0};
+    long newest_n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        long n = run_number(e->d_name);
+        char p[PATH_MAX];
+        struct stat st;
+        if (!n || snprintf(p, sizeof p, DEFAULT_RUNS_DIR "/%s", e->d_name) >= (int)sizeof p ||
+            stat(p, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        int newer = st.st_mtim.tv_sec != newest.tv_sec ? st.st_mtim.tv_sec > newest.tv_sec
+                    : st.st_mtim.tv_nsec != newest.tv_nsec ? st.st_mtim.tv_nsec > newest.tv_nsec
+                                                           : n > newest_n;
+        if (newest_n && !newer) continue;
+        newest = st.st_mtim;
+        newest_n = n;
+        snprintf(path, sizeof path, "%s", p);
+    }
+    if (d) closedir(d);
+    char best[PATH_MAX];
     struct stat st;
-    return stat(DEFAULT_BEST_CHECKPOINT, &st) == 0 ? DEFAULT_BEST_CHECKPOINT : DEFAULT_CHECKPOINT;
+    if (best_checkpoint_path(path, best, sizeof best) == 0 && stat(best, &st) == 0)
+        snprintf(path, sizeof path, "%s", best);
+    return path;
 }
 
 int load_model_and_say(const char *cmd, const char *path, Model *m)

@@ -9,6 +9,10 @@
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
+/* The program as the user typed it (argv[0], e.g. "build/mnist-cnn"), for the commands a message
+ * suggests. */
+extern const char *program_name;
+
 /* Parse an integer / float option value in [lo, hi]; on error print
  * "mnist-cnn CMD: --OPT expects ..." and return -1. */
 int parse_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
@@ -28,12 +32,13 @@ DataOrigin default_data_origin(void);
  * exist and --data did not name it, a second line saying where its name came from and how to give
  * one (--data DIR, MNIST_DATA). */
 void report_data_error(const char *cmd, const char *dir, DataOrigin from, const char *err);
-/* The checkpoint the main job writes, and its best epoch's copy (engine/state.h role "best"). */
+/* The checkpoint the main job writes (a second run without --out takes runs/model-2.h5, ...). */
 #define DEFAULT_CHECKPOINT "runs/model.h5"
-#define DEFAULT_BEST_CHECKPOINT "runs/model-best.h5"
 
-/* The model a command reads when given none: the main job's best checkpoint when it exists,
- * else its latest. */
+/* The model a command reads when given none: the newest run's (of runs/model.h5,
+ * runs/model-2.h5, ..., the names train gives runs without --out; by the time its checkpoint was
+ * last written) best checkpoint when it exists, else its latest; runs/model.h5 when there is none. */
+#define DEFAULT_RUNS_DIR "runs"
 const char *default_model(void);
 
 /* load_checkpoint_or_report, then one line on stderr saying which model was read: "mnist-cnn

@@ -4,8 +4,12 @@
 #include "cli/common.h"
 #include "simd/isa.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
     const char *name;
@@ -31,9 +35,38 @@ static void usage(FILE *f)
                "the default data folder.\n");
 }
 
+/* A program started with stdin, stdout or stderr closed (`cmd >&-`) would hand that number to the
+ * next file it opens, and its output would land in that file (the run lock, a checkpoint). Each
+ * closed one is held by /dev/null instead: read-only for output, so writing there fails and is
+ * reported (below) instead of vanishing. */
+static void hold_standard_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int null = open("/dev/null", O_RDONLY);
+            if (null >= 0 && null != fd) dup2(null, fd), close(null);
+        }
+}
+
+/* What a command printed on stdout must have reached it: a full disk, a closed stdout or a
+ * reader gone is exit 1 with a message, not a silent success. */
+static int check_stdout(const char *cmd, int rc)
+{
+    errno = 0;
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    /* a train stopped by SIGPIPE has said why already */
+    if (!bad || rc == 128 + SIGPIPE) return rc;
+    int e = errno;
+    fprintf(stderr, "mnist-cnn %s: cannot write to standard output%s%s\n", cmd, e ? ": " : "",
+            e ? strerror(e) : "");
+    return rc == EXIT_OK ? EXIT_RUNTIME : rc;
+}
+
 int main(int argc, char **argv)
 {
     char err[256];
+    hold_standard_fds();
+    if (argc > 0 && argv[0] && argv[0][0]) program_name = argv[0];
     if (isa_init_from_env(err, sizeof err)) {
         fprintf(stderr, "mnist-cnn: %s\n", err);
         return EXIT_USAGE;
@@ -44,15 +77,16 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return EXIT_OK;
+        return check_stdout("--help", EXIT_OK);
     }
     if (!strcmp(argv[1], "--version")) {
         printf("mnist-cnn %s (kernels: %s; conv2 in training: winograd by default, eval direct)\n",
                MNIST_CNN_VERSION, isa_name(isa_current()));
-        return EXIT_OK;
+        return check_stdout("--version", EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name))
+            return check_stdout(commands[i].name, commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "mnist-cnn: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

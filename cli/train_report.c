@@ -73,15 +73,26 @@ void train_print_start(const TrainRun *r)
     printf("\n");
 }
 
+/* Why a run stopped, in words. */
+static const char *stop_cause(int signal)
+{
+    switch (signal) {
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP (its terminal closed)";
+    case SIGPIPE: return "SIGPIPE (the reader of its output went away)";
+    default: return "SIGINT";
+    }
+}
+
 /* What a run that did not finish tells the user; returns the exit code. */
 int train_report_unfinished(const TrainRun *r, TrainResult result, const char *err, int signal)
 {
     switch (result) {
     case TRAIN_STOPPED:
         fprintf(stderr, "\nmnist-cnn train: stopped by %s after step %lld (epoch %d); checkpoint %s "
-                        "saved. Resume with:\n  %smnist-cnn train --resume %s\n",
-                signal == SIGTERM ? "SIGTERM" : "SIGINT", (long long)r->opt.step,
-                r->run.epoch + 1, r->o.out, r->comm ? "mpirun -np N " : "", r->o.out);
+                        "saved. Resume with:\n  %s%s train --resume %s\n", stop_cause(signal),
+                (long long)r->opt.step, r->run.epoch + 1, r->o.out,
+                r->comm ? "mpirun -np N " : "", program_name, r->o.out);
         return 128 + (signal ? signal : SIGINT);
     case TRAIN_COMM_FAILED:
         if (r->saved || r->o.resume)
@@ -117,12 +128,12 @@ void train_print_summary(const TrainRun *r)
         printf("test accuracy %.2f%% (loss %.4f) after %d epochs, %.0f s training, "
                "%.0f samples/s; checkpoint %s, metric log %s\n",
                100 * last->test_acc, last->test_loss, last->epoch, secs,
-               (double)r->tr.n * (double)r->log.n_epochs / secs, o->out, r->metrics);
+               (double)r->tr.n * (double)r->log.n_epochs / secs, o->out, r->files.metrics);
         long b = metrics_best_epoch(&r->log, last->epoch);
         if (b >= 0)
             printf("best by validation: epoch %d (val acc %.2f%%), test accuracy %.2f%% "
                    "(loss %.4f); checkpoint %s\n", r->log.epochs[b].epoch,
                    100 * r->log.epochs[b].val_acc, 100 * r->log.epochs[b].test_acc,
-                   r->log.epochs[b].test_loss, r->best);
+                   r->log.epochs[b].test_loss, r->files.best);
     }
 }

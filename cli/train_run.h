@@ -5,6 +5,7 @@
 
 #include "cli/checkpoint.h"
 #include "cli/common.h"
+#include "cli/train_output.h"
 #include "cli/train_shared.h"
 #include "engine/net.h"
 #include "engine/schedule.h"
@@ -41,8 +42,8 @@ typedef struct {
     RunLock lock;
     int nthreads, tty;
     int saved;               /* a checkpoint was written by this run */
-    char metrics[PATH_MAX];  /* the metric log beside the checkpoint */
-    char best[PATH_MAX];     /* the best epoch's checkpoint beside it (with --val) */
+    char fingerprint[sizeof ((RunInfo *)0)->data_fingerprint];  /* of the data loaded */
+    TrainFiles files;        /* the checkpoint (o.out points here), its metric log, best, graphs */
     char resumed_isa[sizeof ((RunInfo *)0)->isa];        /* kernels of the run resumed */
     char resumed_data[sizeof ((RunInfo *)0)->data_dir];  /* its data folder */
     Collective *comm;        /* under mpirun: the processes (rank 0 does all of the above) */

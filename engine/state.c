@@ -40,6 +40,8 @@ void state_describe_run(TensorList *l, RunInfo *r, int required)
     tensor_list_attr(l, "patience", ELEM_I32, &r->patience, 0);
     tensor_list_attr(l, "role", ELEM_STR, r->role, sizeof r->role);
     tensor_list_attr(l, "augment_strength", ELEM_F32, &r->augment_strength, 0);
+    tensor_list_attr(l, "data_fingerprint", ELEM_STR, r->data_fingerprint,
+                     sizeof r->data_fingerprint);
     tensor_list_optional(l, mid_epoch);
 }
 

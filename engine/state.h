@@ -13,7 +13,9 @@
  *                      warmup (float32), val and patience (int32): optional, files without them
  *                      trained at a constant lr with no validation; role (string, optional):
  *                      "best" in the best epoch's copy a run with validation keeps;
- *                      augment_strength (float32, optional: 1 when absent)
+ *                      augment_strength (float32, optional: 1 when absent); data_fingerprint
+ *                      (string, optional): each data file's name, size and CRC-32, so that a
+ *                      resume on other data is caught
  *   model/<key>        every state_dict tensor, named and shaped exactly as PyTorch's (the table in
  *                      engine/model.h); num_batches_tracked as int64 scalars
  *   optimizer/         Adam: attributes step (int64), lr (the rate of the last step), beta1, beta2,
@@ -59,6 +61,8 @@ typedef struct {
     int32_t patience;        /* stop after this many epochs without a better validation (0: never) */
     char role[8];            /* "best": the best epoch by validation (FILE-best.h5); "" or "latest" */
     float augment_strength;  /* the augmentation's ranges scaled by this (0 in older files: 1) */
+    char data_fingerprint[320];  /* the data files trained on, each "NAME DIMS crc32 HEX", ", "
+                                    between them ("" in older files: not known) */
 } RunInfo;
 
 /* Appends the state to list, in the order it is stored: run's attributes (when run is not NULL;

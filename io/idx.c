@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 /* Describes dims as "60000x28x28" for messages. */
 static void dims_str(const int *dims, int ndim, char *buf, size_t len)
@@ -112,9 +113,17 @@ int idx_load(const char *path, IdxArray *out, char *err, size_t errlen)
         return io_fail(err, errlen, "%s: read error%s%s", path, e ? ": " : "", e ? strerror(e) : "");
     }
     fclose(f);
+    out->crc32 = (uint32_t)crc32_z(crc32_z(0, Z_NULL, 0), out->data, (size_t)total);
     out->count = (size_t)out->dims[0];
     out->item_size = out->count ? (size_t)total / out->count : 0;
     return 0;
+}
+
+void idx_fingerprint(const IdxArray *a, const char *name, char *buf, size_t n)
+{
+    char dims[64];
+    dims_str(a->dims, a->ndim, dims, sizeof dims);
+    snprintf(buf, n, "%s %s crc32 %08x", name, dims, (unsigned)a->crc32);
 }
 
 void idx_free(IdxArray *a)

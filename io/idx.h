@@ -15,10 +15,14 @@ typedef struct {
     int dims[4];        /* dims[ndim..3] are 0 */
     size_t count;       /* dims[0] */
     size_t item_size;   /* product of dims[1..ndim) (1 for a 1-D file) */
+    uint32_t crc32;     /* CRC-32 of the data as read: which file a run trained on */
 } IdxArray;
 
 int idx_load(const char *path, IdxArray *out, char *err, size_t errlen);
 void idx_free(IdxArray *a);
+/* "NAME DIMS crc32 HEX" (e.g. "train-labels-idx1-ubyte 60000 crc32 1a2b3c4d") into buf: what a
+ * checkpoint records of each data file, to tell on a resume whether the data changed. */
+void idx_fingerprint(const IdxArray *a, const char *name, char *buf, size_t n);
 
 typedef struct {
     IdxArray images, labels;   /* images: n x rows x cols; labels: n, each < 10 */

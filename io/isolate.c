@@ -48,17 +48,19 @@ double isolate_timeout(void)
     return env && end != env && t > 0 && t < 86400 ? t : ISOLATE_TIMEOUT_S;
 }
 
-int isolate_run(IsolatedFn fn, void *ctx, double timeout_s, const char *path, char *err,
-                size_t errlen)
+IsolateEnd isolate_call(IsolatedFn fn, void *ctx, double timeout_s, int *sig, char *err,
+                        size_t errlen)
 {
     int fds[2];
-    if (pipe(fds) != 0) return fn(ctx, err, errlen);
+    *sig = 0;
+    if (errlen) err[0] = '\0';
+    if (pipe(fds) != 0) return fn(ctx, err, errlen) ? ISOLATE_FAILED : ISOLATE_OK;
     fflush(NULL);   /* nothing buffered is written twice */
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
-        return fn(ctx, err, errlen);
+        return fn(ctx, err, errlen) ? ISOLATE_FAILED : ISOLATE_OK;
     }
     if (pid == 0) {
         close(fds[0]);
@@ -74,13 +76,30 @@ int isolate_run(IsolatedFn fn, void *ctx, double timeout_s, const char *path, ch
     if (late) kill(pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (late)
+    if (late) return ISOLATE_LATE;
+    if (WIFSIGNALED(status)) {
+        *sig = WTERMSIG(status);
+        return ISOLATE_CRASHED;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ISOLATE_OK;
+    snprintf(err, errlen, "%s", msg);
+    return ISOLATE_FAILED;
+}
+
+int isolate_run(IsolatedFn fn, void *ctx, double timeout_s, const char *path, char *err,
+                size_t errlen)
+{
+    int sig;
+    switch (isolate_call(fn, ctx, timeout_s, &sig, err, errlen)) {
+    case ISOLATE_OK: return 0;
+    case ISOLATE_LATE:
         return io_fail(err, errlen, "%s: damaged: reading it did not finish within %.0f s (HDF5 "
                        "went round in circles on it)", path, timeout_s);
-    if (WIFSIGNALED(status))
+    case ISOLATE_CRASHED:
         return io_fail(err, errlen, "%s: damaged: HDF5 crashed reading it (%s)", path,
-                       strsignal(WTERMSIG(status)));
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-    if (msg[0]) return io_fail(err, errlen, "%s", msg);
-    return io_fail(err, errlen, "%s: reading it failed", path);
+                       strsignal(sig));
+    default:
+        if (!err[0]) io_fail(err, errlen, "%s: reading it failed", path);
+        return -1;
+    }
 }

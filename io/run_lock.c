@@ -39,6 +39,17 @@ int run_lock(RunLock *lock, const char *out, char *err, size_t errlen)
     return 0;
 }
 
+int run_lock_held(const char *out)
+{
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s.lock", out) >= (int)sizeof path) return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) return errno != ENOENT;   /* there, but unreadable: count it as held */
+    int held = flock(fd, LOCK_SH | LOCK_NB) != 0 && (errno == EWOULDBLOCK || errno == EAGAIN);
+    close(fd);
+    return held;
+}
+
 void run_unlock(RunLock *lock)
 {
     if (lock->fd < 0) return;

@@ -14,6 +14,9 @@ typedef struct {
 /* Takes the lock for out, or returns -1 with a message naming the process that holds it (or why
  * the lock file cannot be made, which also means out's folder is not writable). */
 int run_lock(RunLock *lock, const char *out, char *err, size_t errlen);
+/* Whether a running process holds the lock for out now (a lock file a killed run left behind,
+ * unlocked, does not count). */
+int run_lock_held(const char *out);
 /* Releases it and removes the lock file. */
 void run_unlock(RunLock *lock);
 

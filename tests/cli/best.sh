@@ -105,11 +105,14 @@ print(len(rows))' "$WORK/out" 2>&1) || why+="$r"$'\n'
 echo "# --patience 1 trained $r of 8 epochs"
 verdict "--patience stops after N epochs without a better validation" "$why"
 
-# b-best.h5 belongs to the run that wrote b.h5: a new run there (here without validation) must not
-# leave it for draw and eval to read as its own
+# b-best.h5 belongs to the run that wrote b.h5: a new run there is refused, and one told to replace
+# it (--force; here without validation) must not leave it for draw and eval to read as its own
 why=
 [ -s "$WORK/b-best.h5" ] || why+="no b-best.h5 to begin with"$'\n'
 run "$BIN" train "${T[@]}" --original --limit 600 --epochs 1 --out "$WORK/b.h5"
+[ "$rc" = 1 ] || why+="without --force: exit $rc, expected 1"$'\n'
+[ -s "$WORK/b-best.h5" ] || why+="without --force: b-best.h5 is gone"$'\n'
+run "$BIN" train "${T[@]}" --original --limit 600 --epochs 1 --out "$WORK/b.h5" --force
 [ "$rc" = 0 ] || why+="exit $rc: $(tail -2 "$WORK/err")"$'\n'
 [ -e "$WORK/b-best.h5" ] && why+="b-best.h5 of the previous run is still there"$'\n'
 grep -q "removed $WORK/b-best.h5" "$WORK/err" || why+="not said: $(cat "$WORK/err")"$'\n'

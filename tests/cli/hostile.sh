@@ -104,7 +104,7 @@ expect "train --out /dev/null: exit 1, never replaces a device" 1 "--out /dev/nu
 [ -c /dev/null ] && ok "/dev/null is still a character device" || not_ok "/dev/null was replaced"
 echo "notes I wrote by hand" >"$WORK/notes.h5"
 expect "train --out over a file mnist-cnn did not write: exit 1, points to --force" 1 \
-    "--out $WORK/notes.h5 exists and is not a file mnist-cnn wrote" "--force" -- $T "$BIN" train --out "$WORK/notes.h5" --data "$WORK/none"
+    "--out $WORK/notes.h5 exists: refusing to replace it" "--force" -- $T "$BIN" train --out "$WORK/notes.h5" --data "$WORK/none"
 grep -q "notes I wrote by hand" "$WORK/notes.h5" && ok "the refused --out is untouched" || not_ok "the refused --out was changed"
 expect "train --out in a folder that cannot be made: exit 1" 1 "cannot create folder" -- \
     $T "$BIN" train --out /proc/no/such/x.h5 --data "$WORK/none"
