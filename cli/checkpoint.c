@@ -1,6 +1,10 @@
 #include "cli/checkpoint.h"
 #include "io/path.h"
+#include "io/metric_log_file.h"
 #include "io/tensor_file.h"
+
+#include <limits.h>
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -77,4 +81,19 @@ int checkpoint_has_optimizer(const char *path, int *has, char *err, size_t errle
 int best_checkpoint_path(const char *checkpoint, char *buf, size_t n)
 {
     return path_with_suffix(checkpoint, path_hdf5_exts, "-best.h5", buf, n);
+}
+
+void checkpoint_log_owner(const char *path, char *buf, size_t n)
+{
+    char side[PATH_MAX], run[PATH_MAX], best[PATH_MAX];
+    struct stat st;
+    snprintf(buf, n, "%s", path);
+    if (metric_log_path(path, side, sizeof side) || stat(side, &st) == 0) return;
+    const char *b = strstr(path, "-best.");
+    if (!b || strlen(path) >= sizeof run) return;
+    for (const char *next; (next = strstr(b + 1, "-best.")); b = next) {}   /* the last one */
+    snprintf(run, sizeof run, "%.*s%s", (int)(b - path), path, b + 5);
+    if (best_checkpoint_path(run, best, sizeof best) || strcmp(best, path) != 0) return;
+    if (metric_log_path(run, side, sizeof side) == 0 && stat(side, &st) == 0)
+        snprintf(buf, n, "%s", run);
 }

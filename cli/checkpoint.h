@@ -30,6 +30,11 @@ int checkpoint_load_run(const char *path, RunInfo *run, char *err, size_t errlen
  * runs/model-best.h5. 0, or -1 when the name does not fit in n. */
 int best_checkpoint_path(const char *checkpoint, char *buf, size_t n);
 
+/* Whose metric log goes with the checkpoint at path, into buf: path itself (its log beside it,
+ * or inside it), or for RUN-best.h5, which has no log of its own, the run it was copied from
+ * (RUN.h5) when that run's log exists. */
+void checkpoint_log_owner(const char *path, char *buf, size_t n);
+
 /* *has = whether the checkpoint holds optimizer state. */
 int checkpoint_has_optimizer(const char *path, int *has, char *err, size_t errlen);
 

@@ -108,30 +108,6 @@ static void print_json(const EvalResult *r)
     printf("]}\n");
 }
 
-/* mkdir -p */
-static int make_dirs(const char *dir)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) && errno != EEXIST) return -1;
-    struct stat st;
-    if (stat(buf, &st)) return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 typedef struct {
     int index, truth, pred;
     float prob, prob_truth;
@@ -368,7 +344,7 @@ int cmd_eval(int argc, char **argv)
     EvalOptions o;
     int rc = parse_options(argc, argv, &o);
     if (rc >= 0) return rc;
-    if (o.report && make_dirs(o.report)) {
+    if (o.report && make_folders(o.report)) {
         fprintf(stderr, "mnist-cnn eval: %s: cannot create the report folder: %s\n", o.report,
                 strerror(errno));
         return EXIT_RUNTIME;

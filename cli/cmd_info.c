@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -75,9 +76,11 @@ static void print_checkpoint(const char *path, const Model *m, const Adam *a, co
 /* The run's metric log: beside the checkpoint, or (older files) inside it. */
 static void print_metric_log(const char *path)
 {
-    char side[4096], err[512];
+    char side[4096], err[512], log_of[PATH_MAX];
     MetricLog log = {0};
     struct stat st;
+    checkpoint_log_owner(path, log_of, sizeof log_of);
+    path = log_of;
     int beside = metric_log_path(path, side, sizeof side) == 0 && stat(side, &st) == 0;
     if (metric_log_load_for(path, &log, err, sizeof err)) {
         printf("metric log: %s\n", err);

@@ -7,7 +7,9 @@
 #include "io/path.h"
 #include "io/plot.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,14 +71,15 @@ int cmd_plot(int argc, char **argv)
     /* the run's position (epochs and steps done) places the batch losses; nothing else is read */
     RunInfo run;
     MetricLog log = {0};
-    char err[512], side[4096];
+    char err[512], side[4096], log_of[PATH_MAX];
+    checkpoint_log_owner(path, log_of, sizeof log_of);
     if (checkpoint_load_run(path, &run, err, sizeof err) ||
-        metric_log_load_for(path, &log, err, sizeof err)) {
+        metric_log_load_for(log_of, &log, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn plot: %s\n", err);
         return EXIT_RUNTIME;
     }
     if (log.n_epochs == 0) {
-        if (metric_log_path(path, side, sizeof side)) snprintf(side, sizeof side, "-");
+        if (metric_log_path(log_of, side, sizeof side)) snprintf(side, sizeof side, "-");
         fprintf(stderr,
                 "mnist-cnn plot: %s: no training metrics to plot (no %s beside it and no "
                 "/metrics/epochs in it, or an empty one: the checkpoint was not written by "
@@ -87,7 +90,19 @@ int cmd_plot(int argc, char **argv)
     }
     double steps_per_epoch = steps && run.epoch > 0 && run.step > 0
                                  ? (double)run.step / run.epoch : 0;
-    char png[4100], svg[4100];
+    char png[4100], svg[4100], folder[4096];
+    snprintf(folder, sizeof folder, "%s", base);
+    char *slash = strrchr(folder, '/');
+    if (out && slash && slash != folder) {
+        /* -o DIR/NAME: DIR is made when missing, as eval --report and predict --show do */
+        *slash = 0;
+        if (make_folders(folder)) {
+            fprintf(stderr, "mnist-cnn plot: -o %s: cannot create the folder %s: %s\n", out,
+                    folder, strerror(errno));
+            metrics_free(&log);
+            return EXIT_RUNTIME;
+        }
+    }
     snprintf(png, sizeof png, "%s.png", base);
     snprintf(svg, sizeof svg, "%s.svg", base);
     int rc = plot_training(&log, steps_per_epoch, png, svg, (int)width, (int)height, err,

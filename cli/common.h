@@ -55,6 +55,9 @@ int load_checkpoint_or_report(const char *cmd, const char *path, Model *m, RunIn
 /* OpenMP thread count to use: n if > 0, else all cores. Sets it for the whole process. */
 int set_threads(long n);
 
+/* mkdir -p dir: 0, or -1 with errno (ENOTDIR when something on the way is not a folder). */
+int make_folders(const char *dir);
+
 /* Print JSON-escaped s (without quotes) to f. */
 void json_string(FILE *f, const char *s);
 

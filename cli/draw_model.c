@@ -31,23 +31,6 @@ static int load(const char *path, Model *m, RunInfo *run, char *err, size_t errl
     return -1;
 }
 
-/* Whose metric log to read: the checkpoint's own, or for FILE-best.h5 (train keeps no log beside
- * it) FILE.h5's, the run it was copied from. */
-static void find_log_of(DrawModel *d)
-{
-    char side[PATH_MAX], run[PATH_MAX], best[PATH_MAX];
-    struct stat st;
-    snprintf(d->log_of, sizeof d->log_of, "%s", d->path);
-    if (metric_log_path(d->path, side, sizeof side) || stat(side, &st) == 0) return;
-    const char *b = strstr(d->path, "-best.");
-    if (!b || strlen(d->path) >= sizeof run) return;
-    for (const char *n; (n = strstr(b + 1, "-best.")); b = n) {}   /* the last one */
-    snprintf(run, sizeof run, "%.*s%s", (int)(b - d->path), d->path, b + 5);
-    if (best_checkpoint_path(run, best, sizeof best) || strcmp(best, d->path) != 0) return;
-    if (metric_log_path(run, side, sizeof side) == 0 && stat(side, &st) == 0)
-        snprintf(d->log_of, sizeof d->log_of, "%s", run);
-}
-
 int draw_model_open(DrawModel *d, const char *path, int follow, int print)
 {
     char err[512];
@@ -57,7 +40,7 @@ int draw_model_open(DrawModel *d, const char *path, int follow, int print)
         return -1;
     }
     say_model("draw", path, &d->run);
-    find_log_of(d);
+    checkpoint_log_owner(d->path, d->log_of, sizeof d->log_of);
     /* the training curves of the debug view: without a readable log, the window goes on without */
     if (metric_log_load_for(d->log_of, &d->log, err, sizeof err))
         fprintf(stderr, "mnist-cnn draw: no training curves: %s\n", err);

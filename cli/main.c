@@ -18,7 +18,7 @@ static const struct {
 } commands[] = {
     {"train", cmd_train, "train the network and write a checkpoint"},
     {"eval", cmd_eval, "test accuracy, per-class accuracy and confusion matrix of a checkpoint"},
-    {"predict", cmd_predict, "read digits from PNG/PGM images or an IDX file"},
+    {"predict", cmd_predict, "read digits from PNG, JPEG or PGM/PPM images (photos too) or an IDX file"},
     {"draw", cmd_draw, "window to draw a digit and watch the network read it (X11)"},
     {"info", cmd_info, "what a checkpoint holds"},
     {"plot", cmd_plot, "training graphs (loss and accuracy over epochs) as PNG and SVG"},

@@ -8,13 +8,26 @@
 #include <signal.h>
 #include <stdio.h>
 
+/* Seconds as "42s", "7m05s" or "1h02m". */
+static void format_duration(double s, char *buf, size_t n)
+{
+    long t = s > 0 && s < 1e7 ? (long)(s + 0.5) : 0;
+    if (t < 60) snprintf(buf, n, "%lds", t);
+    else if (t < 3600) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(buf, n, "%ldh%02ldm", t / 3600, t % 3600 / 60);
+}
+
 void train_on_progress(void *ctx, int epoch, int done, int total, float loss, double sps)
 {
     TrainRun *r = ctx;
     if (r->o.quiet || r->o.json || !r->tty) return;
-    double eta = (total - done) / (sps > 0 ? sps : 1);
-    fprintf(stderr, "\r\033[Kepoch %d/%d  %5.1f%%  %7.0f samples/s  loss %.4f  ETA %.0fs", epoch,
-            r->run.epochs, 100.0 * done / total, sps, loss, eta);
+    /* the rest of the run, not of the epoch: this epoch's samples left and the epochs after it
+     * (at this rate; the evaluations after each epoch are not counted) */
+    double left = (double)(total - done) + (double)(r->o.epochs - epoch) * total;
+    char eta[32];
+    format_duration(left / (sps > 0 ? sps : 1), eta, sizeof eta);
+    fprintf(stderr, "\r\033[Kepoch %d/%d  %5.1f%%  %7.0f samples/s  loss %.4f  ETA %s (run)",
+            epoch, r->run.epochs, 100.0 * done / total, sps, loss, eta);
     fflush(stderr);
 }
 
@@ -125,9 +138,9 @@ void train_print_summary(const TrainRun *r)
         double secs = 0;
         for (size_t i = 0; i < r->log.n_epochs; i++) secs += r->log.epochs[i].seconds;
         const EpochMetrics *last = &r->log.epochs[r->log.n_epochs - 1];
-        printf("test accuracy %.2f%% (loss %.4f) after %d epochs, %.0f s training, "
+        printf("test accuracy %.2f%% (loss %.4f) after %d epoch%s, %.0f s training, "
                "%.0f samples/s; checkpoint %s, metric log %s\n",
-               100 * last->test_acc, last->test_loss, last->epoch, secs,
+               100 * last->test_acc, last->test_loss, last->epoch, last->epoch == 1 ? "" : "s", secs,
                (double)r->tr.n * (double)r->log.n_epochs / secs, o->out, r->files.metrics);
         long b = metrics_best_epoch(&r->log, last->epoch);
         if (b >= 0)
