@@ -10,6 +10,7 @@
 #include <math.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 /* "128x3136", or "scalar". */
@@ -56,9 +57,19 @@ static void print_run(const char *path, const RunInfo *r)
     if (r->epoch_samples)
         printf("  saved inside epoch %d, after %lld of its samples\n", r->epoch + 1,
                (long long)r->epoch_samples);
-    printf("  options: batch %d, lr %g, limit %d, augment %d, isa %s\n", r->batch, (double)r->lr,
-           r->limit, r->augment, r->isa[0] ? r->isa : "-");
-    printf("  data dir: %s\n", r->data_dir[0] ? r->data_dir : "-");
+    if (r->role[0]) printf("  role: %s\n", strcmp(r->role, "best") == 0
+                                                ? "best (the best epoch by validation)" : r->role);
+    /* files from before an option existed ran without it: say what they trained with */
+    printf("  recipe: batch %d, lr %g %s", r->batch, (double)r->lr,
+           r->schedule[0] ? r->schedule : "constant");
+    if (r->warmup > 0) printf(" (warm-up %g of the steps)", (double)r->warmup);
+    printf(", validation %d images, patience %d\n", r->val, r->patience);
+    printf("  data: %s, limit %d, augmentation %s", r->data_dir[0] ? r->data_dir : "-", r->limit,
+           r->augment ? "on" : "off");
+    if (r->augment) printf(" (strength %g)", r->augment_strength > 0 ? (double)r->augment_strength : 1.0);
+    printf("\n  kernels: %s, conv2 in training: %s\n", r->isa[0] ? r->isa : "-",
+           r->conv[0] ? r->conv : "direct");
+    if (r->data_fingerprint[0]) printf("  data files: %s\n", r->data_fingerprint);
 }
 
 static void print_checkpoint(const char *path, const Model *m, const Adam *a, const RunInfo *r)
@@ -67,8 +78,11 @@ static void print_checkpoint(const char *path, const Model *m, const Adam *a, co
     printf("model (%zu trainable floats):\n", MODEL_N_PARAMS);
     for (int i = 0; i < N_STATE_ENTRIES; i++) tensor_line(&model_state[i], m);
     if (a)
-        printf("optimizer: Adam, step %lld, lr %g, betas (%g, %g), eps %g\n", (long long)a->step,
-               (double)a->lr, (double)a->beta1, (double)a->beta2, (double)a->eps);
+        printf("optimizer: %s, step %lld, lr %g (the last step's), betas (%g, %g), eps %g",
+               a->weight_decay > 0 ? "AdamW" : "Adam", (long long)a->step, (double)a->lr,
+               (double)a->beta1, (double)a->beta2, (double)a->eps);
+    if (a && a->weight_decay > 0) printf(", weight decay %g", (double)a->weight_decay);
+    if (a) printf("\n");
     else
         printf("optimizer: none (model only; training cannot resume Adam's moments)\n");
 }

@@ -6,7 +6,9 @@
 # kept, so the completion follows the installed version. What an option's value or an argument is
 # comes from its name in the help text:
 #   DIR -> folders; *.h5 -> checkpoints (.h5); IMAGE -> images (png pgm ppm jpg jpeg);
-#   *.png -> PNG files; FILE, STROKES -> any file; anything else (N, X, F, NAME, ...) -> nothing.
+#   *.png -> PNG files; FILE, STROKES -> any file; a|b|c -> those words; anything else (N, X, F,
+#   NAME, ...) -> nothing. Checkpoints leave out metric logs (*-metrics.h5): no command reads one
+#   as a checkpoint.
 # Arguments take the names on the first "Usage:" line (eval [FILE.h5], predict FILE.h5 IMAGE...).
 
 # _mnist_cnn_help BIN [CMD]: the help text, on stdout. MNIST_CNN_ISA is dropped: a bad value
@@ -27,6 +29,10 @@ _mnist_cnn_files()
         IMAGE) exts=(png pgm ppm jpg jpeg) ;;
         *.png) exts=(png) ;;
         FILE | STROKES) exts=('*') ;;
+        *'|'*)
+            mapfile -t COMPREPLY < <(compgen -W "${kind//|/ }" -- "$cur")
+            return 0
+            ;;
         *) return 0 ;;
     esac
     compopt -o filenames 2>/dev/null
@@ -41,6 +47,7 @@ _mnist_cnn_files()
             continue
         fi
         lower=${f,,}
+        [[ $kind == *.h5 && $lower == *-metrics.h5 ]] && continue
         for e in "${exts[@]}"; do
             if [[ $lower == *."$e" ]]; then COMPREPLY+=("$f"); break; fi
         done
@@ -85,7 +92,7 @@ _mnist_cnn()
     help=$(_mnist_cnn_help "$bin" "$cmd") || return 0
     local -a opts=()
     local -A value=()
-    local re='^  (-[A-Za-z], )?(--[a-z0-9][a-z0-9-]*)( ([A-Z][A-Za-z0-9._]*))?( |$)'
+    local re='^  (-[A-Za-z], )?(--[a-z0-9][a-z0-9-]*)( ([A-Z][A-Za-z0-9._]*|[a-z0-9]+(\|[a-z0-9]+)+))?( |$)'
     while IFS= read -r line; do
         [[ -z $usage && $line == Usage:* ]] && usage=$line
         if [[ $line =~ $re ]]; then

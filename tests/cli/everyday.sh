@@ -20,7 +20,7 @@ verdict "no data: says where MNIST comes from, creates nothing" "$why"
 expect "the top-level help says predict reads JPEG" 0 -o "PNG, JPEG or PGM/PPM" -- "$BIN" --help
 
 CASES=("plot and info on RUN-best.h5 find the run's log" "plot -o makes its folder"
-       "one epoch is '1 epoch'")
+       "info: the recipe and AdamW" "one epoch is '1 epoch'")
 if ! have_data; then
     for t in "${CASES[@]}"; do skip "$t"; done
     finish
@@ -55,6 +55,12 @@ run "$BIN" plot "$WORK/r.h5" -o "$WORK/afile/graphs"
 [ "$rc" = 1 ] && grep -q "cannot create the folder $WORK/afile" "$WORK/err" || why+="under a file: exit $rc: $(cat "$WORK/err")"$'\n'
 verdict "plot -o makes its folder" "$why"
 fi
+
+# ---- info: the whole recipe ----
+expect "info: the recipe and AdamW" 0 -o "optimizer: AdamW, step" -o "weight decay 0.02" \
+    -o "lr 0.003 cosine (warm-up 0.1 of the steps), validation 100 images" \
+    -o "conv2 in training: winograd" -o "augmentation off" -o "data files: train-images-idx3-ubyte 600x28x28 crc32" \
+    -- "$BIN" info "$WORK/r.h5"
 
 # ---- wording ----
 why=

@@ -162,7 +162,7 @@ complete -p mnist-cnn 2>/dev/null | grep -q -- '-F _mnist_cnn mnist-cnn$' &&
     ok "completion file registers _mnist_cnn for mnist-cnn" ||
     not_ok "completion file registers _mnist_cnn for mnist-cnn"
 mkdir -p "$WORK/c/sub" && cd "$WORK/c" || exit 1
-touch a.h5 B.H5 x.png y.JPG p.pgm z.txt
+touch a.h5 B.H5 a-metrics.h5 x.png y.JPG p.pgm z.txt
 expect_completion "mnist-cnn tr<TAB>" "train" mnist-cnn tr
 expect_completion "mnist-cnn train --sch<TAB>" "--schedule" mnist-cnn train --sch
 expect_completion "mnist-cnn <TAB>: the commands of --help" \
@@ -181,5 +181,7 @@ expect_completion "predict a.h5 <TAB>: images and folders" "p.pgm sub x.png y.JP
 expect_completion "predict --json a.h5 x.png <TAB>: more images" "p.pgm sub x.png y.JPG" \
     mnist-cnn predict --json a.h5 x.png ''
 expect_completion "eval a.h5 <TAB>: nothing more" "" mnist-cnn eval a.h5 ''
+expect_completion "train --schedule <TAB>: the schedules" "constant cosine onecycle" mnist-cnn train --schedule ''
+expect_completion "train --conv w<TAB>" "winograd" mnist-cnn train --conv w
 
 finish

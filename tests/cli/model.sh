@@ -121,7 +121,8 @@ expect "info: options and the full state_dict with PyTorch names and shapes" 0 \
     -o "bn1.num_batches_tracked    int64   scalar       value 47" \
     -o "conv2.weight               float32 64x32x3x3" -o "fc1.weight                 float32 128x3136" \
     -o "fc2.weight                 float32 10x128" -o "fc2.bias                   float32 10 " \
-    -o "bn2.running_var" -o "limit 3000, augment 0" -o "optimizer steps 47" \
+    -o "bn2.running_var" -o "limit 3000, augmentation off" -o "optimizer steps 47" \
+    -o "recipe: batch 64, lr 0.001 constant, validation 0 images" \
     -o "optimizer: Adam, step 47" -- "$BIN" info "$CK"
 "$BIN" info "$CK" >"$WORK/i1" 2>&1
 "$BIN" info "$CK" >"$WORK/i2" 2>&1
