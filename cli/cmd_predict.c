@@ -180,8 +180,21 @@ static int show_dir_ready(const char *dir)
 
 typedef struct {
     int json, clean;
-    const char *show;   /* --show DIR or NULL */
+    const char *show;    /* --show DIR or NULL */
+    const char *model;   /* the checkpoint, as messages name it */
 } PredictOpts;
+
+/* The prediction for one input (what is read from it, name) into *digit and probs: -1 with the
+ * reason on stderr when the network's output is not a number (engine/infer.h), which is never
+ * printed as a result. */
+static int predict_one(Infer *inf, const float img[784], const char *model, const char *name,
+                       int *digit, float probs[10])
+{
+    *digit = infer_run(inf, img, NULL, probs, NULL, NULL);
+    if (*digit != INFER_NOT_FINITE) return 0;
+    fprintf(stderr, "mnist-cnn predict: %s: %s: " NOT_FINITE_WHY "\n", model, name);
+    return -1;
+}
 
 /* One image file, images[k]: load, clean up, preprocess, predict, print, and --show's picture.
  * Returns an exit code. */
@@ -203,11 +216,14 @@ static int predict_file(Infer *inf, char *const *images, int k, const PredictOpt
     int rc = EXIT_OK, digit = -1;
     float img[784], probs[10];
     const float *pix = o->clean ? pc.ink : gi.pix;
-    if (preprocess_digit(pix, o->clean ? pc.w : gi.w, o->clean ? pc.h : gi.h, img))
+    if (preprocess_digit(pix, o->clean ? pc.w : gi.w, o->clean ? pc.h : gi.h, img)) {
         /* nothing to read: say so rather than print a guess about an empty field */
         fprintf(stderr, "mnist-cnn predict: %s: no ink found (blank image)\n", path);
-    else
-        digit = infer_run(inf, img, NULL, probs, NULL, NULL);
+    } else if (predict_one(inf, img, o->model, path, &digit, probs)) {
+        if (o->clean) photo_clean_free(&pc);
+        image_free(&gi);
+        return EXIT_RUNTIME;
+    }
     char seen[1100];
     const char *wrote = NULL;
     if (o->show) {
@@ -228,7 +244,7 @@ static int predict_file(Infer *inf, char *const *images, int k, const PredictOpt
 }
 
 /* One 28x28 image out of an IDX file, as MNIST stores it (no preprocessing needed). */
-static int predict_idx(Infer *inf, const char *path, long index, int json)
+static int predict_idx(Infer *inf, const char *path, long index, const PredictOpts *o)
 {
     IdxArray a;
     char err[512];
@@ -247,10 +263,11 @@ static int predict_idx(Infer *inf, const char *path, long index, int json)
     } else {
         float img[784], probs[10];
         for (int i = 0; i < 784; i++) img[i] = a.data[(size_t)index * 784 + i] / 255.0f;
-        int digit = infer_run(inf, img, NULL, probs, NULL, NULL);
         char name[1100];
         snprintf(name, sizeof name, "%s[%ld]", path, index);
-        print_result(name, digit, probs, NULL, json);
+        int digit;
+        if (predict_one(inf, img, o->model, name, &digit, probs)) rc = EXIT_RUNTIME;
+        else print_result(name, digit, probs, NULL, o->json);
     }
     idx_free(&a);
     return rc;
@@ -310,7 +327,8 @@ int cmd_predict(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     int rc = EXIT_OK;
-    if (idx) rc = predict_idx(inf, idx, index, po.json);
+    po.model = argv[optind];
+    if (idx) rc = predict_idx(inf, idx, index, &po);
     for (int i = 0; i < nimages; i++) {
         int r = predict_file(inf, argv + optind + 1, i, &po);
         if (r != EXIT_OK) rc = r;
