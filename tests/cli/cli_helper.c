@@ -22,6 +22,9 @@
  *                                             with h5py: /model/<key> only, no attributes, no
  *                                             seal
  *   cli_helper mklog OUT                      a metric log of 3 epochs and 40 step rows
+ *   cli_helper setfield FILE TABLE ROW FIELD VALUE   field FIELD of row ROW of the compound table
+ *                                             TABLE (/metrics/epochs ...) set to VALUE (nan,
+ *                                             inf, -2147483648 ...), converted to its stored type
  *   cli_helper unseal FILE                    zero the seal (the file then reads as foreign)
  *   cli_helper poke FILE OFFSET=BYTE...       set bytes (decimal offsets and values)
  *   cli_helper export IDX K OUT [invert] [scale=N] [rgb]
@@ -454,6 +457,28 @@ static int cmd_mklog(const char *out)
     return rc ? die(err) : 0;
 }
 
+static int cmd_setfield(const char *file, const char *table, const char *row, const char *field,
+                        const char *value)
+{
+    hid_t f = open_rw(file);
+    hid_t d = f >= 0 ? H5Dopen2(f, table, H5P_DEFAULT) : -1;
+    if (d < 0) return die("cannot open the table");
+    /* a memory type of that one field, as a double: HDF5 converts it to the stored type */
+    hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(double));
+    H5Tinsert(mt, field, 0, H5T_NATIVE_DOUBLE);
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, (hsize_t[]){1}, NULL);
+    hsize_t at = strtoull(row, NULL, 10);
+    double v = strtod(value, NULL);
+    int ok = H5Sselect_elements(fs, H5S_SELECT_SET, 1, &at) >= 0 &&
+             H5Dwrite(d, mt, ms, fs, H5P_DEFAULT, &v) >= 0;
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Tclose(mt);
+    H5Dclose(d);
+    H5Fclose(f);
+    return ok ? reseal(file) : die("cannot write the field");
+}
+
 static int cmd_unseal(const char *file)
 {
     FILE *f = fopen(file, "r+b");
@@ -493,8 +518,10 @@ int main(int argc, char **argv)
     if (argc == 4 && !strcmp(argv[1], "statedict")) return cmd_statedict(argv[2], argv[3]);
     if (argc == 3 && !strcmp(argv[1], "unseal")) return cmd_unseal(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "mklog")) return cmd_mklog(argv[2]);
+    if (argc == 7 && !strcmp(argv[1], "setfield"))
+        return cmd_setfield(argv[2], argv[3], argv[4], argv[5], argv[6]);
     if (argc >= 4 && !strcmp(argv[1], "poke")) return cmd_poke(argv[2], argc - 3, argv + 3);
     fprintf(stderr, "usage: cli_helper mkckpt|drop|reshape|digest|export|setattr|strarray|fill|"
-                    "extlink|external|statedict|mklog|unseal|poke ... (see the source)\n");
+                    "extlink|external|statedict|mklog|setfield|unseal|poke ... (see the source)\n");
     return 2;
 }

@@ -68,4 +68,45 @@ else
     skip "the window on that model" "xvfb-run not found"
 fi
 
+# ---- metric logs holding values no run writes ----
+# logged.h5 and its log logged-metrics.h5 (3 epochs, 40 step rows), one field of one row changed
+log_with() {
+    cp "$WORK/good.h5" "$WORK/logged.h5"
+    "$HELPER" mklog "$WORK/logged-metrics.h5" && "$HELPER" setfield "$WORK/logged-metrics.h5" "$@"
+}
+log_with /metrics/epochs 2 epoch -2147483648
+expect "a metric log with epoch -2^31: info exits 1 naming the file, row and field" 1 \
+    "logged-metrics.h5: /metrics/epochs[2].epoch is -2147483648, outside 1..1000000" -- \
+    $T "$BIN" info "$WORK/logged.h5"
+why=""; grep -q -- '-2147483648' "$WORK/out" && why="printed: $(grep -- -2147483648 "$WORK/out")"
+verdict "the same: info prints no epoch -2147483648" "$why"
+expect "the same: plot exits 1 (no axis to -2e9)" 1 \
+    "logged-metrics.h5: /metrics/epochs[2].epoch is -2147483648" -- $T "$BIN" plot "$WORK/logged.h5"
+log_with /metrics/epochs 2 test_acc inf
+expect "a metric log with test accuracy inf: info exits 1 naming row and field" 1 \
+    "logged-metrics.h5: /metrics/epochs[2].test_acc is inf, outside 0..1" -- \
+    $T "$BIN" info "$WORK/logged.h5"
+verdict "the same: info prints no inf%" "$(no_nan "$WORK/out" || cat "$WORK/out")"
+log_with /metrics/epochs 0 train_loss nan
+expect "a NaN training loss (a field that is always measured): plot exits 1" 1 \
+    "/metrics/epochs[0].train_loss is nan, not a finite number >= 0" -- $T "$BIN" plot "$WORK/logged.h5"
+log_with /metrics/steps 5 step 0
+expect "a step row of step 0: plot exits 1" 1 "/metrics/steps[5].step is 0, outside 1..1000000000000" \
+    -- $T "$BIN" plot "$WORK/logged.h5"
+log_with /metrics/epochs 1 test_acc nan
+expect "NaN where it means 'not evaluated' still loads: info exits 0" 0 \
+    -o "metric log: $WORK/logged-metrics.h5 (3 epochs" -- $T "$BIN" info "$WORK/logged.h5"
+if [ -n "$XVFB" ]; then
+    log_with /metrics/epochs 2 val_acc inf
+    run on_xvfb "$BIN" draw "$WORK/logged.h5" --replay "$STROKES/digit-3.txt" --print
+    why=""
+    [ "$rc" = 0 ] || why="exit $rc: $(cat "$WORK/err")"
+    grep -qF "no training curves: $WORK/logged-metrics.h5: /metrics/epochs[2].val_acc is inf" \
+        "$WORK/err" || why="$why; stderr: $(cat "$WORK/err")"
+    no_nan "$WORK/out" || why="$why; stdout: $(cat "$WORK/out")"
+    verdict "draw on a log with val_acc inf: goes on without curves, says why, prints no inf" "${why#; }"
+else
+    skip "draw on a log with val_acc inf" "xvfb-run not found"
+fi
+
 finish
