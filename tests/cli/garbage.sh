@@ -109,4 +109,29 @@ else
     skip "draw on a log with val_acc inf" "xvfb-run not found"
 fi
 
+# ---- stroke files with points nowhere ----
+if [ -n "$XVFB" ]; then
+    printf '10,10 20,20\nnan,nan\n' >"$WORK/nan.txt"
+    run on_xvfb "$BIN" draw "$WORK/good.h5" --replay "$WORK/nan.txt" --print
+    verdict "draw --replay of a stroke file with nan,nan: exit 1, FILE:LINE" "$(
+        [ "$rc" = 1 ] || echo "exit $rc"
+        grep -qF "nan.txt:2: point 1 is (nan, nan): coordinates must be numbers" "$WORK/err" ||
+            echo "stderr: $(cat "$WORK/err")")"
+    printf '1e20,5\n' >"$WORK/far.txt"
+    run on_xvfb "$BIN" draw "$WORK/good.h5" --replay "$WORK/far.txt" --screenshot "$WORK/s.png"
+    verdict "draw --replay of a point at 1e20: exit 1, FILE:LINE, nothing drawn" "$(
+        [ "$rc" = 1 ] || echo "exit $rc"
+        grep -qF "far.txt:1: point 1 is (1e+20, 5)" "$WORK/err" || echo "stderr: $(cat "$WORK/err")"
+        [ -e "$WORK/s.png" ] && echo "a screenshot was written")"
+    # 20,000 points on one line took 12.6 s to replay: refused at once now
+    awk 'BEGIN { for (i = 0; i < 20000; i++) printf "%d,%d ", i % 280, 100; print "" }' >"$WORK/long.txt"
+    run on_xvfb "$BIN" draw "$WORK/good.h5" --replay "$WORK/long.txt" --print
+    verdict "draw --replay of 20,000 points on a line: exit 1, names the cap" "$(
+        [ "$rc" = 1 ] || echo "exit $rc"
+        grep -qF "long.txt:1: more than 4096 points on one line" "$WORK/err" ||
+            echo "stderr: $(cat "$WORK/err")")"
+else
+    for i in 1 2 3; do skip "draw --replay of a hostile stroke file" "xvfb-run not found"; done
+fi
+
 finish
