@@ -20,7 +20,8 @@
  *                                             data lives in the file RAW (external storage)
  *   cli_helper statedict OUT SEED             a bare state_dict as a PyTorch user writes it
  *                                             with h5py: /model/<key> only, no attributes, no
- *                                             seal
+ *                                             seal; with "unwritten", each dataset created but
+ *                                             never written (h5py create_dataset(name, shape))
  *   cli_helper mklog OUT                      a metric log of 3 epochs and 40 step rows
  *   cli_helper setfield FILE TABLE ROW FIELD VALUE   field FIELD of row ROW of the compound table
  *                                             TABLE (/metrics/epochs ...) set to VALUE (nan,
@@ -412,7 +413,7 @@ static int cmd_external(const char *file, const char *path, const char *raw)
     return ok ? reseal(file) : die("cannot make the dataset");
 }
 
-static int cmd_statedict(const char *out, const char *seed)
+static int cmd_statedict(const char *out, const char *seed, int unwritten)
 {
     Model m;
     if (model_alloc(&m)) return die("out of memory");
@@ -428,9 +429,9 @@ static int cmd_statedict(const char *out, const char *seed)
         int counter = e->kind == T_COUNTER;
         hid_t d = H5Dcreate2(g, e->name, counter ? H5T_STD_I64LE : H5T_IEEE_F32LE, sp, H5P_DEFAULT,
                              H5P_DEFAULT, H5P_DEFAULT);
-        ok = d >= 0 && H5Dwrite(d, counter ? H5T_NATIVE_INT64 : H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
+        ok = d >= 0 && (unwritten || H5Dwrite(d, counter ? H5T_NATIVE_INT64 : H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
                                 H5P_DEFAULT, counter ? (const void *)&m.counters[e->index]
-                                                     : (const void *)model_tensor(&m, e)) >= 0;
+                                                     : (const void *)model_tensor(&m, e)) >= 0);
         if (d >= 0) H5Dclose(d);
         H5Sclose(sp);
     }
@@ -515,7 +516,8 @@ int main(int argc, char **argv)
     if (argc == 5 && !strcmp(argv[1], "fill")) return cmd_fill(argv[2], argv[3], argv[4]);
     if (argc == 6 && !strcmp(argv[1], "extlink")) return cmd_extlink(argv[2], argv[3], argv[4], argv[5]);
     if (argc == 5 && !strcmp(argv[1], "external")) return cmd_external(argv[2], argv[3], argv[4]);
-    if (argc == 4 && !strcmp(argv[1], "statedict")) return cmd_statedict(argv[2], argv[3]);
+    if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "unwritten"))) && !strcmp(argv[1], "statedict"))
+        return cmd_statedict(argv[2], argv[3], argc == 5);
     if (argc == 3 && !strcmp(argv[1], "unseal")) return cmd_unseal(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "mklog")) return cmd_mklog(argv[2]);
     if (argc == 7 && !strcmp(argv[1], "setfield"))
