@@ -134,4 +134,24 @@ else
     for i in 1 2 3; do skip "draw --replay of a hostile stroke file" "xvfb-run not found"; done
 fi
 
+# ---- the real cause, not a misleading one ----
+cp "$WORK/good.h5" "$WORK/plotted.h5" && "$HELPER" mklog "$WORK/plotted-metrics.h5"
+if "$BIN" plot "$WORK/plotted.h5" >/dev/null 2>&1; then
+    # stdin, stdout, stderr and two more: PLplot cannot open its driver list
+    expect "plot out of file descriptors (ulimit -n 5): exit 1, says so, not 'no pngcairo device'" 1 \
+        "PLplot cannot read its list of output devices: Too many open files" "ulimit -n" -- \
+        bash -c 'ulimit -n 5 && exec "$@"' _ "$BIN" plot "$WORK/plotted.h5"
+    verdict "the same: no advice to install a driver, no PLplot noise" "$(
+        grep -E "pngcairo|PLPLOT ERROR" "$WORK/err")"
+else
+    skip "plot out of file descriptors" "built without PLplot"
+    skip "plot out of file descriptors: the message" "built without PLplot"
+fi
+"$HELPER" statedict "$WORK/unwritten.h5" 4 unwritten
+expect "a state_dict whose datasets were created but never written: predict exit 1, names one" 1 \
+    "unwritten.h5: /model/conv1.weight holds no data (the dataset was created but never written)" -- \
+    $T "$BIN" predict "$WORK/unwritten.h5" "$WORK/stroke.pgm"
+why=""; [ -s "$WORK/out" ] && why="printed: $(cat "$WORK/out")"
+verdict "the same: no prediction of 0.1 for every class" "$why"
+
 finish
