@@ -154,4 +154,31 @@ expect "a state_dict whose datasets were created but never written: predict exit
 why=""; [ -s "$WORK/out" ] && why="printed: $(cat "$WORK/out")"
 verdict "the same: no prediction of 0.1 for every class" "$why"
 
+# ---- --show pictures that must not overwrite each other or the user's files ----
+mkdir -p "$WORK/c1" "$WORK/c2" "$WORK/shown"
+cp "$WORK/stroke.pgm" "$WORK/c1/x.pgm"; cp "$WORK/stroke.pgm" "$WORK/c2/x.pgm"
+cp "$WORK/stroke.pgm" "$WORK/x-2.pgm"
+echo "the user's own file" >"$WORK/shown/x-seen.png"
+show() { run "$BIN" predict "$WORK/good.h5" "$WORK/c1/x.pgm" "$WORK/c2/x.pgm" "$WORK/x-2.pgm" --show "$WORK/shown"; }
+show
+why=""
+[ "$rc" = 0 ] || why="exit $rc: $(cat "$WORK/err")"
+for f in x-2-seen x-3-seen x-2-2-seen; do
+    grep -qxF "  wrote $WORK/shown/$f.png" "$WORK/out" || why="$why; stdout lacks 'wrote .../$f.png'"
+    [ -s "$WORK/shown/$f.png" ] || why="$why; no $f.png"
+done
+[ "$(grep -c '  wrote ' "$WORK/out")" = 3 ] && [ "$(grep '  wrote ' "$WORK/out" | sort -u | wc -l)" = 3 ] ||
+    why="$why; not three different names: $(cat "$WORK/out")"
+[ "$(cat "$WORK/shown/x-seen.png")" = "the user's own file" ] || why="$why; the user's x-seen.png replaced"
+verdict "--show for c1/x, c2/x and x-2 beside a user's x-seen.png: three pictures, three names printed, the user's file kept" \
+    "${why#; }${why:+
+$(cat "$WORK/out")}"
+show
+why=""
+[ "$rc" = 0 ] || why="exit $rc: $(cat "$WORK/err")"
+grep -qxF "  wrote $WORK/shown/x-3-seen.png" "$WORK/out" || why="$why; not the same names: $(cat "$WORK/out")"
+[ "$(ls "$WORK/shown" | wc -l)" = 4 ] || why="$why; files now: $(ls "$WORK/shown")"
+[ "$(cat "$WORK/shown/x-seen.png")" = "the user's own file" ] || why="$why; the user's x-seen.png replaced"
+verdict "--show again into the same folder: its own earlier pictures replaced, the same names, nothing more" "${why#; }"
+
 finish
