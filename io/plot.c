@@ -46,6 +46,7 @@ int plot_gallery(const GalleryItem *items, int n, int cols, const char *title, c
 #else
 
 #include <plplot.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -57,15 +58,32 @@ static const PLINT cmap0_r[C_COUNT] = {255, 0, 225, 31, 230, 160, 255, 90, 44, 1
 static const PLINT cmap0_g[C_COUNT] = {255, 0, 225, 90, 110, 190, 255, 90, 160, 150};
 static const PLINT cmap0_b[C_COUNT] = {255, 0, 225, 180, 20, 230, 255, 90, 44, 150};
 
-static void on_plabort(const char *msg);
-static char plot_msg[256];
 static int list_errno;   /* errno when PLplot could not read its list of drivers */
 
-/* PLplot complains while reading its driver list: keep errno of that moment (the cause). */
+/* PLplot complains while reading its driver list: keep errno of that moment (the cause). The
+ * message itself is not read: libplplot 5.15 hands over a buffer it has already freed. */
+static int list_failed;
 static void on_list_abort(const char *msg)
 {
-    if (!list_errno) list_errno = errno;
-    on_plabort(msg);
+    (void)msg;
+    if (!list_failed) list_errno = errno;
+    list_failed = 1;
+}
+
+/* 0 when the process can open k more files at once, else the errno that stopped it (EMFILE: out
+ * of descriptors). PLplot holds its driver folder and a driver's file open while it lists them;
+ * out of descriptors it fails, and libplplot 5.15 then reads a message it has already freed: so
+ * that case is told apart before PLplot is asked. */
+static int files_openable(int k)
+{
+    int fds[8], n = 0, e = 0;
+    for (; n < k && n < 8; n++)
+        if ((fds[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+            e = errno;
+            break;
+        }
+    while (n > 0) close(fds[--n]);
+    return e;
 }
 
 /* 1 when PLplot has output device dev, 0 when it does not; -1 with the reason in why when it could
@@ -85,31 +103,34 @@ static int has_device(const char *dev, char *why, size_t whylen)
         io_fail(why, whylen, "out of memory");
         return -1;
     }
-    plot_msg[0] = 0;
-    list_errno = 0;
+    list_failed = 0;
+    list_errno = files_openable(3);
+    if (list_errno == EMFILE || list_errno == ENFILE) {
+        list_failed = 1;
+        n = 0;
+    }
     /* PLplot prints its complaints on stderr unless given a buffer for them: ours says more.
      * Static, and large (its messages may hold a path): PLplot may keep them after this call. */
     static char quiet[16384];
     static PLINT code;
     plsError(&code, quiet);
     plsabort(on_list_abort);
-    plgDevs(&menu, &names, &n);
+    if (!list_failed) plgDevs(&menu, &names, &n);
     plsabort(NULL);
     plsError(NULL, NULL);
     for (int i = 0; i < n; i++)
         if (names[i] && strcmp(names[i], dev) == 0) found = 1;
     free(menu);
     free(names);
-    if (found || !plot_msg[0]) return found;
+    if (found || !list_failed) return found;
     struct rlimit rl;
     if ((list_errno == EMFILE || list_errno == ENFILE) && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
         rl.rlim_cur != RLIM_INFINITY)
         io_fail(why, whylen, "PLplot cannot read its list of output devices: %s (this process may "
                 "open %llu files: ulimit -n)", strerror(list_errno), (unsigned long long)rl.rlim_cur);
-    else if (list_errno)
-        io_fail(why, whylen, "PLplot cannot read its list of output devices: %s", strerror(list_errno));
     else
-        io_fail(why, whylen, "PLplot cannot read its list of output devices: %s", plot_msg);
+        io_fail(why, whylen, "PLplot cannot read its list of output devices%s%s",
+                list_errno ? ": " : "", list_errno ? strerror(list_errno) : "");
     return -1;
 }
 
@@ -135,6 +156,7 @@ int plot_available(char *why, size_t whylen)
  * exit handler: the handler jumps back into render() instead, so a plotting failure is an error
  * return like any other. Non-fatal complaints (plabort) are recorded and fail the picture too. */
 static jmp_buf plot_jmp;
+static char plot_msg[256];
 
 static int on_plexit(const char *msg)
 {
