@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/draw_model.h"
+#include "engine/finite.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -53,11 +54,23 @@ static void usage(FILE *f)
 }
 
 #ifdef MNIST_HAVE_GUI
-/* --print: each prediction the window makes as one JSON line on stdout. */
+/* What --print's callback knows: the model, to name it, and whether a prediction failed. */
+typedef struct {
+    const char *model;
+    int not_finite;   /* the network's output was not a number at least once: exit 1 */
+} PrintCtx;
+
+/* --print: each prediction the window makes as one JSON line on stdout; one whose output is not
+ * a number is no prediction, said on stderr and in the line, never printed as numbers. */
 static void print_prediction(void *ctx, int stroke, int digit, const float probs[N_CLASSES])
 {
+    PrintCtx *pc = ctx;
     printf("{\"stroke\": %d, \"digit\": ", stroke);
-    if (digit < 0) {
+    if (digit == GUI_NOT_FINITE) {
+        fprintf(stderr, "mnist-cnn draw: %s: stroke %d: " NOT_FINITE_WHY "\n", pc->model, stroke);
+        printf("null, \"probs\": null, \"error\": \"" NOT_FINITE_WHY "\"}\n");
+        pc->not_finite = 1;
+    } else if (digit < 0) {
         printf("null, \"probs\": null}\n");
     } else {
         printf("%d, \"probs\": [", digit);
@@ -88,6 +101,8 @@ static int run_window(const char *path, int follow, const GuiOptions *o)
         fprintf(stderr, "mnist-cnn draw: %s\n", err);
         rc = EXIT_RUNTIME;
     }
+    const PrintCtx *pc = o->ctx;
+    if (pc && pc->not_finite) rc = EXIT_RUNTIME;   /* printed no prediction for some stroke */
     if (o->timing && gui_timing_summary(g, err, sizeof err) == 0)
         fprintf(stderr, "mnist-cnn draw: %s\n", err);
     gui_close(g);
@@ -138,8 +153,9 @@ int cmd_draw(int argc, char **argv)
     }
     const char *path = optind < argc ? argv[optind] : default_model();
 #ifdef MNIST_HAVE_GUI
+    PrintCtx pc = {.model = path};
     GuiOptions o = {.replay = replay, .screenshot = shot,
-                    .on_prediction = print ? print_prediction : NULL,
+                    .on_prediction = print ? print_prediction : NULL, .ctx = print ? &pc : NULL,
                     .exit_after_replay = print, .debug = debug, .timing = timing,
                     .pen_width = pen, .input_stroke = input_stroke, .linger = linger};
     return run_window(path, follow, &o);

@@ -4,9 +4,9 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "engine/argmax.h"
-#include "io/atomic_file.h"
-#include "engine/argmax.h"
+#include "engine/finite.h"
 #include "engine/train.h"
+#include "io/atomic_file.h"
 #include "io/idx.h"
 #include "io/plot.h"
 
@@ -328,8 +328,16 @@ static int evaluate_checkpoint(const EvalOptions *o, EvalRun *e)
     e->set = (ImageSet){e->test.images.data, e->test.labels.data, e->test.n};
     e->r = (EvalResult){.path = o->path, .n = e->test.n};
     e->probs = malloc(sizeof(float) * N_CLASSES * (size_t)(e->test.n > 0 ? e->test.n : 1));
-    if (!e->probs || evaluate(&e->m, &e->set, set_threads(o->threads), &e->r.loss, &e->r.acc, e->probs)) {
+    int not_finite = e->probs ? evaluate(&e->m, &e->set, set_threads(o->threads), &e->r.loss,
+                                         &e->r.acc, e->probs)
+                              : -1;
+    if (not_finite < 0) {
         fprintf(stderr, "mnist-cnn eval: out of memory\n");
+        return -1;
+    }
+    if (not_finite > 0) {   /* no loss, accuracy or confusion matrix is worth printing then */
+        fprintf(stderr, "mnist-cnn eval: %s: " NOT_FINITE_WHY " (%d of the %d test images)\n",
+                o->path, not_finite, e->test.n);
         return -1;
     }
     for (int i = 0; i < e->test.n; i++) {

@@ -87,8 +87,9 @@ static void print_checkpoint(const char *path, const Model *m, const Adam *a, co
         printf("optimizer: none (model only; training cannot resume Adam's moments)\n");
 }
 
-/* The run's metric log: beside the checkpoint, or (older files) inside it. */
-static void print_metric_log(const char *path)
+/* The run's metric log: beside the checkpoint, or (older files) inside it. -1 when it cannot be
+ * read (said on stderr: it holds what no run writes, or is damaged). */
+static int print_metric_log(const char *path)
 {
     char side[4096], err[512], log_of[PATH_MAX];
     MetricLog log = {0};
@@ -97,7 +98,8 @@ static void print_metric_log(const char *path)
     path = log_of;
     int beside = metric_log_path(path, side, sizeof side) == 0 && stat(side, &st) == 0;
     if (metric_log_load_for(path, &log, err, sizeof err)) {
-        printf("metric log: %s\n", err);
+        fprintf(stderr, "mnist-cnn info: %s\n", err);
+        return -1;
     } else if (log.n_epochs > 0) {
         const EpochMetrics *e = &log.epochs[log.n_epochs - 1];
         printf("metric log: %s (%zu epochs, %zu step rows; epoch %d: ", beside ? side : path,
@@ -109,6 +111,7 @@ static void print_metric_log(const char *path)
         printf("metric log: %s\n", beside ? "empty" : "none");
     }
     metrics_free(&log);
+    return 0;
 }
 
 int cmd_info(int argc, char **argv)
@@ -148,7 +151,7 @@ int cmd_info(int argc, char **argv)
     }
     if (rc == EXIT_OK) {
         print_checkpoint(path, &m, has_opt ? &a : NULL, has_run ? &run : NULL);
-        print_metric_log(path);
+        if (print_metric_log(path)) rc = EXIT_RUNTIME;
         printf("kernels in use here: %s\n", isa_name(isa_current()));
     } else {
         fprintf(stderr, "mnist-cnn info: %s\n", err);

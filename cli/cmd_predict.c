@@ -34,7 +34,9 @@ static void usage(FILE *f)
         "  --json          one JSON object per image: {\"file\", \"digit\", \"probs\": [10]}\n"
         "                  (digit and probs null for a blank image; \"seen\" with --show)\n"
         "  --show DIR      write DIR/NAME-seen.png per image (DIR made if missing): the picture,\n"
-        "                  what the clean-up kept and the network's 28x28 input, magnified\n"
+        "                  what the clean-up kept and the network's 28x28 input, magnified;\n"
+        "                  NAME-2-seen.png, ... when an image of the same name came first or a\n"
+        "                  file there is not an earlier --show picture (left alone)\n"
         "  --no-clean      skip the clean-up (for pictures that are clean already)\n"
         "  -h, --help      this help\n");
 }
@@ -116,23 +118,45 @@ static const char *stem(const char *path, int *len)
     return base;
 }
 
-/* DIR/<stem>-seen.png for images[k] into buf; when earlier images have the same stem (a/x.png
- * b/x.jpg), DIR/<stem>-N-seen.png for the N-th, so no picture overwrites another. -1 if it does
- * not fit. */
-static int seen_path(const char *dir, char *const *images, int k, char *buf, size_t n)
+/* --show's Software tag: the pictures it finds in DIR with it are its own, to replace. */
+#define SHOW_SOFTWARE "mnist-cnn predict --show"
+enum { SEEN_PATH_MAX = 1100, SEEN_MAX_TRIES = 10000 };
+
+/* The --show pictures of this run so far: no two inputs may share one. */
+typedef struct {
+    char (*names)[SEEN_PATH_MAX];
+    int n;
+} SeenNames;
+
+static int taken(const SeenNames *s, const char *path)
 {
-    int len, same = 0;
-    const char *base = stem(images[k], &len);
-    for (int i = 0; i < k; i++) {
-        int l;
-        const char *b = stem(images[i], &l);
-        same += l == len && memcmp(b, base, (size_t)len) == 0;
-    }
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->names[i], path) == 0) return 1;
+    return 0;
+}
+
+/* The --show picture of image path, into buf: DIR/<stem>-seen.png, else DIR/<stem>-N-seen.png for
+ * the smallest N >= 2 whose name no earlier image of this run took and which holds nothing but an
+ * earlier --show picture (a file with our Software tag, replaced). So a/x.png, b/x.jpg and x-2.png
+ * get x-seen, x-2-seen and x-2-2-seen, and a file of the user's named x-seen.png is left alone.
+ * The name is recorded in seen. -1 when no name fits in n bytes. */
+static int seen_path(const char *dir, const char *path, SeenNames *seen, char *buf, size_t n)
+{
+    int len;
+    const char *base = stem(path, &len);
     int dlen = (int)strlen(dir);
     while (dlen > 0 && dir[dlen - 1] == '/') dlen--;   /* "seen/" names seen/x-seen.png, "/" /x-seen.png */
-    int r = same ? snprintf(buf, n, "%.*s/%.*s-%d-seen.png", dlen, dir, len, base, same + 1)
-                 : snprintf(buf, n, "%.*s/%.*s-seen.png", dlen, dir, len, base);
-    return r < 0 || (size_t)r >= n ? -1 : 0;
+    for (int k = 1; k <= SEEN_MAX_TRIES; k++) {
+        int r = k > 1 ? snprintf(buf, n, "%.*s/%.*s-%d-seen.png", dlen, dir, len, base, k)
+                      : snprintf(buf, n, "%.*s/%.*s-seen.png", dlen, dir, len, base);
+        if (r < 0 || (size_t)r >= n || (size_t)r >= SEEN_PATH_MAX) return -1;
+        struct stat st;
+        if (taken(seen, buf)) continue;
+        if (lstat(buf, &st) == 0 && !image_png_written_by(buf, SHOW_SOFTWARE)) continue;
+        snprintf(seen->names[seen->n++], SEEN_PATH_MAX, "%s", buf);
+        return 0;
+    }
+    return -1;
 }
 
 /* The picture as loaded, what the clean-up kept (dark on white, like the picture; absent with
@@ -158,7 +182,7 @@ static int write_seen(const char *path, const GrayImage *gi, const PhotoClean *p
         x += cw2 + SHOW_GAP;
     }
     blit(canvas, width, x, input, 28, 28, 28 * SHOW_ZOOM, 28 * SHOW_ZOOM, 0);
-    int rc = image_save_png(path, canvas, width, SHOW_H, 1, err, errlen);
+    int rc = image_save_png_by(path, canvas, width, SHOW_H, 1, SHOW_SOFTWARE, err, errlen);
     free(canvas);
     return rc;
 }
@@ -180,14 +204,27 @@ static int show_dir_ready(const char *dir)
 
 typedef struct {
     int json, clean;
-    const char *show;   /* --show DIR or NULL */
+    const char *show;    /* --show DIR or NULL */
+    const char *model;   /* the checkpoint, as messages name it */
+    SeenNames seen;      /* with --show: the pictures written so far */
 } PredictOpts;
 
-/* One image file, images[k]: load, clean up, preprocess, predict, print, and --show's picture.
- * Returns an exit code. */
-static int predict_file(Infer *inf, char *const *images, int k, const PredictOpts *o)
+/* The prediction for one input (what is read from it, name) into *digit and probs: -1 with the
+ * reason on stderr when the network's output is not a number (engine/infer.h), which is never
+ * printed as a result. */
+static int predict_one(Infer *inf, const float img[784], const char *model, const char *name,
+                       int *digit, float probs[10])
 {
-    const char *path = images[k];
+    *digit = infer_run(inf, img, NULL, probs, NULL, NULL);
+    if (*digit != INFER_NOT_FINITE) return 0;
+    fprintf(stderr, "mnist-cnn predict: %s: %s: " NOT_FINITE_WHY "\n", model, name);
+    return -1;
+}
+
+/* One image file: load, clean up, preprocess, predict, print, and --show's picture. Returns an
+ * exit code. */
+static int predict_file(Infer *inf, const char *path, PredictOpts *o)
+{
     GrayImage gi;
     char err[1200];
     if (image_load(path, &gi, err, sizeof err)) {
@@ -203,16 +240,20 @@ static int predict_file(Infer *inf, char *const *images, int k, const PredictOpt
     int rc = EXIT_OK, digit = -1;
     float img[784], probs[10];
     const float *pix = o->clean ? pc.ink : gi.pix;
-    if (preprocess_digit(pix, o->clean ? pc.w : gi.w, o->clean ? pc.h : gi.h, img))
+    if (preprocess_digit(pix, o->clean ? pc.w : gi.w, o->clean ? pc.h : gi.h, img)) {
         /* nothing to read: say so rather than print a guess about an empty field */
         fprintf(stderr, "mnist-cnn predict: %s: no ink found (blank image)\n", path);
-    else
-        digit = infer_run(inf, img, NULL, probs, NULL, NULL);
-    char seen[1100];
+    } else if (predict_one(inf, img, o->model, path, &digit, probs)) {
+        if (o->clean) photo_clean_free(&pc);
+        image_free(&gi);
+        return EXIT_RUNTIME;
+    }
+    char seen[SEEN_PATH_MAX];
     const char *wrote = NULL;
     if (o->show) {
-        if (seen_path(o->show, images, k, seen, sizeof seen)) {
-            fprintf(stderr, "mnist-cnn predict: %s: --show file name too long\n", path);
+        if (seen_path(o->show, path, &o->seen, seen, sizeof seen)) {
+            fprintf(stderr, "mnist-cnn predict: %s: no --show file name free in %s (too long, or "
+                    "%d taken)\n", path, o->show, SEEN_MAX_TRIES);
             rc = EXIT_RUNTIME;
         } else if (write_seen(seen, &gi, o->clean ? &pc : NULL, img, err, sizeof err)) {
             fprintf(stderr, "mnist-cnn predict: %s\n", err);
@@ -228,7 +269,7 @@ static int predict_file(Infer *inf, char *const *images, int k, const PredictOpt
 }
 
 /* One 28x28 image out of an IDX file, as MNIST stores it (no preprocessing needed). */
-static int predict_idx(Infer *inf, const char *path, long index, int json)
+static int predict_idx(Infer *inf, const char *path, long index, const PredictOpts *o)
 {
     IdxArray a;
     char err[512];
@@ -247,10 +288,11 @@ static int predict_idx(Infer *inf, const char *path, long index, int json)
     } else {
         float img[784], probs[10];
         for (int i = 0; i < 784; i++) img[i] = a.data[(size_t)index * 784 + i] / 255.0f;
-        int digit = infer_run(inf, img, NULL, probs, NULL, NULL);
         char name[1100];
         snprintf(name, sizeof name, "%s[%ld]", path, index);
-        print_result(name, digit, probs, NULL, json);
+        int digit;
+        if (predict_one(inf, img, o->model, name, &digit, probs)) rc = EXIT_RUNTIME;
+        else print_result(name, digit, probs, NULL, o->json);
     }
     idx_free(&a);
     return rc;
@@ -310,11 +352,18 @@ int cmd_predict(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     int rc = EXIT_OK;
-    if (idx) rc = predict_idx(inf, idx, index, po.json);
+    po.model = argv[optind];
+    if (po.show && !(po.seen.names = calloc((size_t)nimages, sizeof *po.seen.names))) {
+        fprintf(stderr, "mnist-cnn predict: out of memory\n");
+        rc = EXIT_RUNTIME;
+        nimages = 0;
+    }
+    if (idx) rc = predict_idx(inf, idx, index, &po);
     for (int i = 0; i < nimages; i++) {
-        int r = predict_file(inf, argv + optind + 1, i, &po);
+        int r = predict_file(inf, argv[optind + 1 + i], &po);
         if (r != EXIT_OK) rc = r;
     }
+    free(po.seen.names);
     infer_free(inf);
     model_free(&m);
     return rc;

@@ -79,7 +79,7 @@ void draw_model_about(const DrawModel *d, char *buf, size_t len)
 #ifdef MNIST_HAVE_GUI
 static void json_accuracy(const char *key, float v)
 {
-    if (isnan(v)) printf(", \"%s\": null", key);
+    if (!isfinite(v)) printf(", \"%s\": null", key);   /* JSON has no NaN or infinity */
     else printf(", \"%s\": %.6f", key, v);
 }
 

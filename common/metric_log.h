@@ -34,6 +34,18 @@ int metrics_add_epoch(MetricLog *log, const EpochMetrics *e);
 int metrics_add_step(MetricLog *log, const StepMetrics *s);
 void metrics_free(MetricLog *log);
 
+/* Bounds of a metric log's counters: far above any real run (as the checkpoint's, engine/state.c). */
+#define METRICS_MAX_EPOCH 1000000
+#define METRICS_MAX_STEP 1000000000000LL
+
+/* Whether every row holds values a training run can write: epochs 1..METRICS_MAX_EPOCH, steps
+ * 1..METRICS_MAX_STEP, losses finite and >= 0, accuracies 0..1, seconds and samples/s finite and
+ * >= 0, learning rates 0..10 (as the checkpoint's); NaN only where it means "not measured"
+ * (test_*, val_*, and a step's lr in older logs). A file is read with this check, so that plots,
+ * `info` and the window never show an axis to 2e9 or an accuracy of inf%. Returns 0, or -1 with
+ * the row and field in err: "epochs[2].test_acc is inf, outside 0..1". */
+int metrics_check(const MetricLog *log, char *err, size_t errlen);
+
 /* The index in log->epochs of the best epoch by validation (highest accuracy; of equals, the
  * lowest loss; of those, the earliest), among epochs up to `upto` (1-based epoch number);
  * -1 when none has a validation figure. */

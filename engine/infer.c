@@ -41,6 +41,10 @@ int infer_run(Infer *inf, const float img[784], float logits[10], float probs[10
     for (int i = 0; i < IMG_PIXELS; i++) inf->x[i] = input_normalize(img[i]);
     net_eval_forward(inf->ws, inf->x, 1, z);   /* cannot fail: infer_create took a snapshot */
     if (maps1 || maps2) net_feature_maps(inf->ws, maps1, maps2);
+    /* the one check of every result shown: finite logits make finite probabilities */
+    if (!values_finite(z, N_CLASSES) || (maps1 && !values_finite(maps1, MAP1_FLOATS)) ||
+        (maps2 && !values_finite(maps2, MAP2_FLOATS)))
+        return INFER_NOT_FINITE;
     int best = argmax(z, N_CLASSES);
     if (logits)
         for (int j = 0; j < N_CLASSES; j++) logits[j] = z[j];

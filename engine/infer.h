@@ -3,6 +3,7 @@
 #ifndef MNIST_ENGINE_INFER_H
 #define MNIST_ENGINE_INFER_H
 
+#include "engine/finite.h"
 #include "engine/model.h"
 
 typedef struct Infer Infer;
@@ -13,9 +14,14 @@ Infer *infer_create(const Model *m);
 void infer_set_model(Infer *inf, const Model *m);
 void infer_free(Infer *inf);
 
+/* infer_run's answer when what the network computed is not a number (engine/finite.h): the
+ * outputs asked for hold NaN or infinity and must not be shown; NOT_FINITE_WHY says why. */
+enum { INFER_NOT_FINITE = -2 };
+
 /* img: 28x28 in 0..1, white ink on black (as MNIST and engine/preprocess.h produce). Outputs
  * that are NULL are skipped: logits[10], probs[10] (softmax), maps1 (32,28,28) and maps2
- * (64,14,14): conv1/conv2 activations after BatchNorm + ReLU. Returns the predicted digit. */
+ * (64,14,14): conv1/conv2 activations after BatchNorm + ReLU. Returns the predicted digit, or
+ * INFER_NOT_FINITE when the logits or the maps asked for are not all finite. */
 int infer_run(Infer *inf, const float img[784], float logits[10], float probs[10], float *maps1,
               float *maps2);
 

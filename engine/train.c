@@ -3,6 +3,7 @@
 #include "engine/train.h"
 #include "common/clock.h"
 #include "engine/augment.h"
+#include "engine/finite.h"
 #include "engine/layers_ref.h"
 #include "engine/net.h"
 
@@ -19,7 +20,7 @@
 enum { EVAL_BATCH = 64, PROGRESS_WINDOW = 20 };
 
 /* Images [lo, hi) of set with a given workspace (batches of at most its max batch, here
- * EVAL_BATCH): per image, its loss and whether it was right, in per[2*i] and per[2*i + 1]; and
+ * EVAL_BATCH): per image, its loss (NaN when its logits are not all finite) and whether it was right, in per[2*i] and per[2*i + 1]; and
  * its probabilities in probs_out[i*10 ..] when asked. An image's results do not depend on the
  * batch it is in, so any split of the images gives the same. */
 static void evaluate_range(Workspace *ws, const Model *m, const ImageSet *set, int lo, int hi,
@@ -38,8 +39,10 @@ static void evaluate_range(Workspace *ws, const Model *m, const ImageSet *set, i
         for (int i = 0; i < B; i++) {
             const float *z = logits + i * N_CLASSES;
             const uint8_t *label = set->labels + start + i;
-            per[2 * (size_t)(start + i)] =
-                ref_softmax_xent_sum(probs + i * N_CLASSES, z, label, 1, N_CLASSES);
+            double loss = ref_softmax_xent_sum(probs + i * N_CLASSES, z, label, 1, N_CLASSES);
+            /* an overflowed logit is no result, even where the loss happens to come out finite
+             * (a -inf for another class) */
+            per[2 * (size_t)(start + i)] = values_finite(z, N_CLASSES) ? loss : NAN;
             per[2 * (size_t)(start + i) + 1] = argmax(z, N_CLASSES) == *label;
             if (probs_out)
                 for (int j = 0; j < N_CLASSES; j++)
@@ -73,9 +76,11 @@ int evaluate(const Model *m, const ImageSet *set, int threads, float *loss, floa
     }
     evaluate_range(ws, m, set, 0, set->n, threads, per, probs);
     evaluate_totals(per, set->n, loss, accuracy);
+    int not_finite = 0;
+    for (int i = 0; i < set->n; i++) not_finite += isnan(per[2 * (size_t)i]);
     workspace_free(ws);
     free(per);
-    return 0;
+    return not_finite;
 }
 
 /* Fill x (B,784) and lab (B) with samples perm[start..start+B) of the epoch. */

@@ -89,7 +89,9 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
                       const TrainCallbacks *cb, char *err, size_t errlen);
 
 /* Evaluate on a set: mean loss and accuracy; optionally every sample's 10 probabilities
- * (probs, n*10). Returns 0, -1 when out of memory. */
+ * (probs, n*10). Returns 0; -1 when out of memory; or the number of images whose logits were not
+ * all finite (engine/finite.h: weights so large that the sums overflow), and then the loss is NaN
+ * and nothing computed is a result. */
 int evaluate(const Model *m, const ImageSet *set, int threads, float *loss, float *accuracy,
              float *probs);
 

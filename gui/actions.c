@@ -10,7 +10,8 @@ void report_prediction(Gui *g)
 {
     if (!g->opt.on_prediction) return;
     if (g->need_predict) update(g);
-    g->opt.on_prediction(g->opt.ctx, g->strokes, g->has_pred ? g->digit : -1,
+    g->opt.on_prediction(g->opt.ctx, g->strokes,
+                         g->has_pred ? g->digit : g->not_finite ? GUI_NOT_FINITE : -1,
                          g->has_pred ? g->probs : NULL);
 }
 
@@ -96,7 +97,7 @@ void action_predict(Gui *g)
     if (g->has_pred)
         snprintf(g->status, sizeof g->status, "prediction: %d (%.1f%%)", g->digit,
                  100.0 * g->probs[g->digit]);
-    else
+    else if (!g->not_finite)   /* else predict() said why there is none */
         snprintf(g->status, sizeof g->status, "nothing to predict: the canvas is blank");
     report_prediction(g);
 }

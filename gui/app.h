@@ -70,6 +70,7 @@ struct Gui {
     int need_redraw;          /* buttons or status changed */
     int pressed_button;       /* -1 or the button under a held click (drawn pressed) */
     int has_pred;             /* ink on the canvas, so digit/probs are meaningful */
+    int not_finite;           /* ink, but the network's output was not a number: no prediction */
     int digit;
     float input[IMG_PIXELS], probs[N_CLASSES];
     float maps1[MAP1_FLOATS], maps2[MAP2_FLOATS];

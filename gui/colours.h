@@ -11,6 +11,7 @@ enum {
     COL_BAR_BG = 0x2c2e33, COL_BAR = 0x4a90e2, COL_BAR_TOP = 0xf5a623,   /* also train / test */
     COL_EMPTY = 0x141517,       /* feature maps of a blank canvas */
     COL_NO_DIGIT = 0x3a3c42,    /* the "?" shown before anything is drawn */
+    COL_WARN = 0xe06c5a,        /* the "!" of a model whose output is not a number */
     COL_PLOT_BG = 0x17181a, COL_PLOT_GRID = 0x34363b,
     COL_STATUS_RULE = 0x2b2d31, /* the line above the status bar */
 };

@@ -11,7 +11,9 @@
 #include "engine/model.h"
 
 /* A prediction the window made: after each finished stroke, and on Predict. digit is -1 (probs
- * NULL) when the canvas is blank. */
+ * NULL) when the canvas is blank, GUI_NOT_FINITE (probs NULL) when the network's output was not a
+ * number (engine/finite.h: the model's weights are too large): no prediction then. */
+enum { GUI_NOT_FINITE = -2 };
 typedef void (*GuiPredictionFn)(void *ctx, int stroke, int digit, const float probs[N_CLASSES]);
 
 /* Following a training run (gui_follow): the window waits on a descriptor beside the X connection

@@ -114,6 +114,12 @@ void panel_prediction(Gui *g)
             if (j != g->digit && g->probs[j] > g->probs[second]) second = j;
         snprintf(s, sizeof s, "next: %d (%.1f%%)", second, 100.0 * g->probs[second]);
         label(g, FONT_SMALL, L_PANEL_X + 112, L_DIGIT_Y + 80, COL_DIM, s);
+    } else if (g->not_finite) {
+        int tw = text_width(g->text, FONT_BIG, "!");
+        label(g, FONT_BIG, L_PANEL_X + (96 - tw) / 2, base, COL_WARN, "!");
+        label(g, FONT_BOLD, L_PANEL_X + 112, L_DIGIT_Y + 62, COL_TEXT, "no prediction");
+        label(g, FONT_SMALL, L_PANEL_X + 112, L_DIGIT_Y + 80, COL_DIM, "the model's output");
+        label(g, FONT_SMALL, L_PANEL_X + 112, L_DIGIT_Y + 96, COL_DIM, "is not a number");
     } else {
         int tw = text_width(g->text, FONT_BIG, "?");
         label(g, FONT_BIG, L_PANEL_X + (96 - tw) / 2, base, COL_NO_DIGIT, "?");
@@ -177,8 +183,12 @@ static void map_grid(Gui *g, int row, const float *maps, int n, int side, int co
             uint32_t *dst = px + (size_t)(cy + yy) * L_SCRATCH_W + cx;
             const float *src = m + (size_t)(yy / zoom) * side;
             for (int xx = 0; xx < side * zoom; xx++) {
+                if (!g->maps_valid) {   /* the maps may hold anything, NaN included */
+                    dst[xx] = COL_EMPTY;
+                    continue;
+                }
                 int v = (int)(src[xx / zoom] * scale + 0.5f);   /* activations are >= 0 */
-                dst[xx] = g->maps_valid ? lut[v > 255 ? 255 : v] : COL_EMPTY;
+                dst[xx] = lut[v > 255 ? 255 : v];
             }
         }
     }
@@ -290,7 +300,9 @@ void panel_debug(Gui *g)
     label(g, FONT_SMALL, lx + 24, ly + 10, COL_DIM, "layer max");
     label(g, FONT_SMALL, lx + 24, ly + lh, COL_DIM, "0");
     label(g, FONT_SMALL, lx + 24, ly + lh / 2 + 4, COL_DIM, "activation");
-    if (!g->maps_valid) label(g, FONT_SMALL, lx + 24, ly + lh / 2 + 22, COL_DIM, "(blank canvas)");
+    if (!g->maps_valid)
+        label(g, FONT_SMALL, lx + 24, ly + lh / 2 + 22, COL_DIM,
+              g->not_finite ? "(not a number)" : "(blank canvas)");
 
     /* training curves, drawn once per full redraw (they do not change) */
     if (g->need_full) {

@@ -3,7 +3,6 @@
 #include "io/read_file.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +13,17 @@ static const char *skip_blank(const char *s)
     return s;
 }
 
-/* Parses the points of one line into st; returns 0 or -1 with a message in err. */
-static int parse_points(const char *s, ReplayStroke *st, char *what, size_t wlen)
+/* A coordinate the canvas can take: a number, and not so far off it that converting it to a pixel
+ * index overflows (gui/canvas.c). */
+static int coord_ok(float v) { return v >= -REPLAY_MAX_COORD && v <= REPLAY_MAX_COORD; }
+
+/* Parses the points of one line into st, counting them into *total (the file's points so far);
+ * returns 0 or -1 with a message in what. */
+static int parse_points(const char *s, ReplayStroke *st, int *total, char *what, size_t wlen)
 {
     int cap = 0;
     for (s = skip_blank(s); *s; s = skip_blank(s)) {
         char *end;
-        errno = 0;
         float x = strtof(s, &end);
         if (end == s || *end != ',') {
             snprintf(what, wlen, "expected a point 'x,y' at '%.20s'", s);
@@ -28,11 +31,27 @@ static int parse_points(const char *s, ReplayStroke *st, char *what, size_t wlen
         }
         s = end + 1;
         float y = strtof(s, &end);
-        if (end == s || errno || (*end && !isspace((unsigned char)*end))) {
+        if (end == s || (*end && !isspace((unsigned char)*end))) {
             snprintf(what, wlen, "expected a point 'x,y' at '%.20s'", s);
             return -1;
         }
         s = end;
+        /* strtof reads "nan", "inf" and 1e20 as numbers; none is a place on the canvas */
+        if (!coord_ok(x) || !coord_ok(y)) {
+            snprintf(what, wlen, "point %d is (%g, %g): coordinates must be numbers within "
+                     "-%g..%g (the canvas is 0..280)", st->n + 1, (double)x, (double)y,
+                     (double)REPLAY_MAX_COORD, (double)REPLAY_MAX_COORD);
+            return -1;
+        }
+        if (st->n == REPLAY_MAX_LINE_POINTS) {
+            snprintf(what, wlen, "more than %d points on one line (a drawn stroke has a few "
+                     "hundred)", REPLAY_MAX_LINE_POINTS);
+            return -1;
+        }
+        if (++*total > REPLAY_MAX_POINTS) {
+            snprintf(what, wlen, "more than %d points in the file", REPLAY_MAX_POINTS);
+            return -1;
+        }
         if (st->n == cap) {
             cap = cap ? 2 * cap : 16;
             float *p = realloc(st->xy, (size_t)cap * 2 * sizeof *p);
@@ -58,7 +77,7 @@ int replay_load(const char *path, Replay *r, char *err, size_t errlen)
     FILE *f = read_file_open(path, READ_LIMIT_TEXT, NULL, err, errlen);
     if (!f) return -1;
     memset(r, 0, sizeof *r);
-    int cap = 0, lineno = 0, rc = 0;
+    int cap = 0, lineno = 0, rc = 0, points = 0;
     char *line = NULL;
     size_t linecap = 0;
     while (getline(&line, &linecap, f) != -1) {
@@ -67,6 +86,12 @@ int replay_load(const char *path, Replay *r, char *err, size_t errlen)
         if (hash) *hash = 0;
         const char *s = skip_blank(line);
         if (!*s) continue;
+        if (r->n == REPLAY_MAX_ITEMS) {
+            snprintf(err, errlen, "%s:%d: more than %d strokes and clears in the file", path,
+                     lineno, REPLAY_MAX_ITEMS);
+            rc = -1;
+            break;
+        }
         if (r->n == cap) {
             cap = cap ? 2 * cap : 16;
             ReplayStroke *p = realloc(r->strokes, (size_t)cap * sizeof *p);
@@ -79,7 +104,7 @@ int replay_load(const char *path, Replay *r, char *err, size_t errlen)
         }
         ReplayStroke *st = &r->strokes[r->n++];
         memset(st, 0, sizeof *st);
-        char what[96];
+        char what[160];
         if (!strncmp(s, "clear", 5) && !*skip_blank(s + 5)) {
             st->kind = REPLAY_CLEAR;
             continue;
@@ -89,7 +114,7 @@ int replay_load(const char *path, Replay *r, char *err, size_t errlen)
             st->kind = REPLAY_ERASE;
             s += 5;
         }
-        if (parse_points(s, st, what, sizeof what)) {
+        if (parse_points(s, st, &points, what, sizeof what)) {
             snprintf(err, errlen, "%s:%d: %s", path, lineno, what);
             rc = -1;
             break;

@@ -7,11 +7,21 @@
  *   clear                  clear the canvas (the c key)
  *
  * Points are canvas pixels, (0,0) the top-left corner of the 280x280 canvas, numbers may have a
- * fraction; points are separated by blanks. A stroke of one point is a dot. */
+ * fraction; points are separated by blanks. A stroke of one point is a dot.
+ *
+ * Bounds, far above what a hand draws (a digit is a few hundred points; a slow mouse gives one per
+ * canvas pixel) and what keeps a replay short (each point is an event of about half a
+ * millisecond: predict and redraw): coordinates are numbers within -REPLAY_MAX_COORD..
+ * REPLAY_MAX_COORD (points off the canvas are drawn where they fall, as a drag out of the window);
+ * at most REPLAY_MAX_LINE_POINTS points on a line, REPLAY_MAX_POINTS in the file and
+ * REPLAY_MAX_ITEMS strokes and clears. Anything else is an error naming the file and the line. */
 #ifndef MNIST_GUI_REPLAY_H
 #define MNIST_GUI_REPLAY_H
 
 #include <stddef.h>
+
+#define REPLAY_MAX_COORD 10000.0f
+enum { REPLAY_MAX_LINE_POINTS = 4096, REPLAY_MAX_POINTS = 16384, REPLAY_MAX_ITEMS = 4096 };
 
 typedef enum { REPLAY_DRAW, REPLAY_ERASE, REPLAY_CLEAR } ReplayKind;
 

@@ -35,12 +35,20 @@ static int predict(Gui *g, double *pre, double *fwd)
 {
     if (!g->need_predict) return 0;
     double t0 = clock_seconds();
-    g->has_pred = make_input(g) == 0;
+    int digit = make_input(g) == 0 ? 0 : -1;
     double t1 = clock_seconds();
-    if (g->has_pred)
-        g->digit = infer_run(g->inf, g->input, NULL, g->probs,
-                             g->debug ? g->maps1 : NULL, g->debug ? g->maps2 : NULL);
+    if (digit == 0)
+        digit = infer_run(g->inf, g->input, NULL, g->probs, g->debug ? g->maps1 : NULL,
+                          g->debug ? g->maps2 : NULL);
+    g->has_pred = digit >= 0;
+    g->digit = g->has_pred ? digit : 0;
+    g->not_finite = digit == INFER_NOT_FINITE;
     g->maps_valid = g->has_pred && g->debug;
+    if (g->not_finite) {   /* the panel shows "!"; the status line says why, until cleared */
+        snprintf(g->status, sizeof g->status,
+                 "no prediction: the model's output is NaN or infinite (weights too large)");
+        g->need_redraw = 1;
+    }
     *pre = t1 - t0;
     *fwd = clock_seconds() - t1;
     g->need_predict = 0;

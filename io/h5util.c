@@ -167,3 +167,11 @@ int h5u_data_is_internal(hid_t d)
     H5Pclose(dcpl);
     return ok;
 }
+
+int h5u_data_stored(hid_t d, unsigned long long n)
+{
+    H5D_space_status_t st;
+    if (n == 0) return 1;
+    if (H5Dget_space_status(d, &st) < 0) return 0;
+    return st != H5D_SPACE_STATUS_NOT_ALLOCATED;
+}

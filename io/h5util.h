@@ -49,4 +49,10 @@ int h5u_walk(hid_t fid, const char *path, char *where, size_t len);
  * virtual dataset made of other files' datasets. */
 int h5u_data_is_internal(hid_t d);
 
+/* Whether dataset d of n elements has any data stored: 0 when it was created but never written
+ * (HDF5 reads it as the fill value, zeros, without a word). An empty dataset has nothing to store
+ * and counts as stored. (HDF5 also reports a table written in full but extendible, whose last
+ * chunk is not full, as partly allocated: only "none" is told apart.) */
+int h5u_data_stored(hid_t d, unsigned long long n);
+
 #endif

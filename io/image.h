@@ -22,5 +22,12 @@ void image_free(GrayImage *img);
  * temporary file renamed over path, so path never holds a half-written image. */
 int image_save_png(const char *path, const uint8_t *pixels, int w, int h, int channels, char *err,
                    size_t errlen);
+/* The same with a tEXt chunk Software = software before the pixels, by which a later run can tell
+ * the pictures it writes from anyone else's files (image_png_written_by). */
+int image_save_png_by(const char *path, const uint8_t *pixels, int w, int h, int channels,
+                      const char *software, char *err, size_t errlen);
+/* Whether path is a regular file holding a PNG whose Software tag, ahead of its pixels, is
+ * software. 0 for anything else: missing, unreadable, another program's, not a PNG. */
+int image_png_written_by(const char *path, const char *software);
 
 #endif

@@ -93,9 +93,16 @@ int jpeg_read_gray(const uint8_t *data, size_t len, const char *path, GrayImage 
     float *volatile pix = NULL;
     JSAMPLE *volatile row = NULL;
     if (setjmp(jerr.jump)) {
+        /* libjpeg refuses sides over its limit (below ours) when it sets up, after the frame
+         * header: that is a picture too large, not a damaged file */
+        int too_big = jerr.pub.msg_code == JERR_IMAGE_TOO_BIG;
+        unsigned long tw = d.image_width, th = d.image_height;
         jpeg_destroy_decompress(&d);
         free(pix);
         free(row);
+        if (too_big)
+            return io_fail(err, errlen, "%s: image too large (%lux%lu pixels; a JPEG may have at "
+                           "most %ld per side)", path, tw, th, (long)JPEG_MAX_DIMENSION);
         return io_fail(err, errlen, "%s: corrupt or truncated JPEG: %s", path, jerr.msg);
     }
     jpeg_create_decompress(&d);

@@ -6,6 +6,7 @@
 #include "io/error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -91,7 +92,8 @@ int png_read_gray(FILE *f, const char *path, GrayImage *img, char *err, size_t e
 }
 
 /* Encode into an open stream; 0 or -1 with the libpng message in ctx. */
-static int png_encode(FILE *f, const uint8_t *pixels, int w, int h, int channels, PngCtx *ctx)
+static int png_encode(FILE *f, const uint8_t *pixels, int w, int h, int channels,
+                      const char *software, PngCtx *ctx)
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, ctx, on_error, on_warning);
     if (!png) {
@@ -108,6 +110,11 @@ static int png_encode(FILE *f, const uint8_t *pixels, int w, int h, int channels
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8,
                  channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (software) {
+        png_text t = {.compression = PNG_TEXT_COMPRESSION_NONE, .key = "Software",
+                      .text = (char *)software};
+        png_set_text(png, info, &t, 1);
+    }
     png_write_info(png, info);
     for (int y = 0; y < h; y++) png_write_row(png, pixels + (size_t)y * (size_t)w * (size_t)channels);
     png_write_end(png, NULL);
@@ -118,6 +125,7 @@ static int png_encode(FILE *f, const uint8_t *pixels, int w, int h, int channels
 typedef struct {
     const uint8_t *pixels;
     int w, h, channels;
+    const char *software;   /* the Software tag, or NULL */
 } PngImage;
 
 /* Encodes the image into the temporary file (through a stream on a duplicate of its descriptor:
@@ -133,7 +141,7 @@ static int fill_png(int fd, const char *tmp_path, const char *path, void *ctx, c
         return io_fail(err, errlen, "%s: cannot open %s: %s", path, tmp_path, strerror(errno));
     }
     PngCtx pc = {""};
-    int rc = png_encode(f, im->pixels, im->w, im->h, im->channels, &pc);
+    int rc = png_encode(f, im->pixels, im->w, im->h, im->channels, im->software, &pc);
     if (rc) io_fail(err, errlen, "%s: cannot encode PNG: %s", path, pc.msg);
     if (fclose(f) != 0 && rc == 0)
         rc = io_fail(err, errlen, "%s: cannot write %s: %s", path, tmp_path, strerror(errno));
@@ -143,10 +151,46 @@ static int fill_png(int fd, const char *tmp_path, const char *path, void *ctx, c
 int image_save_png(const char *path, const uint8_t *pixels, int w, int h, int channels, char *err,
                    size_t errlen)
 {
+    return image_save_png_by(path, pixels, w, h, channels, NULL, err, errlen);
+}
+
+int image_save_png_by(const char *path, const uint8_t *pixels, int w, int h, int channels,
+                      const char *software, char *err, size_t errlen)
+{
     if (!pixels || w <= 0 || h <= 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE ||
         (channels != 1 && channels != 3))
         return io_fail(err, errlen, "%s: cannot write a %dx%d image with %d channels (need 1 or 3)",
                        path, w, h, channels);
-    PngImage im = {pixels, w, h, channels};
+    PngImage im = {pixels, w, h, channels, software};
     return atomic_write(path, fill_png, &im, err, errlen);
+}
+
+static uint32_t be32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int image_png_written_by(const char *path, const char *software)
+{
+    /* the tag is written right after the header: the first few chunks are enough to look at */
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char b[4096];
+    struct stat st;
+    if (lstat(path, &st) || !S_ISREG(st.st_mode)) return 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, b, sizeof b);
+    close(fd);
+    if (n < 8 || memcmp(b, sig, 8) != 0) return 0;
+    size_t want = strlen("Software") + 1 + strlen(software);
+    for (size_t at = 8; at + 8 <= (size_t)n;) {
+        uint32_t len = be32_at(b + at);
+        const unsigned char *type = b + at + 4, *data = b + at + 8;
+        if (!memcmp(type, "IDAT", 4) || len > (size_t)n - at - 8) return 0;
+        if (!memcmp(type, "tEXt", 4) && len == want && !memcmp(data, "Software", 9) &&
+            !memcmp(data + 9, software, want - 9))
+            return 1;
+        at += 12 + (size_t)len;   /* length, type, data, CRC */
+    }
+    return 0;
 }

@@ -65,6 +65,11 @@ int metric_log_load(const char *path, MetricLog *log, char *err, size_t errlen)
     if (tensor_file_load(path, &l, err, errlen)) return -1;
     got.cap_epochs = got.n_epochs;
     got.cap_steps = got.n_steps;
+    char why[256];
+    if (metrics_check(&got, why, sizeof why)) {   /* checked like a checkpoint's tensors */
+        metrics_free(&got);
+        return io_fail(err, errlen, "%s: /metrics/%s", path, why);
+    }
     metrics_free(log);
     *log = got;
     return 0;

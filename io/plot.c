@@ -46,7 +46,9 @@ int plot_gallery(const GalleryItem *items, int n, int cols, const char *title, c
 #else
 
 #include <plplot.h>
+#include <fcntl.h>
 #include <setjmp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,7 +58,38 @@ static const PLINT cmap0_r[C_COUNT] = {255, 0, 225, 31, 230, 160, 255, 90, 44, 1
 static const PLINT cmap0_g[C_COUNT] = {255, 0, 225, 90, 110, 190, 255, 90, 160, 150};
 static const PLINT cmap0_b[C_COUNT] = {255, 0, 225, 180, 20, 230, 255, 90, 44, 150};
 
-static int has_device(const char *dev)
+static int list_errno;   /* errno when PLplot could not read its list of drivers */
+
+/* PLplot complains while reading its driver list: keep errno of that moment (the cause). The
+ * message itself is not read: libplplot 5.15 hands over a buffer it has already freed. */
+static int list_failed;
+static void on_list_abort(const char *msg)
+{
+    (void)msg;
+    if (!list_failed) list_errno = errno;
+    list_failed = 1;
+}
+
+/* 0 when the process can open k more files at once, else the errno that stopped it (EMFILE: out
+ * of descriptors). PLplot holds its driver folder and a driver's file open while it lists them;
+ * out of descriptors it fails, and libplplot 5.15 then reads a message it has already freed: so
+ * that case is told apart before PLplot is asked. */
+static int files_openable(int k)
+{
+    int fds[8], n = 0, e = 0;
+    for (; n < k && n < 8; n++)
+        if ((fds[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+            e = errno;
+            break;
+        }
+    while (n > 0) close(fds[--n]);
+    return e;
+}
+
+/* 1 when PLplot has output device dev, 0 when it does not; -1 with the reason in why when it could
+ * not read its list of drivers at all (it opens a file per driver: a process out of file
+ * descriptors sees none, which is no reason to tell the user to install a driver). */
+static int has_device(const char *dev, char *why, size_t whylen)
 {
     const char **menu = NULL, **names = NULL;
     int n = 64;
@@ -64,25 +97,58 @@ static int has_device(const char *dev)
     menu = calloc((size_t)n, sizeof *menu);
     names = calloc((size_t)n, sizeof *names);
     int found = 0;
-    if (menu && names) {
-        plgDevs(&menu, &names, &n);
-        for (int i = 0; i < n; i++)
-            if (names[i] && strcmp(names[i], dev) == 0) found = 1;
+    if (!menu || !names) {
+        free(menu);
+        free(names);
+        io_fail(why, whylen, "out of memory");
+        return -1;
     }
+    list_failed = 0;
+    list_errno = files_openable(3);
+    if (list_errno == EMFILE || list_errno == ENFILE) {
+        list_failed = 1;
+        n = 0;
+    }
+    /* PLplot prints its complaints on stderr unless given a buffer for them: ours says more.
+     * Static, and large (its messages may hold a path): PLplot may keep them after this call. */
+    static char quiet[16384];
+    static PLINT code;
+    plsError(&code, quiet);
+    plsabort(on_list_abort);
+    if (!list_failed) plgDevs(&menu, &names, &n);
+    plsabort(NULL);
+    plsError(NULL, NULL);
+    for (int i = 0; i < n; i++)
+        if (names[i] && strcmp(names[i], dev) == 0) found = 1;
     free(menu);
     free(names);
-    return found;
+    if (found || !list_failed) return found;
+    struct rlimit rl;
+    if ((list_errno == EMFILE || list_errno == ENFILE) && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+        rl.rlim_cur != RLIM_INFINITY)
+        io_fail(why, whylen, "PLplot cannot read its list of output devices: %s (this process may "
+                "open %llu files: ulimit -n)", strerror(list_errno), (unsigned long long)rl.rlim_cur);
+    else
+        io_fail(why, whylen, "PLplot cannot read its list of output devices%s%s",
+                list_errno ? ": " : "", list_errno ? strerror(list_errno) : "");
+    return -1;
+}
+
+/* The reason dev cannot be used, into why; 0 when it can. */
+static int device_ready(const char *dev, char *why, size_t whylen)
+{
+    int has = has_device(dev, why, whylen);
+    if (has > 0) return 0;
+    if (has == 0)
+        io_fail(why, whylen, "PLplot has no '%s' output device (install plplot-driver-cairo)", dev);
+    return -1;
 }
 
 int plot_available(char *why, size_t whylen)
 {
     static const char *const devs[] = {"pngcairo", "svgcairo"};
     for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
-        if (!has_device(devs[i])) {
-            io_fail(why, whylen, "PLplot has no '%s' output device (install plplot-driver-cairo)",
-                 devs[i]);
-            return 0;
-        }
+        if (device_ready(devs[i], why, whylen)) return 0;
     return 1;
 }
 
@@ -153,9 +219,8 @@ static int fill_plot(int fd, const char *tmp_path, const char *path, void *ctx, 
 static int render(const char *dev, const char *path, int w, int h, DrawFn draw, const void *fig,
                   char *err, size_t errlen)
 {
-    if (!has_device(dev))
-        return io_fail(err, errlen, "%s: PLplot has no '%s' output device (install plplot-driver-cairo)",
-                       path, dev);
+    char why[300];
+    if (device_ready(dev, why, sizeof why)) return io_fail(err, errlen, "%s: %s", path, why);
     Render r = {dev, w, h, draw, fig};
     return atomic_write(path, fill_plot, &r, err, errlen);
 }

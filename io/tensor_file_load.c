@@ -183,6 +183,16 @@ static hid_t open_dataset(hid_t fid, const char *file, const char *path, char *e
     return d;
 }
 
+/* -1 with a message when dataset d (n elements) has no data stored: HDF5 would hand back zeros
+ * (a model predicting 0.1 for every class). */
+static int check_stored(hid_t d, unsigned long long n, const char *file, const char *path,
+                        char *err, size_t errlen)
+{
+    if (h5u_data_stored(d, n)) return 0;
+    return io_fail(err, errlen, "%s: /%s holds no data (the dataset was created but never written)",
+                   file, path);
+}
+
 /* Does the stored type hold the element type exactly: class, size and, for integers, sign
  * (either byte order)? */
 static int type_matches(hid_t t, ElemType want)
@@ -218,6 +228,8 @@ static int read_tensor(hid_t fid, const char *file, const TensorItem *it, void *
             h5u_shape_str(rank, g, gs, sizeof gs);
             h5u_shape_str(it->ndim, e, es, sizeof es);
             io_fail(err, errlen, "%s: /%s has shape %s, expected %s", file, it->path, gs, es);
+        } else if (check_stored(d, tensor_item_numel(it), file, it->path, err, errlen)) {
+            /* said */
         } else if (H5Dread(d, h5u_mem_type(it->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, stage) < 0) {
             io_fail(err, errlen, "%s: cannot read the data of /%s%s", file, it->path, h5u_why());
         } else {
@@ -278,6 +290,7 @@ static int read_table(hid_t fid, const char *file, const TensorItem *it, void **
                 it->path, (unsigned long long)dims[0], tab->max_rows);
         goto out;
     }
+    if (check_stored(d, dims[0], file, it->path, err, errlen)) goto out;
     *rows = calloc(dims[0] ? dims[0] : 1, tab->record_size);
     mt = h5u_record_type(tab, 0, missing);
     if (!*rows || mt < 0) {

@@ -20,8 +20,12 @@
  *                                             data lives in the file RAW (external storage)
  *   cli_helper statedict OUT SEED             a bare state_dict as a PyTorch user writes it
  *                                             with h5py: /model/<key> only, no attributes, no
- *                                             seal
+ *                                             seal; with "unwritten", each dataset created but
+ *                                             never written (h5py create_dataset(name, shape))
  *   cli_helper mklog OUT                      a metric log of 3 epochs and 40 step rows
+ *   cli_helper setfield FILE TABLE ROW FIELD VALUE   field FIELD of row ROW of the compound table
+ *                                             TABLE (/metrics/epochs ...) set to VALUE (nan,
+ *                                             inf, -2147483648 ...), converted to its stored type
  *   cli_helper unseal FILE                    zero the seal (the file then reads as foreign)
  *   cli_helper poke FILE OFFSET=BYTE...       set bytes (decimal offsets and values)
  *   cli_helper export IDX K OUT [invert] [scale=N] [rgb]
@@ -409,7 +413,7 @@ static int cmd_external(const char *file, const char *path, const char *raw)
     return ok ? reseal(file) : die("cannot make the dataset");
 }
 
-static int cmd_statedict(const char *out, const char *seed)
+static int cmd_statedict(const char *out, const char *seed, int unwritten)
 {
     Model m;
     if (model_alloc(&m)) return die("out of memory");
@@ -425,9 +429,9 @@ static int cmd_statedict(const char *out, const char *seed)
         int counter = e->kind == T_COUNTER;
         hid_t d = H5Dcreate2(g, e->name, counter ? H5T_STD_I64LE : H5T_IEEE_F32LE, sp, H5P_DEFAULT,
                              H5P_DEFAULT, H5P_DEFAULT);
-        ok = d >= 0 && H5Dwrite(d, counter ? H5T_NATIVE_INT64 : H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
+        ok = d >= 0 && (unwritten || H5Dwrite(d, counter ? H5T_NATIVE_INT64 : H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
                                 H5P_DEFAULT, counter ? (const void *)&m.counters[e->index]
-                                                     : (const void *)model_tensor(&m, e)) >= 0;
+                                                     : (const void *)model_tensor(&m, e)) >= 0);
         if (d >= 0) H5Dclose(d);
         H5Sclose(sp);
     }
@@ -452,6 +456,28 @@ static int cmd_mklog(const char *out)
     int rc = metric_log_save(out, &log, err, sizeof err);
     metrics_free(&log);
     return rc ? die(err) : 0;
+}
+
+static int cmd_setfield(const char *file, const char *table, const char *row, const char *field,
+                        const char *value)
+{
+    hid_t f = open_rw(file);
+    hid_t d = f >= 0 ? H5Dopen2(f, table, H5P_DEFAULT) : -1;
+    if (d < 0) return die("cannot open the table");
+    /* a memory type of that one field, as a double: HDF5 converts it to the stored type */
+    hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(double));
+    H5Tinsert(mt, field, 0, H5T_NATIVE_DOUBLE);
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, (hsize_t[]){1}, NULL);
+    hsize_t at = strtoull(row, NULL, 10);
+    double v = strtod(value, NULL);
+    int ok = H5Sselect_elements(fs, H5S_SELECT_SET, 1, &at) >= 0 &&
+             H5Dwrite(d, mt, ms, fs, H5P_DEFAULT, &v) >= 0;
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Tclose(mt);
+    H5Dclose(d);
+    H5Fclose(f);
+    return ok ? reseal(file) : die("cannot write the field");
 }
 
 static int cmd_unseal(const char *file)
@@ -490,11 +516,14 @@ int main(int argc, char **argv)
     if (argc == 5 && !strcmp(argv[1], "fill")) return cmd_fill(argv[2], argv[3], argv[4]);
     if (argc == 6 && !strcmp(argv[1], "extlink")) return cmd_extlink(argv[2], argv[3], argv[4], argv[5]);
     if (argc == 5 && !strcmp(argv[1], "external")) return cmd_external(argv[2], argv[3], argv[4]);
-    if (argc == 4 && !strcmp(argv[1], "statedict")) return cmd_statedict(argv[2], argv[3]);
+    if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "unwritten"))) && !strcmp(argv[1], "statedict"))
+        return cmd_statedict(argv[2], argv[3], argc == 5);
     if (argc == 3 && !strcmp(argv[1], "unseal")) return cmd_unseal(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "mklog")) return cmd_mklog(argv[2]);
+    if (argc == 7 && !strcmp(argv[1], "setfield"))
+        return cmd_setfield(argv[2], argv[3], argv[4], argv[5], argv[6]);
     if (argc >= 4 && !strcmp(argv[1], "poke")) return cmd_poke(argv[2], argc - 3, argv + 3);
     fprintf(stderr, "usage: cli_helper mkckpt|drop|reshape|digest|export|setattr|strarray|fill|"
-                    "extlink|external|statedict|mklog|unseal|poke ... (see the source)\n");
+                    "extlink|external|statedict|mklog|setfield|unseal|poke ... (see the source)\n");
     return 2;
 }

@@ -185,12 +185,20 @@ static void lying_size(void)
         free(b);
         return;
     }
-    /* 65535 x 65535: over libjpeg's own limit (65500 per side); 40000 x 40000: each side fits,
-     * the total does not. Both must be refused from the header, before any pixel memory is asked
-     * for. */
+    /* 65535 x 65535 and 64 x 65535: over libjpeg's own limit (65500 per side), called too large
+     * with the limit, not "corrupt or truncated"; 40000 x 40000: each side fits, the total does
+     * not. All must be refused from the header, before any pixel memory is asked for. */
     b[at] = b[at + 1] = b[at + 2] = b[at + 3] = 0xff;
     tmp_write(tmp_path("huge.jpg"), b, len);
-    expect_error(tmp_path("huge.jpg"), "Maximum supported image dimension is 65500 pixels");
+    expect_error(tmp_path("huge.jpg"),
+                 "image too large (65535x65535 pixels; a JPEG may have at most 65500 per side)");
+    b[at] = 0, b[at + 1] = 64;   /* height 64, width 65535 */
+    tmp_write(tmp_path("wide.jpg"), b, len);
+    expect_error(tmp_path("wide.jpg"), "image too large (65535x64 pixels; a JPEG may have at most");
+    char err[512] = "";
+    GrayImage img;
+    CHECK(image_load(tmp_path("wide.jpg"), &img, err, sizeof err) == -1 && !strstr(err, "corrupt"),
+          "a picture too wide called damaged: %s", err);
     b[at] = b[at + 2] = 40000 >> 8;
     b[at + 1] = b[at + 3] = 40000 & 255;
     tmp_write(tmp_path("big.jpg"), b, len);

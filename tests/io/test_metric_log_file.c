@@ -1,6 +1,7 @@
 /* io/metric_log_file.h: the metric log beside a checkpoint. Round trip bit for bit (NaN too), the
  * documented layout through plain HDF5 calls (extendible compound tables), which log a reader
- * finds for a checkpoint (beside it, else inside it, else none), and broken logs. */
+ * finds for a checkpoint (beside it, else inside it, else none), and broken logs: a table that is
+ * not one, values no run writes. */
 #include "io/metric_log_file.h"
 #include "io/seal.h"
 #include "io/tensor_file.h"
@@ -190,6 +191,57 @@ static void bad_table(void)
     metrics_free(&got);
 }
 
+/* Values no run writes are refused on load, naming the file, the row and the field (they would
+ * give plot an axis to 2e9 and info an accuracy of inf%); NaN where it means "not measured"
+ * loads (round_trip). The log held before a failed load is kept. */
+static void impossible_values(void)
+{
+    static const struct {
+        int step_row;   /* -1: the edit is to epochs[1] */
+        const char *field;
+        double v;
+        const char *says;
+    } cases[] = {
+        {-1, "epoch", -2147483648.0, "/metrics/epochs[1].epoch is -2147483648, outside 1..1000000"},
+        {-1, "epoch", 2147483647.0, "/metrics/epochs[1].epoch is 2147483647, outside 1..1000000"},
+        {-1, "test_acc", INFINITY, "/metrics/epochs[1].test_acc is inf, outside 0..1"},
+        {-1, "val_acc", 1.5, "/metrics/epochs[1].val_acc is 1.5, outside 0..1"},
+        {-1, "train_loss", NAN, "/metrics/epochs[1].train_loss is nan, not a finite number >= 0"},
+        {-1, "test_loss", -INFINITY, "/metrics/epochs[1].test_loss is -inf"},
+        {-1, "samples_per_s", INFINITY, "/metrics/epochs[1].samples_per_s is inf"},
+        {7, "step", 0, "/metrics/steps[7].step is 0, outside 1..1000000000000"},
+        {7, "loss", -1, "/metrics/steps[7].loss is -1, not a finite number >= 0"},
+        {7, "lr", 1e30, "/metrics/steps[7].lr is 1e+30, outside 0..10"},
+    };
+    const char *p = tmp_path("impossible-metrics.h5");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        make_log();
+        EpochMetrics *e = &mlog.epochs[1];
+        StepMetrics *st = &mlog.steps[cases[i].step_row >= 0 ? cases[i].step_row : 0];
+        const char *f = cases[i].field;
+        float v = (float)cases[i].v;
+        if (!strcmp(f, "epoch")) e->epoch = (int32_t)cases[i].v;
+        else if (!strcmp(f, "test_acc")) e->test_acc = v;
+        else if (!strcmp(f, "val_acc")) e->val_acc = v;
+        else if (!strcmp(f, "train_loss")) e->train_loss = v;
+        else if (!strcmp(f, "test_loss")) e->test_loss = v;
+        else if (!strcmp(f, "samples_per_s")) e->samples_per_s = v;
+        else if (!strcmp(f, "step")) st->step = (int64_t)cases[i].v;
+        else if (!strcmp(f, "loss")) st->loss = v;
+        else if (!strcmp(f, "lr")) st->lr = v;
+        char err[512] = "";
+        CHECK(metric_log_save(p, &mlog, err, sizeof err) == 0, "%s", err);
+        MetricLog got = {0};
+        EpochMetrics keep = {.epoch = 5};
+        metrics_add_epoch(&got, &keep);
+        CHECK(metric_log_load(p, &got, err, sizeof err) == -1, "%s: loaded", cases[i].says);
+        CHECK(strstr(err, p) == err && strstr(err, cases[i].says), "'%s' lacks '%s'", err,
+              cases[i].says);
+        CHECK(got.n_epochs == 1 && got.epochs[0].epoch == 5, "log changed by a failed load");
+        metrics_free(&got);
+    }
+}
+
 int main(void)
 {
     tmp_setup("metric-log");
@@ -199,6 +251,7 @@ int main(void)
     RUN(layout_as_documented);
     RUN(which_log_a_reader_finds);
     RUN(bad_table);
+    RUN(impossible_values);
     metrics_free(&mlog);
     tmp_cleanup();
     return check_done();
