@@ -1,8 +1,9 @@
 /* mnist-cnn predict: read digits from image files (or one image of an IDX file) and print what
  * the network sees. Image files are photos and scans as often as clean drawings, so they are
- * cleaned up first (engine/photo_clean.h: lighting, shadows, grain, specks; --no-clean skips it),
- * then go through the same MNIST-like preprocessing as the drawing window. --show DIR writes, per
- * image, the picture beside what the clean-up kept and the 28x28 input the network saw. */
+ * cleaned up first (engine/photo_clean.h: a desk around the sheet, lighting, shadows, grain,
+ * specks; --no-clean skips it), then go through the same MNIST-like preprocessing as the drawing
+ * window. --show DIR writes, per image, the picture beside what the clean-up kept and the 28x28
+ * input the network saw. */
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "engine/infer.h"

@@ -374,80 +374,285 @@ static void measure_pieces(const int32_t *lab, const float *d, int ww, int wh, P
         }
 }
 
-int photo_clean(const float *src, int w, int h, PhotoClean *out)
+/* ---- 1b. a sheet on a desk ------------------------------------------------------------- */
+
+/* Marks (lab = 1) the pixels where the picture is smooth: the log brightness L changes by less
+ * than PHOTO_SHEET_STEP over 3 pixels across and down (a sharp step, blurred by the camera and by
+ * the smoothing, spreads over 3 or 4). Both ends of a pair that differ by more are an edge (0),
+ * so a step makes an edge 5 px thick, which no 8-connected path crosses. */
+static void smooth_pixels(const float *L, int w, int h, int32_t *lab)
 {
-    memset(out, 0, sizeof *out);
-    if (!src || w <= 0 || h <= 0) return -1;
-    int longer = w > h ? w : h, f = (longer + PHOTO_WORK_MAX - 1) / PHOTO_WORK_MAX;
-    int ww = (w + f - 1) / f, wh = (h + f - 1) / f, shorter = ww < wh ? ww : wh;
-    longer = ww > wh ? ww : wh;
-    size_t n = (size_t)ww * wh;
+    size_t n = (size_t)w * h, down = 3 * (size_t)w;
+    for (size_t i = 0; i < n; i++) lab[i] = 1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            if (x + 3 < w && fabsf(L[i] - L[i + 3]) >= PHOTO_SHEET_STEP) lab[i] = lab[i + 3] = 0;
+            if (y + 3 < h && fabsf(L[i] - L[i + down]) >= PHOTO_SHEET_STEP) lab[i] = lab[i + down] = 0;
+        }
+}
+
+/* Of the labelled pieces (label_pieces) that cover PHOTO_SHEET_MIN_AREA of the picture or more,
+ * the brightest by mean L: the paper, if any piece is. -1 when no piece is that large, -2 when
+ * memory runs out. */
+static int brightest_large_piece(const int32_t *lab, const float *L, size_t n, int np)
+{
+    size_t *area = calloc((size_t)np, sizeof *area);
+    double *sum = calloc((size_t)np, sizeof *sum);
+    int best = area && sum ? -1 : -2;
+    if (best == -1) {
+        for (size_t i = 0; i < n; i++)
+            if (lab[i]) area[lab[i] - 1]++, sum[lab[i] - 1] += L[i];
+        for (int p = 0; p < np; p++)
+            if ((double)area[p] >= PHOTO_SHEET_MIN_AREA * (double)n &&
+                (best < 0 || sum[p] / (double)area[p] > sum[best] / (double)area[best]))
+                best = p;
+    }
+    free(area);
+    free(sum);
+    return best;
+}
+
+/* Which labelled pieces touch the picture's edge (1 per piece in edge[np]), and how many of the
+ * picture's edge pixels they hold (returned). */
+static size_t pieces_at_edge(const int32_t *lab, int w, int h, uint8_t *edge)
+{
+    size_t held = 0;
+    for (int y = 0; y < h; y++) {
+        int step = (y == 0 || y == h - 1) ? 1 : (w > 1 ? w - 1 : 1);   /* whole first/last row */
+        for (int x = 0; x < w; x += step) {
+            int32_t l = lab[(size_t)y * w + x];
+            if (l) edge[l - 1] = 1, held++;
+        }
+    }
+    return held;
+}
+
+typedef struct {
+    int x0, y0, x1, y1;   /* inclusive */
+} Box;
+
+/* Finds a sheet of paper lying on a darker desk: the brightest large smooth region of the picture
+ * (lighting changes slowly across paper; the sheet's edge is a sharp step), holes and all (the
+ * ink on it), with a desk around it that holds PHOTO_SHEET_DESK_EDGE of the picture's edge and is
+ * PHOTO_SHEET_CONTRAST as bright as the paper or darker, and thick enough to be paper (not a
+ * stroke of chalk on a board): it holds a square of 2 PHOTO_SHEET_THICK of the shorter side. A
+ * picture that is all paper has no desk (at most ink touching its edge) and is left alone. A
+ * shadow's soft edge changes the light by far less than PHOTO_SHEET_STEP over 2 px, so it cannot
+ * cut the paper in two. Returns 1 with mask (w*h) 1 on the sheet less a margin of a pixel or two
+ * (its edge is a blend of paper and desk) and box its bounding box; 0 when there is no such
+ * sheet; -1 when memory runs out. g: ink dark or light, 0..1. */
+static int find_sheet(const float *g, int w, int h, float *mask, Box *box)
+{
+    int shorter = w < h ? w : h, longer = w > h ? w : h;
+    if (shorter < PHOTO_SHEET_MIN_SIDE) return 0;
+    size_t n = (size_t)w * h;
+    int r_smooth = 1 + longer / 512, r_thick = (int)(PHOTO_SHEET_THICK * (float)shorter);
+    int r_margin = 1 + r_smooth;
+    float *L = malloc(n * sizeof(float)), *scratch = malloc((size_t)3 * (longer + 2 * r_thick) * sizeof(float));
+    int32_t *lab = malloc(n * sizeof(int32_t));
+    uint8_t *at_edge = NULL;
+    int rc = -1;
+    if (!L || !scratch || !lab) goto done;
+
+    /* smooth regions of the log picture (lighting multiplies: a step is a ratio) */
+    memcpy(L, g, n * sizeof(float));
+    box_blur(L, w, h, r_smooth, scratch);
+    for (size_t i = 0; i < n; i++) L[i] = logf(L[i] + 0.02f);
+    smooth_pixels(L, w, h, lab);
+    int np = label_pieces(lab, w, h);
+    if (np < 0) goto done;
+    int paper = brightest_large_piece(lab, L, n, np);
+    if (paper == -2) goto done;
+    rc = 0;
+    if (paper < 0) goto done;
+
+    /* the rest of the picture in pieces: those that reach its edge are the desk, the others
+     * (ink, specks) lie on the sheet */
+    Hist paper_level, desk_level;
+    hist_init(&paper_level, 0);
+    hist_init(&desk_level, 0);
+    for (size_t i = 0; i < n; i++) {
+        int on_paper = lab[i] == paper + 1;
+        if (on_paper) hist_add(&paper_level, g[i]);
+        lab[i] = !on_paper;
+    }
+    rc = -1;
+    np = label_pieces(lab, w, h);
+    if (np < 0 || !(at_edge = calloc((size_t)np + 1, 1))) goto done;
+    rc = 0;
+    size_t edge_pixels = w > 1 && h > 1 ? 2 * (size_t)w + 2 * (size_t)h - 4 : n;
+    size_t desk_edge = pieces_at_edge(lab, w, h, at_edge);
+    for (size_t i = 0; i < n; i++) {
+        int desk = lab[i] && at_edge[lab[i] - 1];
+        mask[i] = !desk;
+        if (desk) hist_add(&desk_level, g[i]);
+    }
+    if ((double)desk_edge < PHOTO_SHEET_DESK_EDGE * (double)edge_pixels) goto done;
+    if (hist_quantile(&desk_level, 0.5) > PHOTO_SHEET_CONTRAST * hist_quantile(&paper_level, 0.5)) goto done;
+
+    /* thick enough: something is left of it eroded by r_thick (L is free again) */
+    memcpy(L, mask, n * sizeof(float));
+    extreme_filter(L, w, h, r_thick, 0, scratch);
+    int thick = 0;
+    for (size_t i = 0; i < n && !thick; i++) thick = L[i] > 0;
+    if (!thick) goto done;
+
+    extreme_filter(mask, w, h, r_margin, 0, scratch);
+    *box = (Box){w, h, -1, -1};
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (mask[(size_t)y * w + x] > 0) {
+                box->x0 = x < box->x0 ? x : box->x0, box->x1 = x > box->x1 ? x : box->x1;
+                box->y0 = y < box->y0 ? y : box->y0, box->y1 = y > box->y1 ? y : box->y1;
+            }
+    rc = box->x1 >= 0;
+
+done:
+    free(L);
+    free(scratch);
+    free(lab);
+    free(at_edge);
+    return rc;
+}
+
+/* The sheet's bounding box b of g (w wide) into c, everything in it off the sheet (mask 0)
+ * replaced by the paper nearest along its row (the mean of up to 4 sheet pixels there, so that
+ * one noisy pixel does not make a streak): the desk and the sheet's edge become paper the clean-up
+ * sees no ink in, and the closing finds the light of the paper beside it. A row with no sheet
+ * in it copies the row above. */
+static void cut_sheet(const float *g, const float *mask, int w, Box b, float *c)
+{
+    int cw = b.x1 - b.x0 + 1;
+    for (int y = b.y0; y <= b.y1; y++) {
+        const float *row = g + (size_t)y * w + b.x0, *on = mask + (size_t)y * w + b.x0;
+        float *out = c + (size_t)(y - b.y0) * cw;
+        int l = 0, r = cw - 1;
+        while (l < cw && on[l] <= 0) l++;
+        while (r >= 0 && on[r] <= 0) r--;
+        if (l > r) {
+            memcpy(out, y > b.y0 ? out - cw : row, (size_t)cw * sizeof(float));   /* row y0 has sheet */
+            continue;
+        }
+        double left = 0, right = 0;
+        int nl = 0, nr = 0;
+        for (int k = 0; k < 4 && l + k <= r; k++) left += row[l + k], nl++;
+        for (int k = 0; k < 4 && r - k >= l; k++) right += row[r - k], nr++;
+        for (int x = 0; x < cw; x++)
+            out[x] = x < l ? (float)(left / nl) : x > r ? (float)(right / nr) : row[x];
+        /* off-sheet pixels between l and r (a notch in the sheet's outline) keep the picture:
+         * the sheet is convex in practice */
+    }
+}
+
+/* Steps 2-6 on the w x h picture g (changed in place) into ink (w x h, zeroed by the caller);
+ * the counts and the threshold into out. Returns 0, or -1 when memory runs out. */
+static int clean_picture(float *g, int w, int h, float *ink, PhotoClean *out)
+{
+    int shorter = w < h ? w : h, longer = w > h ? w : h;
+    size_t n = (size_t)w * h;
     int r_bg = shorter / 4 > 1 ? shorter / 4 : 1;           /* closing: half the shorter side */
     int r_smooth = longer >= 128 ? 1 + longer / 512 : 0;    /* sensor noise */
     int r_grain = shorter / 64 > r_smooth ? shorter / 64 : r_smooth;
     int r_halo = 1 + longer / 256;
     int len = longer + 6 * (r_bg > r_halo ? r_bg : r_halo);
-    float *g = malloc(n * sizeof(float)), *bg = malloc(n * sizeof(float));
-    float *d = malloc(n * sizeof(float));
+    float *bg = malloc(n * sizeof(float)), *d = malloc(n * sizeof(float));
     float *scratch = malloc((size_t)3 * len * sizeof(float));
-    float *pad = malloc((size_t)(ww + 4 * r_bg) * (size_t)(wh + 4 * r_bg) * sizeof(float));
+    float *pad = malloc((size_t)(w + 4 * r_bg) * (size_t)(h + 4 * r_bg) * sizeof(float));
     int32_t *lab = malloc(n * sizeof(int32_t));
     Piece *pieces = NULL;
     int rc = -1;
-    if (!g || !bg || !d || !scratch || !pad || !lab) goto done;
+    if (!bg || !d || !scratch || !pad || !lab) goto done;
 
-    /* 1-2. work copy, ink made dark */
-    shrink(src, w, h, f, g, ww, wh);
-    for (size_t i = 0; i < n; i++) g[i] = clamp01(g[i]);
-    out->inverted = light_ink(g, ww, wh, bg, scratch);
+    /* 2. ink made dark */
+    out->inverted = light_ink(g, w, h, bg, scratch);
     if (out->inverted)
         for (size_t i = 0; i < n; i++) g[i] = 1.0f - g[i];
 
     /* 3-4. Background: closing (dark strokes removed). Sensor noise is smoothed first, and the
      * paper's grain more for the background, or the max filter would pick their peaks and the
      * paper would read as grayish ink. Then ink darkness and the threshold. */
-    box_blur(g, ww, wh, r_smooth, scratch);
+    box_blur(g, w, h, r_smooth, scratch);
     memcpy(bg, g, n * sizeof(float));
-    box_blur(bg, ww, wh, r_grain, scratch);
-    closing(bg, ww, wh, r_bg, pad, scratch);
+    box_blur(bg, w, h, r_grain, scratch);
+    closing(bg, w, h, r_bg, pad, scratch);
     float noise, t = darkness(g, bg, d, n, &noise);
     out->threshold = t;
 
     /* 5. pieces; the digit and what belongs to it */
     for (size_t i = 0; i < n; i++) lab[i] = d[i] > t;
-    int np = label_pieces(lab, ww, wh);
+    int np = label_pieces(lab, w, h);
     if (np < 0) goto done;
-    out->ink = calloc(n, sizeof(float));
-    if (!out->ink) goto done;
-    out->w = ww, out->h = wh;
     if (np == 0) {
         rc = 0;
         goto done;
     }
     pieces = calloc((size_t)np, sizeof *pieces);
     if (!pieces) goto done;
-    measure_pieces(lab, d, ww, wh, pieces, np);
+    measure_pieces(lab, d, w, h, pieces, np);
     out->pieces = keep_pieces(pieces, np);
     out->specks = np - out->pieces;
+    rc = 0;
     if (!big_enough(pieces, np, shorter)) {   /* paper noise on a blank page: say so */
         out->specks = np;
         out->pieces = 0;
-        rc = 0;
         goto done;
     }
 
     /* 6. the kept ink and a halo around it (bg is free again: the mask) */
-    kept_ink(lab, pieces, d, noise, t, ww, wh, r_halo, bg, scratch, out->ink);
-    rc = 0;
+    kept_ink(lab, pieces, d, noise, t, w, h, r_halo, bg, scratch, ink);
 
 done:
-    if (rc) photo_clean_free(out);
-    free(g);
     free(bg);
     free(d);
     free(scratch);
     free(pad);
     free(lab);
     free(pieces);
+    return rc;
+}
+
+int photo_clean(const float *src, int w, int h, PhotoClean *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!src || w <= 0 || h <= 0) return -1;
+    /* 1. work size */
+    int longer = w > h ? w : h, f = (longer + PHOTO_WORK_MAX - 1) / PHOTO_WORK_MAX;
+    int ww = (w + f - 1) / f, wh = (h + f - 1) / f;
+    size_t n = (size_t)ww * wh;
+    float *g = malloc(n * sizeof(float)), *mask = malloc(n * sizeof(float));
+    float *c = NULL, *ink = NULL;
+    out->ink = calloc(n, sizeof(float));
+    int rc = -1;
+    if (!g || !mask || !out->ink) goto done;
+    out->w = ww, out->h = wh;
+    shrink(src, w, h, f, g, ww, wh);
+    for (size_t i = 0; i < n; i++) g[i] = clamp01(g[i]);
+
+    /* 1b. a sheet on a desk: the rest on the sheet alone, its ink put back in place */
+    Box b;
+    int sheet = find_sheet(g, ww, wh, mask, &b);
+    if (sheet < 0) goto done;
+    if (!sheet) {
+        rc = clean_picture(g, ww, wh, out->ink, out);
+        goto done;
+    }
+    int cw = b.x1 - b.x0 + 1, chh = b.y1 - b.y0 + 1;
+    c = malloc((size_t)cw * chh * sizeof(float));
+    ink = calloc((size_t)cw * chh, sizeof(float));
+    if (!c || !ink) goto done;
+    cut_sheet(g, mask, ww, b, c);
+    rc = clean_picture(c, cw, chh, ink, out);
+    if (rc) goto done;
+    for (int y = 0; y < chh; y++)
+        memcpy(out->ink + (size_t)(y + b.y0) * ww + b.x0, ink + (size_t)y * cw, (size_t)cw * sizeof(float));
+    out->sheet_x = b.x0, out->sheet_y = b.y0, out->sheet_w = cw, out->sheet_h = chh;
+
+done:
+    if (rc) photo_clean_free(out);
+    free(g);
+    free(mask);
+    free(c);
+    free(ink);
     return rc;
 }

@@ -7,6 +7,13 @@
  *
  *   1. Work size: a picture longer than PHOTO_WORK_MAX pixels is area-averaged down (it ends as
  *      20 px of ink anyway; averaging also calms sensor noise).
+ *   1b. A sheet on a desk: where the picture shows more than the paper (a darker desk around a
+ *      sheet), the paper's dark surroundings would be taken for ink, or the desk for the paper.
+ *      The paper is the brightest large region over which the light changes smoothly (the
+ *      sheet's edge is a sharp step, a shadow's is not); with a desk around it (a darker region
+ *      along much of the picture's edge) and thick enough to be paper, the steps below run on its
+ *      bounding box alone, everything in it off the sheet made paper (see find_sheet). A picture
+ *      of paper alone has no such desk and is left as it is.
  *   2. Polarity: the border's median is the paper; the ink is whichever extreme of the picture
  *      is farther from it as a ratio (lighting scales paper and ink alike, by a factor of two or
  *      three; ink reflects five to ten times less than paper), so a shadow over most of the
@@ -34,6 +41,17 @@
 #define PHOTO_SPECK_SHARE 0.03f
 #define PHOTO_NEAR 0.25f
 #define PHOTO_MIN_SIDE 0.04f
+/* 1b: a sheet is looked for in work pictures of PHOTO_SHEET_MIN_SIDE px or more on each side;
+ * its edge changes the log brightness by PHOTO_SHEET_STEP or more over 2 px; it covers
+ * PHOTO_SHEET_MIN_AREA of the picture or more and holds a square of 2 PHOTO_SHEET_THICK of its
+ * shorter side; the desk holds PHOTO_SHEET_DESK_EDGE of the picture's edge, its median
+ * brightness at most PHOTO_SHEET_CONTRAST times the paper's. */
+#define PHOTO_SHEET_MIN_SIDE 64
+#define PHOTO_SHEET_STEP 0.25f
+#define PHOTO_SHEET_MIN_AREA 0.1f
+#define PHOTO_SHEET_THICK 0.1f
+#define PHOTO_SHEET_DESK_EDGE 0.5f
+#define PHOTO_SHEET_CONTRAST 0.7f
 
 typedef struct {
     int w, h;       /* the work size: the input's, or smaller (step 1) */
@@ -42,6 +60,7 @@ typedef struct {
     int pieces;     /* pieces of ink kept (0: none found) */
     int specks;     /* pieces dropped */
     float threshold;/* the darkness threshold used (step 4) */
+    int sheet_x, sheet_y, sheet_w, sheet_h;   /* step 1b: the sheet's box in work pixels; w 0: none */
 } PhotoClean;
 
 /* src: w x h gray values 0..1, row-major. Returns 0, or -1 when w, h or src are unusable or memory

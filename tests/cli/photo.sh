@@ -87,7 +87,7 @@ expect "predict --show with --idx only: exit 2" 2 "--show draws image files" -- 
 
 # ---- with data: phone-like pictures of real test digits ----
 if ! have_data; then
-    for c in "phone pictures" "Exif-turned pictures" "gradient+grain pictures"; do skip "$c"; done
+    for c in "phone pictures" "Exif-turned pictures" "gradient+grain pictures" "sheet-on-a-desk pictures"; do skip "$c"; done
     finish
     exit
 fi
@@ -107,7 +107,8 @@ why=""
 the clean-up gains only $((with - without)) (at least $MIN_GAIN expected)"
 verdict "phone pictures (JPEG, Exif-turned, gradient, grain, colour cast): >= $MIN_RIGHT of $N read, $MIN_GAIN more than --no-clean" "$why"
 
-for kind in exif grad-grain; do
+# desk: a phone picture of a sheet on a desk, the desk around it (engine/photo_clean.h, step 1b)
+for kind in exif grad-grain desk; do
     "$BIN" predict "$CK" --json "$WORK/pics/$kind"/* >"$WORK/k.json" 2>"$WORK/err"
     n=$(right "$WORK/k.json")
     echo "# $kind: $n of $N right"

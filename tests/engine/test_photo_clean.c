@@ -127,6 +127,38 @@ static void check_zero_like(const float *in, const char *what)
     CHECK(corners < 0.02, "%s: noise in the corners (%.3f)", what, corners);
 }
 
+/* A sheet of paper on a desk: a rectangle centred at (cx, cy) with half sides hw, hh, turned by
+ * ang radians. */
+typedef struct {
+    float cx, cy, hw, hh, ang;
+} Sheet;
+
+/* How far pixel (x, y)'s centre lies inside the sheet's edge (negative: outside). */
+static float sheet_depth(const Sheet *s, int x, int y)
+{
+    float dx = (float)x + 0.5f - s->cx, dy = (float)y + 0.5f - s->cy;
+    float u = cosf(s->ang) * dx + sinf(s->ang) * dy, v = -sinf(s->ang) * dx + cosf(s->ang) * dy;
+    return fminf(s->hw - fabsf(u), s->hh - fabsf(v));
+}
+
+/* The photo of ink k written on sheet s on a desk of 25 % brightness with wood-like stripes (12 %
+ * deep, 9 px apart), all under the gradient and with the paper's grain of photo(). */
+static float *desk_photo(const Ink *k, const Sheet *s)
+{
+    int w = k->w, h = k->h;
+    float *p = photo(k, GRADIENT | GRAIN);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float on = 0.5f + sheet_depth(s, x, y);   /* the edge anti-aliased over a pixel */
+            on = on < 0 ? 0 : on > 1 ? 1 : on;
+            float light = 1 - 0.65f * (1 - 0.5f * ((float)x / w + (float)y / h));
+            float desk = 0.25f * (1 + 0.12f * sinf(6.2831853f * (0.8f * x + 0.6f * y) / 9)) * light + 0.03f * gauss();
+            float *v = &p[(size_t)y * w + x];
+            *v = on * *v + (1 - on) * (desk < 0 ? 0 : desk);
+        }
+    return p;
+}
+
 /* ---- cases -------------------------------------------------------------------------------- */
 
 /* The case asked for: gradient + grain "0" comes out like the clean one, a 0-like blob. */
@@ -145,6 +177,7 @@ static void gradient_grain_zero(void)
            pb.pieces, pb.specks, (double)pb.threshold);
     CHECK(mad < 0.04, "gradient+grain 0 differs from the clean one by %.4f", mad);
     CHECK(pb.pieces == 1, "the ring came out in %d pieces", pb.pieces);
+    CHECK(pa.sheet_w == 0 && pb.sheet_w == 0, "paper alone taken for a sheet on a desk");
     /* without the clean-up the same picture is not a 0 (the test can tell) */
     preprocess_digit(messy, 300, 240, raw);
     double mad_raw = mean_abs_diff(a, raw, 784);
@@ -168,6 +201,7 @@ static void shadow_and_gradient(void)
     CHECK(clean_and_preprocess(clean, 320, 240, a, &pa) == 0, "clean: no digit");
     CHECK(clean_and_preprocess(messy, 320, 240, b, &pb) == 0, "shadow: no digit");
     CHECK(!pb.inverted, "shadowed paper taken for ink: inverted");
+    CHECK(pb.sheet_w == 0, "the lit part of the paper taken for a sheet on a desk");
     check_zero_like(b, "shadow+gradient");
     double mad = mean_abs_diff(a, b, 784);
     printf("# shadow+gradient vs clean: mean |diff| %.4f\n", mad);
@@ -273,6 +307,7 @@ static void clean_unchanged(void)
     float *chalk = photo(&big, GRAIN | LIGHT_ON_DARK), out[784];
     CHECK(clean_and_preprocess(chalk, 200, 200, out, &a) == 0, "chalk: no digit");
     CHECK(a.inverted == 1, "chalk on a board not inverted");
+    CHECK(a.sheet_w == 0, "the chalk or the board taken for a sheet on a desk");
     check_zero_like(out, "chalk");
     photo_clean_free(&a);
     free(chalk);
@@ -296,6 +331,64 @@ static void big_picture(void)
     free(k.cover);
 }
 
+/* A "0" on a sheet (a little turned, off-centre, 60 % of the frame) on a darker striped desk,
+ * under the gradient with grain: the sheet is found, the "0" comes out as on paper alone, and
+ * nothing along the sheet's edge or on the desk is ink (without step 1b the sheet's edge was
+ * taken for ink, and the "0" came out filled). */
+static void sheet_on_a_desk(void)
+{
+    Ink k = ring(360, 280, 190, 150, 40, 55, 12);
+    Sheet s = {200, 145, 112, 96, 0.1f};
+    float *clean = photo(&k, 0), *desk = desk_photo(&k, &s);
+    float a[784], b[784];
+    PhotoClean pa, pb;
+    CHECK(clean_and_preprocess(clean, 360, 280, a, &pa) == 0, "clean: no digit");
+    CHECK(clean_and_preprocess(desk, 360, 280, b, &pb) == 0, "on a desk: no digit");
+    printf("# sheet at %d,%d %dx%d; pieces %d, specks %d\n", pb.sheet_x, pb.sheet_y, pb.sheet_w, pb.sheet_h,
+           pb.pieces, pb.specks);
+    /* The turned sheet's bounding box is x 79..321, y 38..251. The box found lies within it, the
+     * sheet's edge (blurred over a few pixels) and a margin inside: at most 10 px in. */
+    int x0 = pb.sheet_x, y0 = pb.sheet_y, x1 = x0 + pb.sheet_w - 1, y1 = y0 + pb.sheet_h - 1;
+    CHECK(pb.sheet_w > 0, "no sheet found");
+    CHECK(x0 >= 79 && x0 <= 89 && y0 >= 38 && y0 <= 48 && x1 <= 321 && x1 >= 311 && y1 <= 251 && y1 >= 241,
+          "sheet box x %d..%d, y %d..%d; expected within 10 px inside x 79..321, y 38..251", x0, x1, y0, y1);
+    CHECK(pb.w == 360 && pb.h == 280, "ink is %dx%d, not the picture's size", pb.w, pb.h);
+    check_zero_like(b, "on a desk");
+    double mad = mean_abs_diff(a, b, 784);
+    printf("# on a desk vs clean: mean |diff| %.4f\n", mad);
+    CHECK(mad < 0.05, "the 0 on a desk differs from the clean one by %.4f", mad);
+    double rim = 0, off = 0;
+    for (int y = 0; y < 280; y++)
+        for (int x = 0; x < 360; x++) {
+            float depth = sheet_depth(&s, x, y), v = pb.ink[(size_t)y * 360 + x];
+            if (depth < 0) off += v;
+            else if (depth < 8) rim += v;
+        }
+    CHECK(rim == 0 && off == 0, "ink along the sheet's edge %.2f, on the desk %.2f", rim, off);
+    photo_clean_free(&pa);
+    photo_clean_free(&pb);
+    free(clean);
+    free(desk);
+    free(k.cover);
+}
+
+/* A sheet cut by the picture's right edge (the desk on three sides): found too. */
+static void sheet_cut_by_the_frame(void)
+{
+    Ink k = ring(320, 260, 230, 130, 35, 48, 11);
+    Sheet s = {250, 130, 120, 100, -0.06f};
+    float *desk = desk_photo(&k, &s), out[784];
+    PhotoClean pc;
+    CHECK(clean_and_preprocess(desk, 320, 260, out, &pc) == 0, "no digit");
+    printf("# sheet at %d,%d %dx%d\n", pc.sheet_x, pc.sheet_y, pc.sheet_w, pc.sheet_h);
+    CHECK(pc.sheet_w > 0 && pc.sheet_x + pc.sheet_w == 320, "sheet box %d,%d %dx%d: expected it to reach x 320",
+          pc.sheet_x, pc.sheet_y, pc.sheet_w, pc.sheet_h);
+    check_zero_like(out, "sheet cut by the frame");
+    photo_clean_free(&pc);
+    free(desk);
+    free(k.cover);
+}
+
 static void bad_arguments(void)
 {
     PhotoClean pc;
@@ -316,6 +409,8 @@ int main(void)
     RUN(blank_page);
     RUN(clean_unchanged);
     RUN(big_picture);
+    RUN(sheet_on_a_desk);
+    RUN(sheet_cut_by_the_frame);
     RUN(bad_arguments);
     return check_done();
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # How well `mnist-cnn predict` reads photos: pictures of real test digits from photo_gen (one
-# folder per kind: clean, gradient, shadow, grain, colour, jpeg, exif and combinations), predicted
-# with and without the clean-up (--no-clean), and optionally by another build (e.g. main's) for
-# a "before" column. Prints a Markdown table of the share read right, per kind.
+# folder per kind: clean, gradient, shadow, grain, colour, jpeg, exif, combinations, and a sheet on
+# a desk), predicted with and without the clean-up (--no-clean), and optionally by another build
+# (e.g. main's) for a "before" column. Prints a Markdown table of the share read right, per kind.
 #
 #   tests/photo/accuracy.sh MODEL.h5 [COUNT]        (default 200 digits per kind)
 #

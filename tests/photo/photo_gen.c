@@ -19,6 +19,10 @@
  *   phone         gradient + grain + colour + JPEG 70-90 + Exif Orientation 1/3/6/8
  *   phone-shadow  phone + shadow
  *   pencil        grad-grain with faint ink: 40-55 % of the paper's brightness instead of 6-20 %
+ *   desk          phone, but the paper is a sheet on a desk: a rectangle (aspect 1-1.45) over
+ *                 40-80 % of the frame, anywhere in it, turned by up to 8 degrees, the digit
+ *                 written on it (a third or most of its shorter side); around it a desk of
+ *                 10-40 % brightness (wood, gray, green or blue-gray) with wood-like grain
  *
  * It prints the kinds' folder names, one a line. Everything is drawn from a generator keyed by
  * (kind, index): the same call writes the same files. */
@@ -33,7 +37,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { GRADIENT = 1, SHADOW = 2, GRAIN = 4, COLOUR = 8, JPEG = 16, EXIF = 32, PENCIL = 64 };
+enum { GRADIENT = 1, SHADOW = 2, GRAIN = 4, COLOUR = 8, JPEG = 16, EXIF = 32, PENCIL = 64, DESK = 128 };
 
 static const struct {
     const char *name;
@@ -50,6 +54,7 @@ static const struct {
     {"phone", GRADIENT | GRAIN | COLOUR | JPEG | EXIF},
     {"phone-shadow", GRADIENT | GRAIN | COLOUR | JPEG | EXIF | SHADOW},
     {"pencil", GRADIENT | GRAIN | PENCIL},
+    {"desk", GRADIENT | GRAIN | COLOUR | JPEG | EXIF | DESK},   /* last: the others keep their keys */
 };
 
 /* splitmix64: small, keyed, good enough for pictures */
@@ -184,6 +189,84 @@ static int write_picture(Rng *r, const uint8_t *px, int w, int h, int ch, int k,
     return rc;
 }
 
+/* A sheet of paper on a desk (kind desk): where the sheet lies, where the digit is on it, and the
+ * desk's colour and wood grain. */
+typedef struct {
+    float cx, cy, hw, hh, c, s;   /* centre, half sides, cosine and sine of its turn */
+    float du, dv, S;              /* the digit's centre in sheet coordinates; its MNIST frame's side */
+    float desk[3];                /* the desk's reflectance per channel */
+    float gc, gs, period, ripple, wobble, len, phase;   /* wood grain: direction, rings, their waver */
+} Sheet;
+
+/* A sheet over 40-80 % of a w x h frame (less where the turned sheet would not fit), anywhere in
+ * it; the digit a third (small) or most (large) of its shorter side, anywhere on it. */
+static void place_sheet(Rng *r, int w, int h, int large, Sheet *sh)
+{
+    float ang = uni(r, -8, 8) * 3.1415927f / 180;
+    sh->c = cosf(ang), sh->s = sinf(ang);
+    float aspect = uni(r, 1.0f, 1.45f), a = sqrtf(uni(r, 0.4f, 0.8f) * (float)w * (float)h / aspect);
+    float sw = a, sh2 = a * aspect, bw, bh;
+    if (next_u64(r) & 1) sw = a * aspect, sh2 = a;   /* landscape */
+    for (;;) {   /* the turned sheet's bounding box within the frame, 2 px to spare */
+        bw = fabsf(sh->c) * sw + fabsf(sh->s) * sh2, bh = fabsf(sh->s) * sw + fabsf(sh->c) * sh2;
+        if (bw <= (float)w - 4 && bh <= (float)h - 4) break;
+        sw *= 0.97f, sh2 *= 0.97f;
+    }
+    sh->hw = sw / 2, sh->hh = sh2 / 2;
+    sh->cx = uni(r, bw / 2 + 2, (float)w - bw / 2 - 2), sh->cy = uni(r, bh / 2 + 2, (float)h - bh / 2 - 2);
+    float shorter = sw < sh2 ? sw : sh2;
+    sh->S = shorter * (large ? uni(r, 0.75f, 0.95f) : uni(r, 0.3f, 0.45f));
+    /* MNIST centres the ink's mass, so the ink reaches up to 13/28 of S from the frame's centre;
+     * 4 % of the sheet from there to its edge */
+    float mu = sh->hw - 0.47f * sh->S - 0.04f * shorter, mv = sh->hh - 0.47f * sh->S - 0.04f * shorter;
+    sh->du = uni(r, -mu, mu), sh->dv = uni(r, -mv, mv);
+    static const float colours[4][3] = {
+        {1.0f, 0.62f, 0.36f},   /* wood */
+        {1.0f, 1.0f, 1.05f},    /* gray */
+        {0.7f, 1.0f, 0.8f},     /* green */
+        {0.85f, 0.95f, 1.2f},   /* blue-gray */
+    };
+    const float *col = colours[next_u64(r) % 4];
+    float luma = 0.299f * col[0] + 0.587f * col[1] + 0.114f * col[2], level = uni(r, 0.1f, 0.4f);
+    for (int j = 0; j < 3; j++) sh->desk[j] = col[j] * level / luma;
+    float g = uni(r, 0, 3.1415927f);
+    sh->gc = cosf(g), sh->gs = sinf(g);
+    sh->period = uni(r, 5, 18), sh->ripple = uni(r, 0.06f, 0.15f), sh->wobble = uni(r, 2, 8);
+    sh->len = uni(r, 20, 60), sh->phase = uni(r, 0, 6.2831853f);
+}
+
+/* Frame pixel (x, y) in sheet coordinates. */
+static void to_sheet(const Sheet *sh, int x, int y, float *u, float *v)
+{
+    float dx = (float)x + 0.5f - sh->cx, dy = (float)y + 0.5f - sh->cy;
+    *u = sh->c * dx + sh->s * dy, *v = -sh->s * dx + sh->c * dy;
+}
+
+/* How much of pixel (x, y) the sheet covers (its edge anti-aliased over a pixel). */
+static float sheet_cover(const Sheet *sh, int x, int y)
+{
+    float u, v;
+    to_sheet(sh, x, y, &u, &v);
+    float in = 0.5f + fminf(sh->hw - fabsf(u), sh->hh - fabsf(v));
+    return in < 0 ? 0 : in > 1 ? 1 : in;
+}
+
+/* The digit's coverage at frame pixel (x, y), written on the sheet (turned with it). */
+static float sheet_digit(const Sheet *sh, const uint8_t *d, int x, int y)
+{
+    float u, v;
+    to_sheet(sh, x, y, &u, &v);
+    return sample(d, (u - sh->du) / sh->S * 28 + 13.5f, (v - sh->dv) / sh->S * 28 + 13.5f);
+}
+
+/* The desk's wood grain at (x, y): rings across the grain that waver along it, about 1. */
+static float wood(const Sheet *sh, int x, int y)
+{
+    float across = (float)x * sh->gc + (float)y * sh->gs, along = -(float)x * sh->gs + (float)y * sh->gc;
+    float t = across + sh->wobble * sinf(along / sh->len + sh->phase);
+    return 1 + sh->ripple * sinf(6.2831853f * t / sh->period);
+}
+
 /* One picture of digit d (label lab, test index idx) for kind k into path (extension added). */
 static int make_one(const uint8_t *d, int lab, int idx, int k, const char *dir)
 {
@@ -208,9 +291,23 @@ static int make_one(const uint8_t *d, int lab, int idx, int k, const char *dir)
     }
     size_t n = (size_t)w * h;
     float *cov = malloc(n * sizeof(float)), *illum = malloc(n * sizeof(float));
-    float *grain = malloc(n * sizeof(float));
+    float *grain = malloc(n * sizeof(float)), *sheet = malloc(n * sizeof(float));
+    Sheet sh;
+    if (fx & DESK) {   /* drawn from a generator of its own: the other draws stay as they were */
+        Rng rs = {r.s ^ 0x5ee7deadbeefULL};
+        place_sheet(&rs, w, h, idx % 2, &sh);
+    }
     for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) cov[(size_t)y * w + x] = sample(d, (x + 0.5f - ox) / S * 28 - 0.5f, (y + 0.5f - oy) / S * 28 - 0.5f);
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            if (fx & DESK) {
+                sheet[i] = sheet_cover(&sh, x, y);
+                cov[i] = sheet_digit(&sh, d, x, y);
+            } else {
+                sheet[i] = 1;
+                cov[i] = sample(d, (x + 0.5f - ox) / S * 28 - 0.5f, (y + 0.5f - oy) / S * 28 - 0.5f);
+            }
+        }
     /* lighting */
     float ang = uni(&r, 0, 6.2831853f), cx = cosf(ang), sy = sinf(ang);
     float depth = uni(&r, 0.4f, 0.7f);
@@ -238,8 +335,14 @@ static int make_one(const uint8_t *d, int lab, int idx, int k, const char *dir)
     uint8_t *px = malloc(n * 3);
     for (size_t i = 0; i < n; i++) {
         float c = cov[i] > 1 ? 1 : cov[i];
+        int x = (int)(i % (size_t)w), y = (int)(i / (size_t)w);
         for (int j = 0; j < ch; j++) {
             float p = paper * tint[j] * ((fx & GRAIN) ? 1 + texture * grain[i] : 1);
+            if (fx & DESK) {   /* the desk where the sheet is not (its own grain and the paper's) */
+                float dk = (ch == 3 ? sh.desk[j] : 0.299f * sh.desk[0] + 0.587f * sh.desk[1] + 0.114f * sh.desk[2]) *
+                           wood(&sh, x, y) * ((fx & GRAIN) ? 1 + texture * grain[i] : 1);
+                p = sheet[i] * p + (1 - sheet[i]) * dk;
+            }
             float q = ink * inkc[j];
             q = q > 0.6f ? 0.6f : q;
             float v = (p * (1 - c) + q * c) * illum[i] * light[j];
@@ -251,6 +354,7 @@ static int make_one(const uint8_t *d, int lab, int idx, int k, const char *dir)
     free(cov);
     free(illum);
     free(grain);
+    free(sheet);
     free(px);
     return rc;
 }
