@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `meson install` into a scratch DESTDIR, then the installed tool on its own: exactly the binary,
+# The README's install command (`meson configure build --prefix P && meson install -C build`) with
+# a scratch prefix, then the installed tool on its own: exactly the binary,
 # the man page and the bash completion are installed; the binary runs and reads a digit from an
 # exported test image (needs $MNIST_DATA, skipped otherwise); the man page renders with `man -l`
 # with its sections and every option each --help lists; the completion offers the commands, the
@@ -13,23 +14,28 @@ MESON=${4:?$usage}
 version=${5:?$usage}
 HELPER=$(realpath "$HELPER")
 
-# ---- install ----
-DEST=$WORK/dest
-if ! "$MESON" install -C "$BUILD" --no-rebuild --destdir "$DEST" >"$WORK/install.log" 2>&1; then
-    not_ok "meson install --destdir"
+# ---- install, the way the README says: on the build/ made already, a prefix, then install ----
+# (the build's own prefix is put back afterwards, whatever happens)
+PREFIX=$WORK/prefix
+DEST=
+OLD_PREFIX=$("$MESON" introspect --buildoptions "$BUILD" |
+             python3 -c 'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
+restore_prefix() { "$MESON" configure "$BUILD" --prefix "$OLD_PREFIX" >/dev/null 2>&1; rm -rf "$WORK"; }
+trap restore_prefix EXIT
+if ! { "$MESON" configure "$BUILD" --prefix "$PREFIX" && "$MESON" install -C "$BUILD"; } \
+        >"$WORK/install.log" 2>&1; then
+    not_ok "meson configure build --prefix P && meson install -C build"
     diag <"$WORK/install.log"
     echo "Bail out! meson install failed"
     exit 1
 fi
-ok "meson install --destdir"
-( cd "$DEST" && find . ! -type d | sort ) >"$WORK/installed"
-INST_BIN=$(sed -n 's|^\.\(.*/bin/mnist-cnn\)$|\1|p' "$WORK/installed")
-PREFIX=${INST_BIN%/bin/mnist-cnn}
-want=".$PREFIX/bin/mnist-cnn
-.$PREFIX/share/bash-completion/completions/mnist-cnn
-.$PREFIX/share/man/man1/mnist-cnn.1"
+ok "meson configure build --prefix P && meson install -C build"
+( cd "$PREFIX" && find . ! -type d | sort ) >"$WORK/installed"
+want="./bin/mnist-cnn
+./share/bash-completion/completions/mnist-cnn
+./share/man/man1/mnist-cnn.1"
 why=""
-[ -n "$INST_BIN" ] || why="no bin/mnist-cnn installed"
+[ -x "$PREFIX/bin/mnist-cnn" ] || why="no bin/mnist-cnn installed"
 [ "$(cat "$WORK/installed")" = "$want" ] || why="${why:+$why
 }installed files differ from the expected three:
 $(diff <(echo "$want") "$WORK/installed")"
