@@ -6,6 +6,7 @@
  * input the network saw. */
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "io/path.h"
 #include "engine/infer.h"
 #include "engine/photo_clean.h"
 #include "engine/preprocess.h"
@@ -23,8 +24,10 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-        "Usage: mnist-cnn predict FILE.h5 IMAGE... [OPTIONS]\n"
-        "       mnist-cnn predict FILE.h5 --idx FILE --index K [OPTIONS]\n"
+        "Usage: mnist-cnn predict [FILE.h5] IMAGE... [OPTIONS]\n"
+        "       mnist-cnn predict [FILE.h5] --idx FILE --index K [OPTIONS]\n"
+        "FILE.h5 (a first argument ending in .h5 or .hdf5) defaults to the newest run's\n"
+        "(" DEFAULT_CHECKPOINT ", runs/model-2.h5, ...) best epoch, else its checkpoint.\n"
         "Predict the digit in each image (PNG, JPEG or PGM/PPM, any size, colour or gray,\n"
         "dark-on-light or light-on-dark: detected; JPEGs turned upright by their Exif\n"
         "Orientation). Photos and scans are cleaned up first: uneven lighting and shadows divided\n"
@@ -325,10 +328,14 @@ int cmd_predict(int argc, char **argv)
         default: return usage_error("predict");
         }
     }
-    int nimages = argc - optind - 1;
-    if (argc - optind < 1 || (!idx && nimages < 1) || (idx && index < 0)) {
-        fprintf(stderr, "mnist-cnn predict: expected a checkpoint and at least one image "
-                        "(or --idx FILE --index K)\n");
+    /* the model: a first argument that names a checkpoint, else the newest run's */
+    int given = optind < argc && path_has_ext(argv[optind], path_hdf5_exts);
+    const char *model = given ? argv[optind] : default_model();
+    char **images = argv + optind + given;
+    int nimages = argc - optind - given;
+    if ((!idx && nimages < 1) || (idx && index < 0)) {
+        fprintf(stderr, "mnist-cnn predict: expected at least one image (or --idx FILE --index "
+                        "K), after the checkpoint if one is named\n");
         return usage_error("predict");
     }
     if (!idx && index >= 0) {
@@ -345,7 +352,7 @@ int cmd_predict(int argc, char **argv)
     }
     if (po.show && show_dir_ready(po.show)) return EXIT_RUNTIME;
     Model m;
-    if (load_model_and_say("predict", argv[optind], &m)) return EXIT_RUNTIME;
+    if (load_model_and_say("predict", model, &m)) return EXIT_RUNTIME;
     Infer *inf = infer_create(&m);
     if (!inf) {
         fprintf(stderr, "mnist-cnn predict: out of memory\n");
@@ -353,7 +360,7 @@ int cmd_predict(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     int rc = EXIT_OK;
-    po.model = argv[optind];
+    po.model = model;
     if (po.show && !(po.seen.names = calloc((size_t)nimages, sizeof *po.seen.names))) {
         fprintf(stderr, "mnist-cnn predict: out of memory\n");
         rc = EXIT_RUNTIME;
@@ -361,7 +368,7 @@ int cmd_predict(int argc, char **argv)
     }
     if (idx) rc = predict_idx(inf, idx, index, &po);
     for (int i = 0; i < nimages; i++) {
-        int r = predict_file(inf, argv[optind + 1 + i], &po);
+        int r = predict_file(inf, images[i], &po);
         if (r != EXIT_OK) rc = r;
     }
     free(po.seen.names);

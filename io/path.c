@@ -6,6 +6,16 @@
 const char *const path_hdf5_exts[] = {".h5", ".hdf5", ".H5", ".HDF5", NULL};
 const char *const path_picture_exts[] = {".png", ".svg", NULL};
 
+int path_has_ext(const char *path, const char *const *exts)
+{
+    size_t len = strlen(path);
+    for (; exts && *exts; exts++) {
+        size_t el = strlen(*exts);
+        if (len > el && strcmp(path + len - el, *exts) == 0) return 1;
+    }
+    return 0;
+}
+
 int path_with_suffix(const char *path, const char *const *exts, const char *suffix, char *buf,
                      size_t n)
 {

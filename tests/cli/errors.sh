@@ -44,7 +44,7 @@ expect "eval with no checkpoint and no runs/: exit 1, names the default" 1 "runs
     env -C "$WORK" "$(realpath "$BIN")" eval
 expect "eval with two checkpoints: exit 2" 2 "expected one checkpoint" -- "$BIN" eval a.h5 b.h5
 expect "info with no checkpoint: exit 2" 2 "expected exactly one checkpoint" -- "$BIN" info
-expect "predict with a checkpoint but no image: exit 2" 2 "expected a checkpoint and at least one image" \
+expect "predict with a checkpoint but no image: exit 2" 2 "expected at least one image" \
     -- "$BIN" predict "$WORK/x.h5"
 expect "predict --index without --idx: exit 2" 2 "--index needs --idx" -- \
     "$BIN" predict "$WORK/x.h5" img.png --index 3

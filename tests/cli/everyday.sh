@@ -20,7 +20,8 @@ verdict "no data: says where MNIST comes from, creates nothing" "$why"
 expect "the top-level help says predict reads JPEG" 0 -o "PNG, JPEG or PGM/PPM" -- "$BIN" --help
 
 CASES=("plot and info on RUN-best.h5 find the run's log" "plot -o makes its folder"
-       "info: the recipe and AdamW" "one epoch is '1 epoch'")
+       "info: the recipe and AdamW" "predict without a model reads the newest run's"
+       "one epoch is '1 epoch'")
 if ! have_data; then
     for t in "${CASES[@]}"; do skip "$t"; done
     finish
@@ -61,6 +62,23 @@ expect "info: the recipe and AdamW" 0 -o "optimizer: AdamW, step" -o "weight dec
     -o "lr 0.003 cosine (warm-up 0.1 of the steps), validation 100 images" \
     -o "conv2 in training: winograd" -o "augmentation off" -o "data files: train-images-idx3-ubyte 600x28x28 crc32" \
     -- "$BIN" info "$WORK/r.h5"
+
+# ---- predict without a model: the newest run's, like eval and draw ----
+why=
+mkdir -p "$WORK/p/runs"
+cp "$WORK/r.h5" "$WORK/p/runs/model.h5"
+cp "$WORK/r-best.h5" "$WORK/p/runs/model-best.h5"
+(cd "$WORK/p" && "$BIN" predict --idx "$WORK/data/t10k-images-idx3-ubyte" --index 3 >"$WORK/out" 2>"$WORK/err")
+rc=$?
+[ "$rc" = 0 ] || why+="exit $rc: $(cat "$WORK/err")"$'\n'
+grep -q "model runs/model-best.h5" "$WORK/err" || why+="the model read: $(head -2 "$WORK/err")"$'\n'
+"$HELPER" export "$WORK/data/t10k-images-idx3-ubyte" 3 "$WORK/p/d.png" >/dev/null
+(cd "$WORK/p" && "$BIN" predict d.png >"$WORK/out" 2>"$WORK/err")
+rc=$?
+[ "$rc" = 0 ] || why+="predict d.png: exit $rc: $(cat "$WORK/err")"$'\n'
+grep -q "model runs/model-best.h5" "$WORK/err" || why+="predict d.png: $(head -2 "$WORK/err")"$'\n'
+grep -q "d.png" "$WORK/out" || why+="predict d.png printed: $(cat "$WORK/out")"$'\n'
+verdict "predict without a model reads the newest run's" "$why"
 
 # ---- wording ----
 why=
