@@ -305,11 +305,16 @@ static void panel_legend(double vx0, double vx1, double vy, int n, const char **
     double width_mm = (vx1 - vx0) * (sx1 - sx0);
     plvpor(vx0, vx1, vy - 0.03, vy + 0.03);
     plwind(0, width_mm, -1, 1);
-    const double seg = 9, gap = 2, sep = n > 4 ? 5 : 8;
-    double total = 0, len[5];
-    for (int i = 0; i < n; i++) {
-        len[i] = text_mm(text[i]);
-        total += (i ? sep : 0) + seg + gap + len[i];
+    double seg = 9, gap = 2, sep = n > 4 ? 5 : 8, total = 0, len[5];
+    /* a small page: text, samples and gaps shrink together until the row fits the panel */
+    for (double scale = 1; scale >= 0.5; scale *= 0.9) {
+        plschr(0, CHR * scale);
+        seg = 9 * scale, gap = 2 * scale, sep = (n > 4 ? 5 : 8) * scale, total = 0;
+        for (int i = 0; i < n; i++) {
+            len[i] = text_mm(text[i]);
+            total += (i ? sep : 0) + seg + gap + len[i];
+        }
+        if (total <= 0.98 * width_mm) break;
     }
     double x = (width_mm - total) / 2;
     for (int i = 0; i < n; i++) {
@@ -326,6 +331,7 @@ static void panel_legend(double vx0, double vx1, double vy, int n, const char **
         plptex(x + seg + gap, 0, 1, 0, 0, text[i]);
         x += seg + gap + len[i] + sep;
     }
+    plschr(0, CHR);
 }
 
 static int cmp_float(const void *a, const void *b)
@@ -412,9 +418,17 @@ static void lr_curve(const TrainingFig *f, EpochAxis ax)
     for (int i = 0; i < n; i++)
         if (y[i] > top) top = y[i];
     if (n > 0 && top > 0) {
-        plwind(ax.xmin - ax.xpad, ax.xmax + ax.xpad, 0, top * 1.12);
+        /* in units of 10^e, named in the axis label: PLplot would otherwise put its own
+         * "(x10^e)" above the axis, where it reads as belonging to neither panel */
+        int e = (int)floor(log10(top));
+        double unit = pow(10, e);
+        for (int i = 0; i < n; i++) y[i] /= unit;
+        plwind(ax.xmin - ax.xpad, ax.xmax + ax.xpad, 0, top / unit * 1.12);
         plcol0(C_LR);
-        plbox("", 0, 0, "cmstv", 0, 0);   /* named in the legend: "lr (right axis)" */
+        plbox("", 0, 0, "cmstv", 0, 0);
+        char label[48];
+        snprintf(label, sizeof label, "learning rate (10#u%d#d)", e);
+        plmtex("r", 2.4, 0.5, 0.5, label);
         curve(x, y, n, C_LR, 1.4, 0);
     }
     free(x);
@@ -438,7 +452,7 @@ static void loss_panel(const TrainingFig *f, const PLFLT *x, const PLFLT *trl, c
     }
     if (!(lmax > 0)) lmax = 1;
     plschr(0, CHR);
-    plvpor(0.07, 0.48, VP_BOTTOM, VP_TOP);
+    plvpor(0.07, 0.45, VP_BOTTOM, VP_TOP);
     panel_frame(ax.xmin - ax.xpad, ax.xmax + ax.xpad, 0, lmax * 1.12, ax.xtick, "cross-entropy loss",
                 "Loss");
     if (ns > 1) curve(sx, sy, ns, C_BATCH, 0.8, 0);
@@ -455,32 +469,35 @@ static void loss_panel(const TrainingFig *f, const PLFLT *x, const PLFLT *trl, c
     text[k] = "test", col[k] = C_TEST, mk[k++] = 1;
     if (ns > 1) text[k] = "batch", col[k] = C_BATCH, mk[k++] = 0;
     text[k] = "lr (right)", col[k] = C_LR, mk[k++] = 0;
-    panel_legend(0.07, 0.48, 0.06, k, text, col, mk);
+    panel_legend(0.07, 0.45, 0.06, k, text, col, mk);
     free(sx);
     free(sy);
 }
 
-/* Right: the accuracy in % per epoch, train and test, the last test figure in the legend. */
+/* Right: the accuracy in % per epoch, train and test, the last test figure in the legend. The
+ * range is what people look at: the second half of the run (the first epochs, far lower, would
+ * squash the end, where validation and test lines lie on each other); earlier points run off the
+ * bottom. */
 static void accuracy_panel(const MetricLog *log, const PLFLT *x, const PLFLT *tra, const PLFLT *tea,
                            const PLFLT *vaa, int n, EpochAxis ax)
 {
     double amin = 100;
-    for (int i = 0; i < n; i++) {
+    for (int i = n / 2; i < n; i++) {
         if (isfinite(tra[i]) && tra[i] < amin) amin = tra[i];
         if (isfinite(tea[i]) && tea[i] < amin) amin = tea[i];
         if (isfinite(vaa[i]) && vaa[i] < amin) amin = vaa[i];
     }
-    double lo = amin - 0.12 * (100 - amin);
-    lo = lo < 0 ? 0 : floor(lo);
-    if (lo > 99) lo = 99;
+    double lo = amin - 0.25 * (100 - amin);
+    lo = lo < 0 ? 0 : lo > 95 ? floor(2 * lo) / 2 : floor(lo);
+    if (lo > 99.5) lo = 99.5;
     char test_text[96];
     const EpochMetrics *last = &log->epochs[n - 1];
     if (isfinite(last->test_acc))
-        snprintf(test_text, sizeof test_text, "test (%.2f%% after epoch %d)",
+        snprintf(test_text, sizeof test_text, "test (%.2f%%, epoch %d)",
                  100 * last->test_acc, last->epoch);
     else
         snprintf(test_text, sizeof test_text, "test");
-    plvpor(0.57, 0.98, VP_BOTTOM, VP_TOP);
+    plvpor(0.61, 0.98, VP_BOTTOM, VP_TOP);
     panel_frame(ax.xmin - ax.xpad, ax.xmax + ax.xpad, lo, 100 + 0.04 * (100 - lo), ax.xtick,
                 "accuracy (%)", "Accuracy");
     curve(x, tra, n, C_TRAIN, 2.2, 17);
@@ -489,7 +506,7 @@ static void accuracy_panel(const MetricLog *log, const PLFLT *x, const PLFLT *tr
     if (v) curve(x, vaa, n, C_VAL, 2.2, 17);
     const char *text[3] = {"train", v ? "val" : test_text, test_text};
     int col[3] = {C_TRAIN, v ? C_VAL : C_TEST, C_TEST}, mk[3] = {1, 1, 1};
-    panel_legend(0.57, 0.98, 0.06, v ? 3 : 2, text, col, mk);
+    panel_legend(0.61, 0.98, 0.06, v ? 3 : 2, text, col, mk);
 }
 
 static void draw_training(const void *p)
