@@ -181,7 +181,8 @@ static void eval_share(int n, int ranks, int r, int *lo, int *hi)
 }
 
 /* The mean loss and accuracy on a set, each process evaluating a share of its images. */
-static TrainResult evaluate_shared(Trainer *t, const ImageSet *set, float *loss, float *accuracy)
+static TrainResult evaluate_shared(Trainer *t, const ImageSet *set, float *loss, float *accuracy,
+                                   int what_epoch, const char *what)
 {
     Collective *c = t->cfg->comm;
     const int ranks = several(t) ? c->ranks : 1, rank = several(t) ? c->rank : 0;
@@ -196,6 +197,13 @@ static TrainResult evaluate_shared(Trainer *t, const ImageSet *set, float *loss,
     if (ranks > 1 && c->gather(c, t->eval_per + 2 * (size_t)lo, t->eval_per, bytes))
         return comm_failed(t, "gathering the evaluation");
     evaluate_totals(t->eval_per, set->n, loss, accuracy);
+    if (!isfinite(*loss)) {
+        /* the network's output overflowed (the running statistics or weights have run away):
+         * no result to log or print, and nothing worth saving */
+        snprintf(t->err, t->errlen, "after epoch %d: the network's output on the %s images is "
+                 "not a number (NaN or infinite)", what_epoch, what);
+        return TRAIN_NOT_FINITE;
+    }
     return TRAIN_DONE;
 }
 
@@ -294,10 +302,12 @@ static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
         .lr = t->opt->lr,
     };
     if (t->val && t->val->n > 0 &&
-        (r = evaluate_shared(t, t->val, &e.val_loss, &e.val_acc)) != TRAIN_DONE)
+        (r = evaluate_shared(t, t->val, &e.val_loss, &e.val_acc, pos->epoch, "validation")) !=
+            TRAIN_DONE)
         return r;
     if (t->test && t->test->n > 0 &&
-        (r = evaluate_shared(t, t->test, &e.test_loss, &e.test_acc)) != TRAIN_DONE)
+        (r = evaluate_shared(t, t->test, &e.test_loss, &e.test_acc, pos->epoch, "test")) !=
+            TRAIN_DONE)
         return r;
     /* rank 0 logs, saves and decides; the others follow its answer */
     int outcome = TRAIN_DONE;
