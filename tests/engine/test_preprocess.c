@@ -135,8 +135,8 @@ static void polarity(void)
     CHECK(mean_abs_diff(a, b) < 1e-5, "black-on-white not inverted: diff %.5f", mean_abs_diff(a, b));
     CHECK(mean_abs_diff(a, c) < 0.03, "gray paper: diff %.4f", mean_abs_diff(a, c));
     /* the output's background is black: corners are 0 */
-    CHECK(b[0] == 0 && b[27] == 0 && b[783] == 0, "background not black: %g %g %g", (double)b[0], (double)b[27],
-          (double)b[783]);
+    CHECK(b[0] == 0 && b[IMG_W - 1] == 0 && b[IMG_PIXELS - 1] == 0, "background not black: %g %g %g",
+          (double)b[0], (double)b[IMG_W - 1], (double)b[IMG_PIXELS - 1]);
     free(wob);
     free(bow);
     free(gray);
