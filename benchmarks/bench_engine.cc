@@ -64,9 +64,13 @@ namespace {
 //   ~8.5) plus input gradients of conv2, fc1 and fc2 (conv1 needs none, ~8.0): ~16.5 MFLOP.
 //   One training sample: ~25 MFLOP. BatchNorm, ReLU, pooling, dropout, loss and Adam are
 //   O(activations) and not counted (as in the project's reference figures).
-constexpr double kFwdFlopsPerSample = 8.5e6;
-constexpr double kTrainFlopsPerSample = 25.0e6;
+// (From engine/model.h, so they follow its sizes: 8.48 and 25.0 MFLOP at 28 x 28.)
+constexpr double kConv1Flops = 2.0 * C1 * IMG_PIXELS * 9;
+constexpr double kFwdFlopsPerSample =
+    kConv1Flops + 2.0 * C2 * P1_H * P1_W * C1 * 9 + 2.0 * FC1_OUT * FC1_IN + 2.0 * N_CLASSES * FC1_OUT;
+constexpr double kTrainFlopsPerSample = 3 * kFwdFlopsPerSample - kConv1Flops;
 constexpr int kBatch = 64;
+constexpr int kFc1Block = 224;   // fc1's backward blocks, as engine/net_workspace.h
 
 int all_cores()
 {
@@ -233,15 +237,19 @@ const Pass kPasses[] = {
 };
 
 struct PassBuffers {
-    enum { X1 = 30 * 30, Z1 = HW1 * C1, P1 = 16 * 16 * C1, Q1 = HW2 * C1, Z2 = HW2 * C2,
-           DZ2 = 16 * 16 * C2, W2 = 9 * C1 * C2 };
+    // padded (zero rim) buffers as net.c keeps them: X1 conv1's input, P1 conv2's, DZ2 its
+    // output gradient; TILES conv2's Winograd tiles (2x2 outputs each)
+    enum { X1 = (IMG_H + 2) * (IMG_W + 2), Z1 = HW1 * C1, P1 = (P1_H + 2) * (P1_W + 2) * C1,
+           Q1 = HW2 * C1, Z2 = HW2 * C2, DZ2 = (P1_H + 2) * (P1_W + 2) * C2, W2 = 9 * C1 * C2,
+           TILES = (P1_H / 2) * (P1_W / 2) };
     AlignedBuf x1{kBatch * X1}, z1{(size_t)kBatch * Z1}, p1{(size_t)kBatch * P1},
         q1{(size_t)kBatch * Q1}, z2{(size_t)kBatch * Z2}, p2{(size_t)kBatch * FC1_IN},
         dp2{(size_t)kBatch * FC1_IN}, q2{(size_t)kBatch * FC1_IN}, dz2{(size_t)CH * DZ2},
         dp1{(size_t)CH * Q1}, dz1{(size_t)CH * Z1}, w1{9 * C1}, w2{W2}, w2t{W2}, dw{W2},
         fc1w{(size_t)FC1_OUT * FC1_IN}, fc1t{(size_t)FC1_OUT * FC1_IN},
-        fc1dw{(size_t)FC1_OUT * FC1_IN}, h{(size_t)kBatch * FC1_OUT}, u2{16 * C1 * C2},
-        u2t{16 * C1 * C2}, du{16 * C1 * C2}, wscratch{2 * 16 * CH * 49 * (C1 + C2)};
+        fc1dw{(size_t)FC1_OUT * FC1_IN}, h{(size_t)kBatch * FC1_OUT}, u2{WINO_POINTS * C1 * C2},
+        u2t{WINO_POINTS * C1 * C2}, du{WINO_POINTS * C1 * C2},
+        wscratch{2 * WINO_POINTS * CH * TILES * (C1 + C2)};
     std::vector<uint8_t> win1 = std::vector<uint8_t>((size_t)kBatch * Q1),
                          win2 = std::vector<uint8_t>((size_t)kBatch * FC1_IN);
     std::vector<float> bias = std::vector<float>(FC1_OUT, 0.1f), scale = std::vector<float>(C2, 1.1f),
@@ -256,14 +264,15 @@ struct PassBuffers {
         std::vector<float> r = bench::random_vec((size_t)kBatch * Z1, 3);
         for (int s = 0; s < kBatch; s++)
             for (int y = 0; y < IMG_H; y++)
-                std::copy_n(&r[(size_t)s * HW1 + y * IMG_W], IMG_W, x1.p + s * X1 + (y + 1) * 30 + 1);
+                std::copy_n(&r[(size_t)s * HW1 + y * IMG_W], IMG_W,
+                            x1.p + s * X1 + (y + 1) * (IMG_W + 2) + 1);
         std::copy(r.begin(), r.end(), z1.p);
         std::copy_n(r.begin(), (size_t)kBatch * Z2, z2.p);
         std::copy_n(r.begin(), (size_t)kBatch * FC1_IN, dp2.p);
         for (int s = 0; s < CH; s++)
             for (int y = 0; y < P1_H; y++)
                 std::copy_n(&r[(size_t)(s * HW2 + y * P1_W) * C2], P1_W * C2,
-                            dz2.p + s * DZ2 + ((y + 1) * 16 + 1) * C2);
+                            dz2.p + s * DZ2 + ((y + 1) * (P1_W + 2) + 1) * C2);
         std::copy_n(r.begin(), (size_t)CH * Q1, dp1.p);
         std::copy_n(r.begin(), 9 * C1, w1.p);
         std::copy_n(r.begin(), W2, w2.p);
@@ -327,15 +336,15 @@ void run_pass(PassBuffers &b, PassKind kind, int k)
                 dense_forward(16, FC1_IN, FC1_OUT, c0, 64, b.dp2.p + (size_t)r0 * FC1_IN, FC1_IN,
                               b.fc1t.p, b.bias.data(), b.h.p + (size_t)r0 * FC1_OUT, FC1_OUT);
         break;
-    case FC1_WGRAD:   // 14 blocks of 224 input columns
-        for (int i0 = 0; k == 0 && i0 < FC1_IN; i0 += 224)
-            dense_weight_grad(kBatch, b.h.p, FC1_OUT, 0, FC1_OUT, b.dp2.p, FC1_IN, i0, 224,
-                              b.fc1dw.p, FC1_IN);
+    case FC1_WGRAD:   // blocks of 224 input columns as net.c (14 at 28 x 28)
+        for (int i0 = 0; k == 0 && i0 < FC1_IN; i0 += kFc1Block)
+            dense_weight_grad(kBatch, b.h.p, FC1_OUT, 0, FC1_OUT, b.dp2.p, FC1_IN, i0,
+                              std::min(kFc1Block, FC1_IN - i0), b.fc1dw.p, FC1_IN);
         break;
     case FC1_IGRAD:
-        for (int i0 = 0; k == 0 && i0 < FC1_IN; i0 += 224)
-            dense_forward(kBatch, FC1_OUT, FC1_IN, i0, 224, b.h.p, FC1_OUT, b.fc1w.p, b.zero.data(),
-                          b.dp2.p, FC1_IN);
+        for (int i0 = 0; k == 0 && i0 < FC1_IN; i0 += kFc1Block)
+            dense_forward(kBatch, FC1_OUT, FC1_IN, i0, std::min(kFc1Block, FC1_IN - i0), b.h.p,
+                          FC1_OUT, b.fc1w.p, b.zero.data(), b.dp2.p, FC1_IN);
         break;
     case WINO2_FWD:
         winograd_forward(&c2, CH, b.p1.p + s0 * P::P1, b.u2.p, b.bias.data(), b.z2.p + s0 * P::Z2,

@@ -196,6 +196,8 @@ static int write_confusion_picture(const char *dir, const EvalResult *r)
     char path[4200], title[4300], err[512];
     snprintf(title, sizeof title, "%s: %d test images, accuracy %.2f%%", r->path, r->n, 100 * r->acc);
     snprintf(path, sizeof path, "%s/confusion.png", dir);
+    _Static_assert(N_CLASSES == 10, "io/plot.h's confusion matrix is MNIST's 10x10 (and io/idx.c "
+                                    "takes labels 0..9): give them the class count to change it");
     if (plot_confusion((const long(*)[N_CLASSES])r->conf, title, path, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn eval: %s\n", err);
         return -1;
@@ -220,7 +222,7 @@ static int write_mistakes_picture(const char *dir, const Mistakes *m, const Imag
     for (int i = 0; i < shown; i++)
         items[i] = (GalleryItem){set->images + (size_t)m->list[i].index * IMG_PIXELS,
                                  m->list[i].truth, m->list[i].pred, m->list[i].prob,
-                                 m->list[i].index};
+                                 m->list[i].index, IMG_W, IMG_H};
     snprintf(title, sizeof title,
              "The %d most confident of %d mistakes in %d test images: true \u2192 predicted "
              "(p, #index)",

@@ -79,7 +79,8 @@ static void print_result(const char *name, int digit, const float probs[10], con
 
 /* ---- --show: what the network saw --------------------------------------------------------- */
 
-enum { SHOW_H = 280, SHOW_MAX_W = 560, SHOW_GAP = 8, SHOW_ZOOM = SHOW_H / 28 };
+enum { SHOW_H = 280, SHOW_MAX_W = 560, SHOW_GAP = 8, SHOW_ZOOM = SHOW_H / IMG_H };
+_Static_assert(SHOW_ZOOM >= 1, "--show's picture must be at least IMG_H high");
 
 /* Size of a w x h picture scaled to fit SHOW_MAX_W x SHOW_H (aspect kept, at least 1 px). */
 static void fit(int w, int h, int *fw, int *fh)
@@ -164,7 +165,7 @@ static int seen_path(const char *dir, const char *path, SeenNames *seen, char *b
 }
 
 /* The picture as loaded, what the clean-up kept (dark on white, like the picture; absent with
- * --no-clean) and the 28x28 input magnified SHOW_ZOOM times (nearest neighbour), side by side
+ * --no-clean) and the network's input (IMG_W x IMG_H) magnified SHOW_ZOOM times (nearest neighbour), side by side
  * on white. */
 static int write_seen(const char *path, const GrayImage *gi, const PhotoClean *pc, const float *input,
                       char *err, size_t errlen)
@@ -172,7 +173,7 @@ static int write_seen(const char *path, const GrayImage *gi, const PhotoClean *p
     int fw, fh, cw2 = 0, ch2 = 0;
     fit(gi->w, gi->h, &fw, &fh);
     if (pc) fit(pc->w, pc->h, &cw2, &ch2);
-    int width = fw + SHOW_GAP + (pc ? cw2 + SHOW_GAP : 0) + 28 * SHOW_ZOOM;
+    int width = fw + SHOW_GAP + (pc ? cw2 + SHOW_GAP : 0) + IMG_W * SHOW_ZOOM;
     uint8_t *canvas = malloc((size_t)width * SHOW_H);
     if (!canvas) {
         snprintf(err, errlen, "%s: out of memory", path);
@@ -185,7 +186,7 @@ static int write_seen(const char *path, const GrayImage *gi, const PhotoClean *p
         blit(canvas, width, x, pc->ink, pc->w, pc->h, cw2, ch2, 1);
         x += cw2 + SHOW_GAP;
     }
-    blit(canvas, width, x, input, 28, 28, 28 * SHOW_ZOOM, 28 * SHOW_ZOOM, 0);
+    blit(canvas, width, x, input, IMG_W, IMG_H, IMG_W * SHOW_ZOOM, IMG_H * SHOW_ZOOM, 0);
     int rc = image_save_png_by(path, canvas, width, SHOW_H, 1, SHOW_SOFTWARE, err, errlen);
     free(canvas);
     return rc;
@@ -242,7 +243,7 @@ static int predict_file(Infer *inf, const char *path, PredictOpts *o)
         return EXIT_RUNTIME;
     }
     int rc = EXIT_OK, digit = -1;
-    float img[784], probs[10];
+    float img[IMG_PIXELS], probs[N_CLASSES];
     const float *pix = o->clean ? pc.ink : gi.pix;
     if (preprocess_digit(pix, o->clean ? pc.w : gi.w, o->clean ? pc.h : gi.h, img)) {
         /* nothing to read: say so rather than print a guess about an empty field */
@@ -272,7 +273,7 @@ static int predict_file(Infer *inf, const char *path, PredictOpts *o)
     return rc;
 }
 
-/* One 28x28 image out of an IDX file, as MNIST stores it (no preprocessing needed). */
+/* One IMG_H x IMG_W (28x28) image out of an IDX file, as MNIST stores it (no preprocessing needed). */
 static int predict_idx(Infer *inf, const char *path, long index, const PredictOpts *o)
 {
     IdxArray a;
@@ -282,16 +283,16 @@ static int predict_idx(Infer *inf, const char *path, long index, const PredictOp
         return EXIT_RUNTIME;
     }
     int rc = EXIT_OK;
-    if (a.ndim != 3 || a.dims[1] != 28 || a.dims[2] != 28) {
-        fprintf(stderr, "mnist-cnn predict: %s: not a file of 28x28 images\n", path);
+    if (a.ndim != 3 || a.dims[1] != IMG_H || a.dims[2] != IMG_W) {
+        fprintf(stderr, "mnist-cnn predict: %s: not a file of %dx%d images\n", path, IMG_H, IMG_W);
         rc = EXIT_RUNTIME;
     } else if (index < 0 || (size_t)index >= a.count) {
         fprintf(stderr, "mnist-cnn predict: %s: --index %ld is out of range (file holds %zu images)\n",
                 path, index, a.count);
         rc = EXIT_USAGE;
     } else {
-        float img[784], probs[10];
-        for (int i = 0; i < 784; i++) img[i] = a.data[(size_t)index * 784 + i] / 255.0f;
+        float img[IMG_PIXELS], probs[N_CLASSES];
+        for (int i = 0; i < IMG_PIXELS; i++) img[i] = a.data[(size_t)index * IMG_PIXELS + i] / 255.0f;
         char name[1100];
         snprintf(name, sizeof name, "%s[%ld]", path, index);
         int digit;

@@ -4,12 +4,17 @@
 
 #include <math.h>
 
+/* torchvision's translate=(0.1, 0.1): at most a tenth of the image's width (height) either way,
+ * 2.8 pixels at 28 x 28. Worked out in double and rounded once, so 28 gives 2.8f exactly. */
+#define MAX_TX ((float)(0.1 * IMG_W))
+#define MAX_TY ((float)(0.1 * IMG_H))
+
 AffineParams affine_draw(uint64_t seed, uint64_t epoch, uint64_t sample_index)
 {
     AffineParams p;
     p.angle_deg = rng_range(seed, RNG_AUGMENT, epoch, sample_index, 0, -15.0f, 15.0f);
-    p.tx = (int)lrintf(rng_range(seed, RNG_AUGMENT, epoch, sample_index, 1, -2.8f, 2.8f));
-    p.ty = (int)lrintf(rng_range(seed, RNG_AUGMENT, epoch, sample_index, 2, -2.8f, 2.8f));
+    p.tx = (int)lrintf(rng_range(seed, RNG_AUGMENT, epoch, sample_index, 1, -MAX_TX, MAX_TX));
+    p.ty = (int)lrintf(rng_range(seed, RNG_AUGMENT, epoch, sample_index, 2, -MAX_TY, MAX_TY));
     p.scale = rng_range(seed, RNG_AUGMENT, epoch, sample_index, 3, 0.8f, 1.2f);
     return p;
 }
@@ -20,34 +25,37 @@ AffineParams affine_draw_scaled(uint64_t seed, uint64_t epoch, uint64_t sample_i
     if (strength == 1.0f) return affine_draw(seed, epoch, sample_index);
     AffineParams p;
     p.angle_deg = strength * rng_range(seed, RNG_AUGMENT, epoch, sample_index, 0, -15.0f, 15.0f);
-    p.tx = (int)lrintf(strength * rng_range(seed, RNG_AUGMENT, epoch, sample_index, 1, -2.8f, 2.8f));
-    p.ty = (int)lrintf(strength * rng_range(seed, RNG_AUGMENT, epoch, sample_index, 2, -2.8f, 2.8f));
+    p.tx = (int)lrintf(strength *
+                       rng_range(seed, RNG_AUGMENT, epoch, sample_index, 1, -MAX_TX, MAX_TX));
+    p.ty = (int)lrintf(strength *
+                       rng_range(seed, RNG_AUGMENT, epoch, sample_index, 2, -MAX_TY, MAX_TY));
     p.scale = 1.0f + strength * (rng_range(seed, RNG_AUGMENT, epoch, sample_index, 3, 0.8f, 1.2f) - 1.0f);
     return p;
 }
 
-void affine_apply(float out[784], const uint8_t in[784], AffineParams p)
+void affine_apply(float out[IMG_PIXELS], const uint8_t in[IMG_PIXELS], AffineParams p)
 {
     /* Inverse map: for each output pixel centre, find where it came from. Forward map is
-     * x' = c + t + s R (x - c), so x = c + R^T (x' - c - t) / s. Centre c = (13.5, 13.5). */
-    const float c = 13.5f;
+     * x' = c + t + s R (x - c), so x = c + R^T (x' - c - t) / s. Centre c = the image's,
+     * (13.5, 13.5) at 28 x 28. */
+    const float cx = IMG_CENTRE_X, cy = IMG_CENTRE_Y;
     float a = p.angle_deg * (float)M_PI / 180.0f;
     float cs = cosf(a) / p.scale, sn = sinf(a) / p.scale;
     /* The image inside a rim of black (one pixel before, two after), and source points clamped
-     * to [-1, 28]: every tap reads memory, a tap outside the image reads 0 and adds nothing, so
-     * the sum is the same as skipping it, with no branch and no floorf call per pixel (a quarter
-     * of a training step's batch building went there). */
-    enum { P = IMG_W + 3 };
-    float pad[P * P] = {0};
+     * to [-1, IMG_W] x [-1, IMG_H]: every tap reads memory, a tap outside the image reads 0 and
+     * adds nothing, so the sum is the same as skipping it, with no branch and no floorf call per
+     * pixel (a quarter of a training step's batch building went there). P is a padded row. */
+    enum { P = IMG_W + 3, PH = IMG_H + 3 };
+    float pad[PH * P] = {0};
     for (int y = 0; y < IMG_H; y++)
         for (int x = 0; x < IMG_W; x++) pad[(y + 1) * P + x + 1] = (float)in[y * IMG_W + x];
     for (int y = 0; y < IMG_H; y++)
         for (int x = 0; x < IMG_W; x++) {
-            float dx = (float)x - c - (float)p.tx, dy = (float)y - c - (float)p.ty;
-            float sx = c + cs * dx + sn * dy;
-            float sy = c - sn * dx + cs * dy;
-            sx = sx < -1.0f ? -1.0f : sx > 28.0f ? 28.0f : sx;
-            sy = sy < -1.0f ? -1.0f : sy > 28.0f ? 28.0f : sy;
+            float dx = (float)x - cx - (float)p.tx, dy = (float)y - cy - (float)p.ty;
+            float sx = cx + cs * dx + sn * dy;
+            float sy = cy - sn * dx + cs * dy;
+            sx = sx < -1.0f ? -1.0f : sx > (float)IMG_W ? (float)IMG_W : sx;
+            sy = sy < -1.0f ? -1.0f : sy > (float)IMG_H ? (float)IMG_H : sy;
             /* floor: truncation, one less for negatives (exact, unlike (int)(sx + k) - k) */
             int x0 = (int)sx, y0 = (int)sy;
             x0 -= (float)x0 > sx;

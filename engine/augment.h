@@ -3,11 +3,14 @@
 #ifndef MNIST_ENGINE_AUGMENT_H
 #define MNIST_ENGINE_AUGMENT_H
 
+#include "engine/model.h"
+
 #include <stdint.h>
 
 /* The parameters of one random affine draw (torchvision RandomAffine(degrees=15,
  * translate=(0.1, 0.1), scale=(0.8, 1.2)): angle uniform in [-15, 15] degrees, translation
- * round(uniform(-2.8, 2.8)) whole pixels in x and y, scale uniform in [0.8, 1.2], no shear). */
+ * round(uniform(-0.1, 0.1) x the image's width, height) whole pixels in x and y (+-2.8 at 28 x 28),
+ * scale uniform in [0.8, 1.2], no shear). */
 typedef struct { float angle_deg, scale; int tx, ty; } AffineParams;
 AffineParams affine_draw(uint64_t seed, uint64_t epoch, uint64_t sample_index);
 
@@ -18,7 +21,7 @@ AffineParams affine_draw_scaled(uint64_t seed, uint64_t epoch, uint64_t sample_i
 
 /* Apply an affine map about the image centre with bilinear sampling and fill 0 (black), then
  * normalise: out is ready for the network. */
-void affine_apply(float out[784], const uint8_t in[784], AffineParams p);
+void affine_apply(float out[IMG_PIXELS], const uint8_t in[IMG_PIXELS], AffineParams p);
 
 /* Shuffle perm[0..n) (Fisher-Yates) for the given epoch; perm is first set to 0..n-1. */
 void shuffle_indices(int *perm, int n, uint64_t seed, uint64_t epoch);

@@ -34,8 +34,8 @@ void infer_free(Infer *inf)
     free(inf);
 }
 
-int infer_run(Infer *inf, const float img[784], float logits[10], float probs[10], float *maps1,
-              float *maps2)
+int infer_run(Infer *inf, const float img[IMG_PIXELS], float logits[N_CLASSES],
+              float probs[N_CLASSES], float *maps1, float *maps2)
 {
     float z[N_CLASSES];
     for (int i = 0; i < IMG_PIXELS; i++) inf->x[i] = input_normalize(img[i]);

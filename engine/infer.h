@@ -1,5 +1,5 @@
-/* The inference API for `predict` and the drawing window: one call from a 28x28 image to
- * logits and probabilities, plus the feature maps on request, with no allocation per call. */
+/* The inference API for `predict` and the drawing window: one call from an IMG_W x IMG_H image
+ * to logits and probabilities, plus the feature maps on request, with no allocation per call. */
 #ifndef MNIST_ENGINE_INFER_H
 #define MNIST_ENGINE_INFER_H
 
@@ -18,11 +18,12 @@ void infer_free(Infer *inf);
  * outputs asked for hold NaN or infinity and must not be shown; NOT_FINITE_WHY says why. */
 enum { INFER_NOT_FINITE = -2 };
 
-/* img: 28x28 in 0..1, white ink on black (as MNIST and engine/preprocess.h produce). Outputs
- * that are NULL are skipped: logits[10], probs[10] (softmax), maps1 (32,28,28) and maps2
- * (64,14,14): conv1/conv2 activations after BatchNorm + ReLU. Returns the predicted digit, or
- * INFER_NOT_FINITE when the logits or the maps asked for are not all finite. */
-int infer_run(Infer *inf, const float img[784], float logits[10], float probs[10], float *maps1,
-              float *maps2);
+/* img: IMG_W x IMG_H in 0..1, white ink on black (as MNIST and engine/preprocess.h produce).
+ * Outputs that are NULL are skipped: logits, probs (softmax), maps1 (MAP1_FLOATS: C1 maps of
+ * MAP1_H x MAP1_W, 32 x 28 x 28) and maps2 (MAP2_FLOATS: 64 x 14 x 14): conv1/conv2 activations
+ * after BatchNorm + ReLU. Returns the predicted digit, or INFER_NOT_FINITE when the logits or the
+ * maps asked for are not all finite. */
+int infer_run(Infer *inf, const float img[IMG_PIXELS], float logits[N_CLASSES],
+              float probs[N_CLASSES], float *maps1, float *maps2);
 
 #endif

@@ -15,7 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Every size the rest of the program needs (gui and cli take theirs from here). */
+/* Every size the rest of the program needs (gui, cli and the benchmarks take theirs from here;
+ * io knows no layers and is handed sizes as arguments). Change the input size here and the
+ * program either still works or stops compiling at a _Static_assert naming what else must change
+ * (the fast path's kernels need, e.g., even sizes at both poolings). */
 enum {
     IMG_H = 28, IMG_W = 28, IMG_PIXELS = IMG_H * IMG_W,
     C1 = 32, C2 = 64,                      /* conv1 / conv2 output channels */
@@ -27,7 +30,17 @@ enum {
     /* the feature maps the inference API hands out (after BatchNorm + ReLU, before pooling) */
     MAP1_H = IMG_H, MAP1_W = IMG_W, MAP1_FLOATS = C1 * MAP1_H * MAP1_W,
     MAP2_H = P1_H, MAP2_W = P1_W, MAP2_FLOATS = C2 * MAP2_H * MAP2_W,
+    /* MNIST's own layout of a digit (LeCun et al.): its longer side scaled to DIGIT_BOX pixels,
+     * its centre of mass at pixel (DIGIT_CENTRE_X, DIGIT_CENTRE_Y) of the IMG_W x IMG_H field
+     * (20 and (14, 14) at 28 x 28). engine/preprocess.c lays photos and drawings out the same. */
+    DIGIT_BOX = 20,
+    DIGIT_CENTRE_X = IMG_W / 2, DIGIT_CENTRE_Y = IMG_H / 2,
 };
+
+/* The geometric centre of the image, (13.5, 13.5) at 28 x 28: the point the augmentation rotates
+ * and scales about (torchvision's RandomAffine uses the same centre). */
+#define IMG_CENTRE_X ((IMG_W - 1) / 2.0f)
+#define IMG_CENTRE_Y ((IMG_H - 1) / 2.0f)
 
 /* BatchNorm2d's defaults in PyTorch: eps added to the variance, momentum of the running
  * statistics. They decide results, so the reference and the fast path share them. */

@@ -6,12 +6,14 @@
 #include <string.h>
 
 
-/* Activations of one pass, NCHW. */
+/* Activations of one pass, NCHW (the shapes at 28 x 28 after them). */
 typedef struct {
-    float *c1, *b1, *r1, *p1;   /* conv1 out, bn1 out, relu, pool: (B,32,28,28)x3, (B,32,14,14) */
-    float *c2, *b2, *r2, *p2;   /* (B,64,14,14)x3, (B,64,7,7) = fc1 input (B,3136) */
-    float *h, *hr, *mask, *hd;  /* fc1 out, relu, dropout mask, dropout out: (B,128) */
-    float *logits, *probs;      /* (B,10) */
+    float *c1, *b1, *r1, *p1;   /* conv1 out, bn1 out, relu: (B,C1,IMG_H,IMG_W) (B,32,28,28);
+                                 * pool: (B,C1,P1_H,P1_W) (B,32,14,14) */
+    float *c2, *b2, *r2, *p2;   /* (B,C2,P1_H,P1_W) (B,64,14,14); (B,C2,P2_H,P2_W) (B,64,7,7),
+                                 * fc1's input (B,FC1_IN) (B,3136) */
+    float *h, *hr, *mask, *hd;  /* fc1 out, relu, dropout mask, dropout out: (B,FC1_OUT) */
+    float *logits, *probs;      /* (B,N_CLASSES) */
     float mean1[C1], rstd1[C1], var1[C1], mean2[C2], rstd2[C2], var2[C2];
 } Acts;
 
@@ -20,8 +22,8 @@ static float *buf(size_t n) { return calloc(n, sizeof(float)); }
 static void acts_alloc(Acts *a, int B)
 {
     size_t n1 = (size_t)B * C1 * IMG_PIXELS, n2 = (size_t)B * C2 * P1_H * P1_W;
-    a->c1 = buf(n1); a->b1 = buf(n1); a->r1 = buf(n1); a->p1 = buf(n1 / 4);
-    a->c2 = buf(n2); a->b2 = buf(n2); a->r2 = buf(n2); a->p2 = buf(n2 / 4);
+    a->c1 = buf(n1); a->b1 = buf(n1); a->r1 = buf(n1); a->p1 = buf((size_t)B * C1 * P1_H * P1_W);
+    a->c2 = buf(n2); a->b2 = buf(n2); a->r2 = buf(n2); a->p2 = buf((size_t)B * FC1_IN);
     a->h = buf((size_t)B * FC1_OUT); a->hr = buf((size_t)B * FC1_OUT);
     a->mask = buf((size_t)B * FC1_OUT); a->hd = buf((size_t)B * FC1_OUT);
     a->logits = buf((size_t)B * N_CLASSES); a->probs = buf((size_t)B * N_CLASSES);
@@ -40,8 +42,8 @@ static void backward(const Model *m, float *grad, const Acts *a, const float *x,
 {
     memset(grad, 0, MODEL_N_PARAMS * sizeof(float));
     size_t n1 = (size_t)B * C1 * IMG_PIXELS, n2 = (size_t)B * C2 * P1_H * P1_W;
-    float *d1 = buf(n1), *d1b = buf(n1), *dp1 = buf(n1 / 4);
-    float *d2 = buf(n2), *d2b = buf(n2), *dp2 = buf(n2 / 4);
+    float *d1 = buf(n1), *d1b = buf(n1), *dp1 = buf((size_t)B * C1 * P1_H * P1_W);
+    float *d2 = buf(n2), *d2b = buf(n2), *dp2 = buf((size_t)B * FC1_IN);
     float *dh = buf((size_t)B * FC1_OUT), *dh2 = buf((size_t)B * FC1_OUT);
     float *dlogits = buf((size_t)B * N_CLASSES);
 

@@ -104,6 +104,7 @@ static int winograd(const Workspace *ws, int train) { return train && ws->conv =
 static void pack_weights(Workspace *ws, const Model *m, int train)
 {
     enum { FC1_PACK_ROWS = 16, FC1_TASKS = FC1_OUT / FC1_PACK_ROWS };
+    _Static_assert(FC1_OUT % FC1_PACK_ROWS == 0, "fc1's rows are packed in tasks of FC1_PACK_ROWS");
     const float *w2 = model_param(m, P_CONV2_W);
     const int wino = winograd(ws, train);
     /* one task at a time in turn: the conv2 tasks come last and are the largest */
@@ -374,15 +375,16 @@ static void fc1_backward(Workspace *ws, const Model *m, int B)
     }
     static const float zero[FC1_IN];
     float *gfw = param_in(ws->grad, P_FC1_W);
-    /* dflat = dh W: PyTorch's W [128][3136] is already the [K][N] the dense product reads */
+    /* dflat = dh W: PyTorch's W [FC1_OUT][FC1_IN] is already the [K][N] the dense product reads */
     const float *fw = model_param(m, P_FC1_W);
+    /* every input column, in whole blocks and a last short one (none at 28 x 28) */
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
-    for (int j = 0; j < FC1_IN / FC1_BWD_BLOCK; j++) {
-        int i0 = j * FC1_BWD_BLOCK;
-        dense_weight_grad_tree(B, NET_CHUNK, ws->dh, FC1_OUT, 0, FC1_OUT, ws->flat, FC1_IN, i0,
-                               FC1_BWD_BLOCK, gfw, FC1_IN);
-        dense_forward(B, FC1_OUT, FC1_IN, i0, FC1_BWD_BLOCK, ws->dh, FC1_OUT, fw, zero, ws->dflat,
-                      FC1_IN);
+    for (int j = 0; j < FC1_BWD_BLOCKS; j++) {
+        const int i0 = j * FC1_BWD_BLOCK;
+        const int n = FC1_IN - i0 < FC1_BWD_BLOCK ? FC1_IN - i0 : FC1_BWD_BLOCK;
+        dense_weight_grad_tree(B, NET_CHUNK, ws->dh, FC1_OUT, 0, FC1_OUT, ws->flat, FC1_IN, i0, n,
+                               gfw, FC1_IN);
+        dense_forward(B, FC1_OUT, FC1_IN, i0, n, ws->dh, FC1_OUT, fw, zero, ws->dflat, FC1_IN);
     }
 }
 

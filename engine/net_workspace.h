@@ -5,6 +5,9 @@
 #define MNIST_ENGINE_NET_WORKSPACE_H
 
 #include "engine/net.h"
+#include "simd/conv.h"
+#include "simd/dense.h"
+#include "simd/pool.h"
 #include "simd/winograd.h"
 
 #include <stddef.h>
@@ -31,12 +34,39 @@ enum {
     CG_CONV = CG_SIZE - CG_W1,
     U2_SIZE = WINO_POINTS * C1 * C2,
     /* fc1 is split into fixed blocks, each computed whole by one thread (the kernels give the
-     * same bits for any split): forward, blocks of 16 rows (samples) by 64 output columns (16
-     * tasks at batch 64); backward, 14 blocks of 224 input columns (3136 = 14 * 224, enough
-     * tasks to balance 2 to 14 threads). */
+     * same bits for any split): forward, blocks of 16 rows (samples) by DENSE_COL_STEP output
+     * columns; backward, blocks of 224 input columns, the last one shorter where FC1_IN is no
+     * multiple of it (at 28 x 28, 3136 = 14 * 224: enough tasks to balance 2 to 14 threads). */
     FC1_FWD_ROWS = 16,
     FC1_BWD_BLOCK = 224,
+    FC1_BWD_BLOCKS = (FC1_IN + FC1_BWD_BLOCK - 1) / FC1_BWD_BLOCK,
 };
+
+/* What the fast path's kernels assume of the model's sizes (engine/model.h); each kernel's
+ * header says the same of its arguments. A model that breaks one needs that kernel extended
+ * (or, for the reference path alone, engine/model_ref.c, which has none of these limits). */
+_Static_assert(IMG_H % 4 == 0 && IMG_W % 4 == 0,
+               "both max-pools (simd/pool.h) and Winograd on conv2 (simd/winograd.h) take even "
+               "sizes only: IMG_H and IMG_W must be multiples of 4");
+_Static_assert(C1 % CONV_CHANNEL_STEP == 0 && C2 % (2 * CONV_CHANNEL_STEP) == 0,
+               "simd/conv.h takes output channels in multiples of CONV_CHANNEL_STEP: C1 (conv1's "
+               "output, conv2's input gradient) and half of C2 (conv2 split in two for one image, "
+               "forward_eval_convs)");
+_Static_assert(C1 % DENSE_COL_STEP == 0 && C2 % DENSE_COL_STEP == 0,
+               "Winograd's products are dense tiles (simd/winograd.h): C1 and C2 must be "
+               "multiples of DENSE_COL_STEP");
+_Static_assert(C1 <= (int)WINO_MAX_C && C2 <= (int)WINO_MAX_C,
+               "simd/winograd.c keeps rows of C1 and C2 channels on the stack: at most WINO_MAX_C");
+_Static_assert(C1 % POOL_CHANNEL_STEP == 0 && C2 % POOL_CHANNEL_STEP == 0 &&
+                   C1 <= (int)POOL_MAX_C && C2 <= (int)POOL_MAX_C,
+               "the pooling passes (simd/pool.h) take channels in multiples of POOL_CHANNEL_STEP, "
+               "at most POOL_MAX_C");
+_Static_assert(C1 <= C2, "BnState and the BatchNorm sums (bnsum) are sized for C2 channels and "
+                         "serve bn1 too");
+_Static_assert(FC1_OUT % DENSE_COL_STEP == 0 && FC1_IN % DENSE_COL_STEP == 0 &&
+                   FC1_BWD_BLOCK % DENSE_COL_STEP == 0,
+               "simd/dense.h takes columns in multiples of DENSE_COL_STEP: fc1's outputs "
+               "(forward) and its inputs, in blocks of FC1_BWD_BLOCK (backward)");
 
 /* Batch-wide BatchNorm values of one layer. */
 typedef struct {
@@ -53,29 +83,30 @@ struct Workspace {
     BatchPart part;                 /* the step's part of the batch (a whole one: no comm) */
     int comm_failed;
     /* batch-wide, per sample */
-    float *x;                       /* [784] the normalised input, as the caller gives it */
-    float *x1;                      /* [30][30] the same with a zero rim */
-    float *z1;                      /* [28][28][32] */
-    float *p1;                      /* [16][16][32] zero rim */
-    uint8_t *win1;                  /* [14][14][32] pool 1's winners */
-    float *dq1;                     /* [14][14][32] bn1's output gradient at the winners */
-    float *z2;                      /* [14][14][64] */
-    float *p2, *dp2;                /* [7][7][64] pool 2's output and its gradient */
-    uint8_t *win2;                  /* [7][7][64] */
-    float *dq2;                     /* [7][7][64] */
-    float *flat, *dflat;            /* [3136] p2 in PyTorch's (c, y, x) order: fc1's input */
-    float *h, *hr, *mask, *hd, *dh, *dhd;   /* [128] */
-    float *logits, *probs, *dlogits;        /* [10] */
+    /* (the sizes in brackets, from engine/model.h; the numbers after them are at 28 x 28) */
+    float *x;                       /* [IMG_PIXELS] 784, the normalised input, as given */
+    float *x1;                      /* [IMG_H+2][IMG_W+2] 30x30, the same with a zero rim */
+    float *z1;                      /* [IMG_H][IMG_W][C1] 28x28x32 */
+    float *p1;                      /* [P1_H+2][P1_W+2][C1] 16x16x32, zero rim */
+    uint8_t *win1;                  /* [P1_H][P1_W][C1] 14x14x32, pool 1's winners */
+    float *dq1;                     /* [P1_H][P1_W][C1] bn1's output gradient at the winners */
+    float *z2;                      /* [P1_H][P1_W][C2] 14x14x64 */
+    float *p2, *dp2;                /* [P2_H][P2_W][C2] 7x7x64, pool 2's output, its gradient */
+    uint8_t *win2;                  /* [P2_H][P2_W][C2] */
+    float *dq2;                     /* [P2_H][P2_W][C2] */
+    float *flat, *dflat;            /* [FC1_IN] 3136, p2 in PyTorch's (c, y, x) order */
+    float *h, *hr, *mask, *hd, *dh, *dhd;   /* [FC1_OUT] 128 */
+    float *logits, *probs, *dlogits;        /* [N_CLASSES] 10 */
     /* per thread, one chunk at a time */
-    float *dz2;                     /* [CHUNK][16][16][64] zero rim */
-    float *dp1;                     /* [CHUNK][14][14][32] */
-    float *dz1;                     /* [CHUNK][28][28][32] */
+    float *dz2;                     /* [CHUNK][P1_H+2][P1_W+2][C2] zero rim */
+    float *dp1;                     /* [CHUNK][P1_H][P1_W][C1] */
+    float *dz1;                     /* [CHUNK][IMG_H][IMG_W][C1] */
     /* per chunk */
     float *cgrad;                   /* [CG_SIZE] */
     double *bnsum;                  /* [2 * C2] a BatchNorm's partial sums, forward or backward */
     double *chunk_loss;             /* [2] the chunk's summed loss and right predictions */
     /* the weights in the kernels' layouts (pack_weights): conv1, conv2 forward-packed, conv2
-     * transposed for its input gradient, fc1 transposed [3136][128] */
+     * transposed for its input gradient, fc1 transposed [FC1_IN][FC1_OUT] */
     float *w1, *w2, *w2t, *fc1t;
     float *u2, *u2t;                /* conv2's Winograd-transformed weights, and transposed */
     float *wino;                    /* per thread: winograd_scratch_floats */

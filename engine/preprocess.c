@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FIELD = 28, BOX = 20 };
+/* The field is the network's input, the box and centre MNIST's (engine/model.h). */
+enum { FIELD_W = IMG_W, FIELD_H = IMG_H, BOX = DIGIT_BOX };
+_Static_assert(BOX <= FIELD_W && BOX <= FIELD_H,
+               "a digit's box (DIGIT_BOX, engine/model.h) must fit in the input image");
 
 /* min/max as compare-selects: fminf/fmaxf are libm calls on the baseline ISA (NaN rules), and
  * they sat in every per-pixel loop here (a 280x280 canvas is 78k pixels per drawing event). */
@@ -64,12 +67,13 @@ static void splat(float *dst, float x, float y, float v)
     const float wts[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
     const int px[4] = {ix, ix + 1, ix, ix + 1}, py[4] = {iy, iy, iy + 1, iy + 1};
     for (int k = 0; k < 4; k++)
-        if (px[k] >= 0 && px[k] < FIELD && py[k] >= 0 && py[k] < FIELD) dst[py[k] * FIELD + px[k]] += v * wts[k];
+        if (px[k] >= 0 && px[k] < FIELD_W && py[k] >= 0 && py[k] < FIELD_H)
+            dst[py[k] * FIELD_W + px[k]] += v * wts[k];
 }
 
-int preprocess_digit(const float *src, int w, int h, float dst[784])
+int preprocess_digit(const float *src, int w, int h, float dst[IMG_PIXELS])
 {
-    memset(dst, 0, FIELD * FIELD * sizeof(float));
+    memset(dst, 0, FIELD_W * FIELD_H * sizeof(float));
     if (!src || w <= 0 || h <= 0) return -1;
     size_t n = (size_t)w * h;
     float *ink = malloc(n * sizeof(float));
@@ -112,7 +116,7 @@ int preprocess_digit(const float *src, int w, int h, float dst[784])
     /* Below-threshold ink outside the box is dropped: it is paper noise, not stroke. */
     int cw = x1 - x0 + 1, ch = y1 - y0 + 1;
 
-    /* 4. Longer side to 20 px, aspect kept. */
+    /* 4. Longer side to BOX (20) px, aspect kept. */
     float s = (float)BOX / (float)(cw > ch ? cw : ch);
     int nw = (int)lroundf(cw * s), nh = (int)lroundf(ch * s);
     nw = nw < 1 ? 1 : nw > BOX ? BOX : nw;
@@ -121,7 +125,7 @@ int preprocess_digit(const float *src, int w, int h, float dst[784])
     resample(ink, w, x0, y0, cw, ch, patch, nw, nh);
     free(ink);
 
-    /* 5. Centre of mass to (14, 14). */
+    /* 5. Centre of mass to MNIST's centre, (14, 14) at 28 x 28. */
     double mass = 0, mx = 0, my = 0;
     for (int y = 0; y < nh; y++)
         for (int x = 0; x < nw; x++) {
@@ -131,9 +135,9 @@ int preprocess_digit(const float *src, int w, int h, float dst[784])
             my += v * y;
         }
     if (mass <= 0) return -1;
-    float offx = (float)(FIELD / 2 - mx / mass), offy = (float)(FIELD / 2 - my / mass);
+    float offx = (float)(DIGIT_CENTRE_X - mx / mass), offy = (float)(DIGIT_CENTRE_Y - my / mass);
     for (int y = 0; y < nh; y++)
         for (int x = 0; x < nw; x++) splat(dst, x + offx, y + offy, patch[y * nw + x]);
-    for (int i = 0; i < FIELD * FIELD; i++) dst[i] = clamp01(dst[i]);
+    for (int i = 0; i < FIELD_W * FIELD_H; i++) dst[i] = clamp01(dst[i]);
     return 0;
 }

@@ -34,4 +34,16 @@ enum {
     L_TITLE_H = 22,                         /* a title line above a part of the debug view */
 };
 
+/* The debug view's parts sized from engine/model.h must fit their places: a larger input needs a
+ * smaller zoom (or a taller window), more channels a different grid. */
+_Static_assert(IMG_W * L_INPUT_ZOOM <= CANVAS_SIZE &&
+                   L_INPUT_Y + IMG_H * L_INPUT_ZOOM + 2 <= L_DEBUG_H - L_STATUS_H,
+               "the network input at L_INPUT_ZOOM must fit under the canvas, above the status bar");
+_Static_assert(C1 % L_MAP_COLS == 0 && C2 % L_MAP_COLS == 0,
+               "the feature maps fill whole rows of L_MAP_COLS");
+_Static_assert(L_MAP1_Y + C1 / L_MAP_COLS * L_MAP1_CELL <= L_MAP2_Y - L_TITLE_H &&
+                   L_MAP2_Y + C2 / L_MAP_COLS * L_MAP2_CELL <= L_DEBUG_H - L_STATUS_H - 2,
+               "conv1's maps must fit above conv2's title, conv2's above the status bar: change "
+               "L_MAP1_ZOOM / L_MAP2_ZOOM, L_MAP2_Y or L_DEBUG_H");
+
 #endif

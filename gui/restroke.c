@@ -111,13 +111,13 @@ static void refit(Restroke *r, const Strokes *s)
     }
 }
 
-int restroke_input(Restroke *r, const Strokes *s, float width, float dst[784])
+int restroke_input(Restroke *r, const Strokes *s, float width, float dst[IMG_PIXELS])
 {
     if (s->full || !s->n_drawn || !(width > 0 && width <= RESTROKE_MAX_WIDTH)) {
         r->valid = 0;
         return -1;
     }
-    float pen = RESTROKE_BOX * width / 20.0f;
+    float pen = RESTROKE_BOX * width / (float)DIGIT_BOX;
     const float *b = s->box;
     float w = b[2] - b[0], h = b[3] - b[1];
     Xform fitted = fit(pen, (b[0] + b[2]) * 0.5f, (b[1] + b[3]) * 0.5f, w > h ? w : h);

@@ -19,11 +19,12 @@
 #ifndef MNIST_GUI_RESTROKE_H
 #define MNIST_GUI_RESTROKE_H
 
+#include "engine/model.h"
 #include "gui/strokes.h"
 
-/* The ink's longer side in the re-drawn image: 4 pixels per pixel of MNIST's 20 px box, so area
- * averaging down to 20 px gives smooth edges. */
-#define RESTROKE_BOX 80
+/* The ink's longer side in the re-drawn image: 4 pixels per pixel of MNIST's 20 px box
+ * (DIGIT_BOX), so area averaging down to 20 px gives smooth edges. */
+#define RESTROKE_BOX (4 * DIGIT_BOX)
 /* The widest stroke asked for, in pixels of the 20 px box: the pen must fit the margin. */
 #define RESTROKE_MAX_WIDTH 4.0f
 /* The image: the box plus a margin for anti-aliased edges and for ink that a flat eraser cut
@@ -47,10 +48,10 @@ typedef struct {
     float lx, ly;           /* the last point drawn of that stroke, image pixels */
 } Restroke;
 
-/* The 28x28 network input from the strokes, as preprocess_digit makes it, with strokes `width`
+/* The network input (IMG_W x IMG_H) from the strokes, as preprocess_digit makes it, with strokes `width`
  * pixels wide (0 < width <= RESTROKE_MAX_WIDTH). Returns 0, or -1 when the strokes cannot give it
  * (the record is full, or no ink survives the eraser): then dst is undefined and the caller uses
  * the canvas. */
-int restroke_input(Restroke *r, const Strokes *s, float width, float dst[784]);
+int restroke_input(Restroke *r, const Strokes *s, float width, float dst[IMG_PIXELS]);
 
 #endif

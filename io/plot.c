@@ -617,6 +617,7 @@ typedef struct {
     const GalleryItem *items;
     int n, cols, rows;
     const char *title;
+    PLFLT *img, **cols_of;   /* room for the largest item: its values, a pointer per column */
 } GalleryFig;
 
 static void draw_gallery(const void *p)
@@ -626,8 +627,6 @@ static void draw_gallery(const void *p)
     PLFLT pos[2] = {0, 1}, v[2] = {1, 0};
     plscmap1n(256);
     plscmap1l(1, 2, pos, v, v, v, NULL);
-    PLFLT img[28][28], *cols[28];
-    for (int i = 0; i < 28; i++) cols[i] = img[i];
 
     double top = f->title ? 0.93 : 0.98, bottom = 0.01;
     double cw = 0.98 / f->cols, ch = (top - bottom) / f->rows;
@@ -636,12 +635,16 @@ static void draw_gallery(const void *p)
         int r = i / f->cols, c = i % f->cols;
         double x0 = 0.01 + c * cw, y1 = top - r * ch;
         /* the image as a square in the lower part of the cell, its captions above it */
-        plvpas(x0 + cw * 0.06, x0 + cw * 0.94, y1 - ch * 0.97, y1 - ch * 0.24, 1.0);
-        plwind(0, 28, 0, 28);
-        for (int y = 0; y < 28; y++)
-            for (int x = 0; x < 28; x++) img[x][27 - y] = it->pixels[y * 28 + x] / 255.0;
+        const int iw = it->w, ih = it->h;
+        plvpas(x0 + cw * 0.06, x0 + cw * 0.94, y1 - ch * 0.97, y1 - ch * 0.24, (double)ih / iw);
+        plwind(0, iw, 0, ih);
+        /* plimage's matrix is [x][y], y upwards */
+        PLFLT **cols = f->cols_of;
+        for (int x = 0; x < iw; x++) cols[x] = f->img + (size_t)x * ih;
+        for (int y = 0; y < ih; y++)
+            for (int x = 0; x < iw; x++) cols[x][ih - 1 - y] = it->pixels[y * iw + x] / 255.0;
         /* pixel x over [x, x + 1]: see draw_confusion on plimage's cells */
-        plimage((PLFLT_MATRIX)cols, 28, 28, 0, 27, 0, 27, 0, 1, 0, 27, 0, 27);
+        plimage((PLFLT_MATRIX)cols, iw, ih, 0, iw - 1, 0, ih - 1, 0, 1, 0, iw - 1, 0, ih - 1);
         plcol0(C_GRID);
         plbox("bc", 0, 0, "bc", 0, 0);
         char s[64];
@@ -671,9 +674,23 @@ int plot_gallery(const GalleryItem *items, int n, int cols, const char *title, c
     if (cols <= 0) cols = 8;
     if (cols > n) cols = n;
     int rows = (n + cols - 1) / cols;
-    GalleryFig fig = {items, n, cols, rows, title};
+    size_t most = 0, widest = 0;
+    for (int i = 0; i < n; i++) {
+        if (items[i].w <= 0 || items[i].h <= 0)
+            return io_fail(err, errlen, "%s: image %d has no pixels", png_path, i);
+        size_t px = (size_t)items[i].w * (size_t)items[i].h;
+        most = px > most ? px : most;
+        widest = (size_t)items[i].w > widest ? (size_t)items[i].w : widest;
+    }
+    GalleryFig fig = {items, n, cols, rows, title, malloc(most * sizeof(PLFLT)),
+                      malloc(widest * sizeof(PLFLT *))};
     int w = 40 + cols * 170, h = (title ? 60 : 20) + rows * 230;
-    return render("pngcairo", png_path, w, h, draw_gallery, &fig, err, errlen);
+    int rc = fig.img && fig.cols_of
+                 ? render("pngcairo", png_path, w, h, draw_gallery, &fig, err, errlen)
+                 : io_fail(err, errlen, "%s: out of memory", png_path);
+    free(fig.img);
+    free(fig.cols_of);
+    return rc;
 }
 
 #endif

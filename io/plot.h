@@ -37,13 +37,14 @@ int plot_training(const MetricLog *log, double steps_per_epoch, const char *png_
 int plot_confusion(const long conf[10][10], const char *title, const char *png_path, char *err,
                    size_t errlen);
 
-/* One picture in a gallery: a 28x28 uint8 image (white ink on black, as in MNIST), drawn dark on
- * light, captioned with its true and predicted labels and the predicted probability. */
+/* One picture in a gallery: a w x h uint8 image (white ink on black, as in MNIST: 28x28), drawn
+ * dark on light, captioned with its true and predicted labels and the predicted probability. */
 typedef struct {
     const uint8_t *pixels;
     int truth, pred;
     float prob;      /* probability of pred */
     int index;       /* position in its data set, shown as #index */
+    int w, h;        /* the size of pixels (row-major, h rows of w) */
 } GalleryItem;
 
 /* n items in a grid of `cols` columns (<= 0: 8) as a PNG, under title (may be NULL). */

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-enum { MAX_CB = 64 };   /* the widest channel block any kernel uses, for the tile sums */
+enum { MAX_CB = ISA_MAX_CONV_CB };   /* the widest channel block of any kernel: tile sums */
 
 void conv3x3_forward(const ConvShape *s, int S, const float *in, const float *w, const float *bias,
                      float *out, const float *shift, double *stats)
@@ -55,7 +55,7 @@ void conv3x3_weight_grad(const ConvShape *s, int S, const float *in, const float
     const ptrdiff_t dy_row = (ptrdiff_t)dy_w * Cout, dy_img = (dy_padded ? s->H + 2 : s->H) * dy_row;
     if (dy_padded) dy += dy_row + Cout;   /* pixel (0, 0) */
     const int nrows = 9 * Cin;   /* row r of dw is tap r / Cin, input channel r % Cin */
-    ptrdiff_t off[64];
+    ptrdiff_t off[ISA_MAX_WGRAD_ROWS];
     for (int r0 = 0; r0 < nrows; r0 += rows) {
         const int nr = nrows - r0 < rows ? nrows - r0 : rows;
         for (int r = 0; r < nr; r++) {

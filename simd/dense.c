@@ -31,7 +31,7 @@ void dense_weight_grad(int M, const float *x, ptrdiff_t ldx, int i0, int ni, con
 {
     const IsaDesc *isa = isa_current();
     const int cb = isa->wgrad_cb, rows = isa->wgrad_rows;
-    ptrdiff_t off[64];
+    ptrdiff_t off[ISA_MAX_WGRAD_ROWS];
     for (int r = 0; r < rows; r++) off[r] = r;   /* consecutive columns of x */
     for (int i = i0; i < i0 + ni; i += rows)
         for (int j = j0; j < j0 + nj; j += cb)

@@ -79,6 +79,10 @@ typedef struct {
                      ptrdiff_t ldz);
 } WinogradRowKernels;
 
+/* The widest tiles simd/conv.c and simd/dense.c keep room for on the stack (a forward tile's
+ * channel sums, a weight-gradient tile's row offsets); each kernel file asserts its tiles fit. */
+enum { ISA_MAX_CONV_CB = 64, ISA_MAX_WGRAD_ROWS = 64 };
+
 typedef struct {
     const char *name;           /* "avx512": for MNIST_CNN_ISA, --version, benchmark names */
     int (*cpu_has)(void);       /* whether this CPU runs the set's instructions */

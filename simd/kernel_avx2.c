@@ -3,6 +3,8 @@
  * the check and the descriptor run on any CPU. */
 #include <immintrin.h>
 
+#include "simd/conv.h"
+#include "simd/dense.h"
 #include "simd/isa.h"
 
 #define AVX2 __attribute__((target("avx2,fma")))
@@ -14,6 +16,16 @@
  * of peak on conv2.) Weight gradient: 6 rows of dw by 16 channels = 12 accumulators,
  * 2 for dy, 1 for the broadcast. */
 enum { CONV_CB = 16, CONV_PX = 5, WGRAD_CB = 16, WGRAD_ROWS = 6 };
+
+/* What the loops around the tiles rely on: forward tiles split CONV_CHANNEL_STEP channels whole
+ * (simd/conv.h), weight-gradient tiles split those and DENSE_COL_STEP columns whole, and both fit
+ * the room simd/conv.c and simd/dense.c keep for them. Wider tiles need those steps raised. */
+_Static_assert(CONV_CHANNEL_STEP % CONV_CB == 0 && CONV_CB <= (int)ISA_MAX_CONV_CB,
+               "CONV_CB must divide CONV_CHANNEL_STEP and fit ISA_MAX_CONV_CB");
+_Static_assert(CONV_CHANNEL_STEP % WGRAD_CB == 0 && DENSE_COL_STEP % WGRAD_CB == 0 &&
+                   WGRAD_ROWS <= (int)ISA_MAX_WGRAD_ROWS,
+               "WGRAD_CB must divide CONV_CHANNEL_STEP and DENSE_COL_STEP, WGRAD_ROWS fit "
+               "ISA_MAX_WGRAD_ROWS");
 
 AVX2 static inline __attribute__((always_inline)) void
 conv_tile_n(const int P, const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
@@ -196,6 +208,7 @@ AVX2 static void wgrad_tree_tile(const float *x, ptrdiff_t ldx, int nr, const fl
 /* ---- dense (simd/dense.c) ----
  * 6 rows by 16 columns (2 ymm) = 12 accumulators, 2 for the weights, 1 for the broadcast. */
 enum { DENSE_CB = 16, DENSE_ROWS = 6 };
+_Static_assert(DENSE_COL_STEP % DENSE_CB == 0, "a dense tile splits DENSE_COL_STEP columns whole");
 
 AVX2 static inline __attribute__((always_inline)) void
 dense_tile_n(const int R, int K, const float *x, ptrdiff_t ldx, const float *wt, ptrdiff_t ldw,

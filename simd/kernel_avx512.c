@@ -4,6 +4,8 @@
  * descriptor run on any CPU. */
 #include <immintrin.h>
 
+#include "simd/conv.h"
+#include "simd/dense.h"
 #include "simd/isa.h"
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
@@ -15,6 +17,16 @@
  * loads of dy and 8 broadcasts feed 16 FMAs. 8 rows divide conv2's 32 input channels, so its
  * tiles never straddle two taps (measured against 9x32, 12x32, 6x64, 7x64 and 8x48). */
 enum { CONV_CB = 32, CONV_PX = 14, WGRAD_CB = 32, WGRAD_ROWS = 8 };
+
+/* What the loops around the tiles rely on: forward tiles split CONV_CHANNEL_STEP channels whole
+ * (simd/conv.h), weight-gradient tiles split those and DENSE_COL_STEP columns whole, and both fit
+ * the room simd/conv.c and simd/dense.c keep for them. Wider tiles need those steps raised. */
+_Static_assert(CONV_CHANNEL_STEP % CONV_CB == 0 && CONV_CB <= (int)ISA_MAX_CONV_CB,
+               "CONV_CB must divide CONV_CHANNEL_STEP and fit ISA_MAX_CONV_CB");
+_Static_assert(CONV_CHANNEL_STEP % WGRAD_CB == 0 && DENSE_COL_STEP % WGRAD_CB == 0 &&
+                   WGRAD_ROWS <= (int)ISA_MAX_WGRAD_ROWS,
+               "WGRAD_CB must divide CONV_CHANNEL_STEP and DENSE_COL_STEP, WGRAD_ROWS fit "
+               "ISA_MAX_WGRAD_ROWS");
 
 AVX512 static inline __attribute__((always_inline)) void
 conv_tile_n(const int P, const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
@@ -216,6 +228,9 @@ AVX512 static void wgrad_tree_tile(const float *x, ptrdiff_t ldx, int nr, const 
  * broadcasts of x feed 24 FMAs (a last block of 32 columns: 2 zmm). One row (an image at a time)
  * keeps 4 chains, latency-bound but one pass over the weights. */
 enum { DENSE_CB = 64, DENSE_ROWS = 6 };
+/* dense_tile has the two widths a block of columns can have: 64, or a last 32 */
+_Static_assert(DENSE_CB == 2 * DENSE_COL_STEP, "dense_tile handles DENSE_CB and DENSE_COL_STEP "
+                                               "columns only");
 
 AVX512 static inline __attribute__((always_inline)) void
 dense_tile_n(const int R, const int NVEC, int K, const float *x, ptrdiff_t ldx, const float *wt,

@@ -2,6 +2,8 @@
  * compiler may vectorise across channels, which keeps each value's order of operations; the file
  * is built with -ffp-contract=off so a*b+c is never fused differently from one build of a loop to
  * another. */
+#include "simd/conv.h"
+#include "simd/dense.h"
 #include "simd/isa.h"
 
 #include <string.h>
@@ -9,6 +11,16 @@
 /* ---- direct convolution: 8 channels a tile (the compiler may vectorise across them, which
  * keeps each value's order), 4 pixels; weight gradients 4 rows of 8 channels ---- */
 enum { CONV_CB = 8, CONV_PX = 4, WGRAD_CB = 8, WGRAD_ROWS = 4 };
+
+/* What the loops around the tiles rely on: forward tiles split CONV_CHANNEL_STEP channels whole
+ * (simd/conv.h), weight-gradient tiles split those and DENSE_COL_STEP columns whole, and both fit
+ * the room simd/conv.c and simd/dense.c keep for them. Wider tiles need those steps raised. */
+_Static_assert(CONV_CHANNEL_STEP % CONV_CB == 0 && CONV_CB <= (int)ISA_MAX_CONV_CB,
+               "CONV_CB must divide CONV_CHANNEL_STEP and fit ISA_MAX_CONV_CB");
+_Static_assert(CONV_CHANNEL_STEP % WGRAD_CB == 0 && DENSE_COL_STEP % WGRAD_CB == 0 &&
+                   WGRAD_ROWS <= (int)ISA_MAX_WGRAD_ROWS,
+               "WGRAD_CB must divide CONV_CHANNEL_STEP and DENSE_COL_STEP, WGRAD_ROWS fit "
+               "ISA_MAX_WGRAD_ROWS");
 
 static void conv_tile(const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
                       const float *bias, float *out, ptrdiff_t ldo, int npix, const float *shift,
@@ -97,6 +109,7 @@ static void wgrad_tree_tile(const float *x, ptrdiff_t ldx, int nr, const float *
 
 /* dense (simd/dense.c): 4 rows by 8 columns */
 enum { DENSE_CB = 8, DENSE_ROWS = 4 };
+_Static_assert(DENSE_COL_STEP % DENSE_CB == 0, "a dense tile splits DENSE_COL_STEP columns whole");
 
 static void dense_tile(int K, const float *x, ptrdiff_t ldx, int nr, int nc, const float *wt,
                        ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo)

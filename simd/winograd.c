@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-enum { MAX_C = 512 };   /* the most channels (row sums and a kernel row live on the stack) */
+enum { MAX_C = WINO_MAX_C };   /* row sums and a kernel row live on the stack */
 
 size_t winograd_weights_floats(int Cin, int Cout) { return (size_t)WINO_POINTS * Cin * Cout; }
 

@@ -19,8 +19,9 @@
  * weights (as for the direct path, simd/conv.h). The transforms' row kernels are per instruction
  * set (simd/winograd_rows.h), the products the dense tiles. Same layouts and contracts as
  * simd/conv.h; H and W even; Cin and Cout multiples of DENSE_COL_STEP (each is the output width
- * of one of the products) and at most 512. Results are in float like the direct path's but not the same bits: a
- * different sum; the same for any split of the images between calls and any thread count. */
+ * of one of the products) and at most WINO_MAX_C. Results are in float like the direct path's
+ * but not the same bits: a different sum; the same for any split of the images between calls and
+ * any thread count. */
 #ifndef MNIST_SIMD_WINOGRAD_H
 #define MNIST_SIMD_WINOGRAD_H
 
@@ -33,6 +34,7 @@ extern "C" {
 #endif
 
 enum { WINO_POINTS = 16 };   /* 4 x 4 transformed points */
+enum { WINO_MAX_C = 512 };   /* the most channels in or out (rows of them live on the stack) */
 
 /* Floats of transformed weights: WINO_POINTS * Cin * Cout. */
 size_t winograd_weights_floats(int Cin, int Cout);

@@ -16,11 +16,11 @@ static void synth_images(uint8_t *img, uint8_t *lab, int n)
     unsigned s = 7;
     for (int k = 0; k < n; k++) {
         lab[k] = (uint8_t)(k % 10);
-        for (int i = 0; i < 784; i++) {
+        for (int i = 0; i < IMG_PIXELS; i++) {
             s = s * 1664525u + 1013904223u;
-            int y = i / 28, x = i % 28;
+            int y = i / IMG_W, x = i % IMG_W;
             int on = (abs(y - 14) < 3 + lab[k] % 4 && abs(x - 8 - lab[k]) < 2) || (y == 5 + lab[k] && x > 5);
-            img[(size_t)k * 784 + i] = on ? (uint8_t)(180 + (s >> 27)) : 0;
+            img[(size_t)k * IMG_PIXELS + i] = on ? (uint8_t)(180 + (s >> 27)) : 0;
         }
     }
 }
@@ -28,10 +28,10 @@ static void synth_images(uint8_t *img, uint8_t *lab, int n)
 static void step_with_threads(int B, ConvAlgo conv)
 {
     static const int threads[] = {1, 2, 3, 16};
-    float *x = malloc(sizeof(float) * 784 * (size_t)B);
-    uint8_t *img = malloc(784 * (size_t)B), *lab = malloc((size_t)B);
+    float *x = malloc(sizeof(float) * IMG_PIXELS * (size_t)B);
+    uint8_t *img = malloc(IMG_PIXELS * (size_t)B), *lab = malloc((size_t)B);
     synth_images(img, lab, B);
-    for (int b = 0; b < B; b++) normalize_image(x + (size_t)b * 784, img + (size_t)b * 784);
+    for (int b = 0; b < B; b++) normalize_image(x + (size_t)b * IMG_PIXELS, img + (size_t)b * IMG_PIXELS);
     float *g0 = malloc(sizeof(float) * MODEL_N_PARAMS), b0[MODEL_N_BUFFERS];
     for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
         Model m;
@@ -60,7 +60,7 @@ static void test_step_13(void) { step_with_threads(13, CONV_DIRECT); }
 static void test_step_64_winograd(void) { step_with_threads(64, CONV_WINOGRAD); }
 static void test_step_13_winograd(void) { step_with_threads(13, CONV_WINOGRAD); }
 
-/* n synthetic images (img: 784 * n bytes) as a training set. */
+/* n synthetic images (img: IMG_PIXELS * n bytes) as a training set. */
 static ImageSet synth_set(uint8_t *img, uint8_t *lab, int n)
 {
     synth_images(img, lab, n);
@@ -96,7 +96,7 @@ static void run(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet 
 static void test_train_run_threads(void)
 {
     enum { N = 200 };
-    uint8_t *img = malloc(784 * N), lab[N];
+    uint8_t *img = malloc(IMG_PIXELS * N), lab[N];
     synth_images(img, lab, N);
     ImageSet set = {img, lab, N};
     Model a, b, c;
@@ -142,7 +142,7 @@ static int take_snapshot_of_run(void *ctx, const TrainPosition *pos)
 static void resume_inside_an_epoch(ConvAlgo conv, Schedule sched)
 {
     enum { N = 200 };
-    uint8_t *img = malloc(784 * N), lab[N];
+    uint8_t *img = malloc(IMG_PIXELS * N), lab[N];
     synth_images(img, lab, N);
     ImageSet set = {img, lab, N};
     char err[256];
@@ -206,7 +206,7 @@ static void test_resume_inside_a_schedule(void)
     resume_inside_an_epoch(CONV_DIRECT, (Schedule){SCHEDULE_ONECYCLE, 3e-3f, 0.5f, 0});
     /* and the schedule is in force: the same run at a constant rate ends elsewhere */
     enum { N = 200 };
-    uint8_t *img = malloc(784 * N), lab[N];
+    uint8_t *img = malloc(IMG_PIXELS * N), lab[N];
     ImageSet set = synth_set(img, lab, N);
     Model a, b;
     Adam oa, ob;
@@ -246,7 +246,7 @@ static void raise_stop(void *ctx, int epoch, int done, int total, float loss, do
 static void test_stop_request(void)
 {
     enum { N = 200 };
-    uint8_t *img = malloc(784 * N), lab[N];
+    uint8_t *img = malloc(IMG_PIXELS * N), lab[N];
     ImageSet set = synth_set(img, lab, N);
     Model m;
     Adam o;
@@ -271,7 +271,7 @@ static void test_stop_request(void)
 static void test_not_finite_stops_before_the_update(void)
 {
     enum { N = 64 };
-    uint8_t *img = malloc(784 * N), lab[N];
+    uint8_t *img = malloc(IMG_PIXELS * N), lab[N];
     ImageSet set = synth_set(img, lab, N);
     Model m;
     Adam o;

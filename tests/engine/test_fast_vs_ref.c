@@ -42,14 +42,14 @@ static int compare(const char *what, const float *fast, const float *ref, size_t
 static void make_batch(float *x, uint8_t *labels, int B, unsigned seed)
 {
     for (int b = 0; b < B; b++) {
-        uint8_t img[784];
-        for (int i = 0; i < 784; i++) {
+        uint8_t img[IMG_PIXELS];
+        for (int i = 0; i < IMG_PIXELS; i++) {
             seed = seed * 1664525u + 1013904223u;
-            int yy = i / 28, xx = i % 28;
+            int yy = i / IMG_W, xx = i % IMG_W;
             int stroke = (abs(yy - 14) < 8 && abs(xx - 10 - b % 7) < 3) || (abs(yy - 6 - b % 5) < 2 && xx > 6 && xx < 22);
             img[i] = stroke ? (uint8_t)(200 + (seed >> 28)) : (uint8_t)((seed >> 24) < 8 ? (seed >> 26) : 0);
         }
-        normalize_image(x + (size_t)b * 784, img);
+        normalize_image(x + (size_t)b * IMG_PIXELS, img);
         labels[b] = (uint8_t)((b * 7 + 3) % 10);
     }
 }
@@ -64,7 +64,7 @@ static void check_batch(int B, ConvAlgo conv)
     for (int c = 0; c < C1; c++) model_param(&ref, P_BN1_W)[c] = 0.5f + 0.03f * c;
     for (int c = 0; c < C2; c++) model_param(&ref, P_BN2_B)[c] = 0.1f - 0.004f * c;
     model_copy(&fast, &ref);
-    float *x = malloc(sizeof(float) * 784 * (size_t)B);
+    float *x = malloc(sizeof(float) * IMG_PIXELS * (size_t)B);
     uint8_t *labels = malloc((size_t)B);
     make_batch(x, labels, B, 99u + (unsigned)B);
     float *gref = malloc(sizeof(float) * MODEL_N_PARAMS);

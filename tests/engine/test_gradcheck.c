@@ -199,7 +199,7 @@ static void test_softmax_xent(void)
 /* ---- the whole reference model, a sample of entries of every trainable tensor ---- */
 enum { MB = 2 };
 static Model mdl;
-static float m_x[MB * 784];
+static float m_x[MB * IMG_PIXELS];
 static const uint8_t m_labels[MB] = {3, 7};
 static double model_loss(void)
 {
@@ -210,7 +210,7 @@ static void test_model_gradient(void)
 {
     model_alloc(&mdl);
     model_init(&mdl, 3);
-    fill(m_x, MB * 784, 1);
+    fill(m_x, MB * IMG_PIXELS, 1);
     float *grad = malloc(MODEL_N_PARAMS * sizeof(float));
     ref_model_pass(&mdl, grad, NULL, m_x, m_labels, MB, 1, 5, 1);
     /* Entries whose numeric derivative crosses a ReLU/pool kink can disagree; count those and

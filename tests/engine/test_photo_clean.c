@@ -101,21 +101,23 @@ static double mean_abs_diff(const float *a, const float *b, size_t n)
 }
 
 /* photo_clean then preprocess_digit, as predict does; 0 when a digit came out. */
-static int clean_and_preprocess(const float *pix, int w, int h, float out[784], PhotoClean *pc)
+static int clean_and_preprocess(const float *pix, int w, int h, float out[IMG_PIXELS],
+                                PhotoClean *pc)
 {
     if (photo_clean(pix, w, h, pc)) return -1;
     return preprocess_digit(pc->ink, pc->w, pc->h, out);
 }
 
-/* A 28x28 input looks like a "0": bright ring, dark middle, dark corners. */
+/* A network input (28x28) looks like a "0": bright ring, dark middle, dark corners. */
 static void check_zero_like(const float *in, const char *what)
 {
     double ring_mean = 0, hole = 0, corners = 0;
     int nr = 0, nh = 0, nc = 0;
-    for (int y = 0; y < 28; y++)
-        for (int x = 0; x < 28; x++) {
-            float v = in[y * 28 + x];
-            double r = hypot((x - 13.5) / 7.5, (y - 13.5) / 9.5);   /* the ring scaled to 20 px */
+    for (int y = 0; y < IMG_H; y++)
+        for (int x = 0; x < IMG_W; x++) {
+            float v = in[y * IMG_W + x];
+            /* the ring scaled to 20 px (DIGIT_BOX) about the centre */
+            double r = hypot((x - IMG_CENTRE_X) / 7.5, (y - IMG_CENTRE_Y) / 9.5);
             if (r < 0.45) hole += v, nh++;
             else if (r > 0.85 && r < 1.1) ring_mean += v, nr++;
             else if (r > 1.5) corners += v, nc++;
@@ -166,13 +168,13 @@ static void gradient_grain_zero(void)
 {
     Ink k = ring(300, 240, 170, 110, 45, 60, 14);
     float *clean = photo(&k, 0), *messy = photo(&k, GRADIENT | GRAIN);
-    float a[784], b[784], raw[784];
+    float a[IMG_PIXELS], b[IMG_PIXELS], raw[IMG_PIXELS];
     PhotoClean pa, pb;
     CHECK(clean_and_preprocess(clean, 300, 240, a, &pa) == 0, "clean 0: no digit");
     CHECK(clean_and_preprocess(messy, 300, 240, b, &pb) == 0, "gradient+grain 0: no digit");
     check_zero_like(a, "clean");
     check_zero_like(b, "gradient+grain");
-    double mad = mean_abs_diff(a, b, 784);
+    double mad = mean_abs_diff(a, b, IMG_PIXELS);
     printf("# gradient+grain vs clean: mean |diff| %.4f; pieces %d, specks %d, threshold %.3f\n", mad,
            pb.pieces, pb.specks, (double)pb.threshold);
     CHECK(mad < 0.04, "gradient+grain 0 differs from the clean one by %.4f", mad);
@@ -180,7 +182,7 @@ static void gradient_grain_zero(void)
     CHECK(pa.sheet_w == 0 && pb.sheet_w == 0, "paper alone taken for a sheet on a desk");
     /* without the clean-up the same picture is not a 0 (the test can tell) */
     preprocess_digit(messy, 300, 240, raw);
-    double mad_raw = mean_abs_diff(a, raw, 784);
+    double mad_raw = mean_abs_diff(a, raw, IMG_PIXELS);
     printf("# without clean-up: mean |diff| %.4f\n", mad_raw);
     CHECK(mad_raw > 3 * mad, "the clean-up does not help (%.4f vs %.4f)", mad_raw, mad);
     photo_clean_free(&pa);
@@ -196,14 +198,14 @@ static void shadow_and_gradient(void)
 {
     Ink k = ring(320, 240, 200, 120, 40, 55, 12);
     float *clean = photo(&k, 0), *messy = photo(&k, SHADOW | GRADIENT | GRAIN);
-    float a[784], b[784];
+    float a[IMG_PIXELS], b[IMG_PIXELS];
     PhotoClean pa, pb;
     CHECK(clean_and_preprocess(clean, 320, 240, a, &pa) == 0, "clean: no digit");
     CHECK(clean_and_preprocess(messy, 320, 240, b, &pb) == 0, "shadow: no digit");
     CHECK(!pb.inverted, "shadowed paper taken for ink: inverted");
     CHECK(pb.sheet_w == 0, "the lit part of the paper taken for a sheet on a desk");
     check_zero_like(b, "shadow+gradient");
-    double mad = mean_abs_diff(a, b, 784);
+    double mad = mean_abs_diff(a, b, IMG_PIXELS);
     printf("# shadow+gradient vs clean: mean |diff| %.4f\n", mad);
     CHECK(mad < 0.05, "shadowed 0 differs from the clean one by %.4f", mad);
     /* nothing kept along the shadow's edge (x = 224) away from the ring */
@@ -224,7 +226,7 @@ static void gradient_towards_the_edge(void)
 {
     Ink k = ring(200, 300, 60, 70, 35, 45, 10);
     float *messy = photo(&k, GRADIENT);
-    float a[784];
+    float a[IMG_PIXELS];
     PhotoClean pc;
     CHECK(clean_and_preprocess(messy, 200, 300, a, &pc) == 0, "no digit");
     check_zero_like(a, "0 near the dark corner");
@@ -269,7 +271,7 @@ static void specks_dropped(void)
 static void blank_page(void)
 {
     Ink k = {300, 200, calloc(300 * 200, sizeof(float))};
-    float *p = photo(&k, GRAIN | GRADIENT), out[784];
+    float *p = photo(&k, GRAIN | GRADIENT), out[IMG_PIXELS];
     PhotoClean pc;
     CHECK(clean_and_preprocess(p, 300, 200, out, &pc) == -1, "a digit found on a blank page");
     CHECK(pc.pieces == 0, "%d pieces kept on a blank page", pc.pieces);
@@ -296,15 +298,16 @@ static void clean_unchanged(void)
     double da = mean_abs_diff(a.ink, wob, 784), db = mean_abs_diff(b.ink, wob, 784);
     printf("# white on black: mean |diff| %.5f; black on white %.5f\n", da, db);
     CHECK(da < 0.005 && db < 0.005, "clean ink changed: %.5f, %.5f", da, db);
-    float pa[784], pw[784];
+    float pa[IMG_PIXELS], pw[IMG_PIXELS];
     preprocess_digit(a.ink, 28, 28, pa);
     preprocess_digit(wob, 28, 28, pw);
-    CHECK(mean_abs_diff(pa, pw, 784) < 0.005, "network input changed: %.5f", mean_abs_diff(pa, pw, 784));
+    CHECK(mean_abs_diff(pa, pw, IMG_PIXELS) < 0.005, "network input changed: %.5f",
+          mean_abs_diff(pa, pw, IMG_PIXELS));
     photo_clean_free(&a);
     photo_clean_free(&b);
     /* light ink on a dark, noisy photo (chalk on a board) is found too */
     Ink big = ring(200, 200, 100, 100, 40, 55, 12);
-    float *chalk = photo(&big, GRAIN | LIGHT_ON_DARK), out[784];
+    float *chalk = photo(&big, GRAIN | LIGHT_ON_DARK), out[IMG_PIXELS];
     CHECK(clean_and_preprocess(chalk, 200, 200, out, &a) == 0, "chalk: no digit");
     CHECK(a.inverted == 1, "chalk on a board not inverted");
     CHECK(a.sheet_w == 0, "the chalk or the board taken for a sheet on a desk");
@@ -321,7 +324,7 @@ static void clean_unchanged(void)
 static void big_picture(void)
 {
     Ink k = ring(2600, 1800, 1300, 900, 300, 420, 90);
-    float *p = photo(&k, GRADIENT | GRAIN), out[784];
+    float *p = photo(&k, GRADIENT | GRAIN), out[IMG_PIXELS];
     PhotoClean pc;
     CHECK(clean_and_preprocess(p, 2600, 1800, out, &pc) == 0, "no digit");
     CHECK(pc.w == 867 && pc.h == 600, "work size %dx%d, expected 867x600", pc.w, pc.h);

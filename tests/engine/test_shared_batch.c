@@ -66,11 +66,11 @@ static void synth(uint8_t *img, uint8_t *lab, int n)
     unsigned s = 11;
     for (int k = 0; k < n; k++) {
         lab[k] = (uint8_t)(k * 7 % 10);
-        for (int i = 0; i < 784; i++) {
+        for (int i = 0; i < IMG_PIXELS; i++) {
             s = s * 1664525u + 1013904223u;
-            int y = i / 28, x = i % 28;
+            int y = i / IMG_W, x = i % IMG_W;
             int on = (abs(y - 14) < 2 + lab[k] % 5 && abs(x - 6 - lab[k]) < 3) || x == 20 - lab[k];
-            img[(size_t)k * 784 + i] = on ? (uint8_t)(150 + (s >> 26)) : (uint8_t)(s >> 30);
+            img[(size_t)k * IMG_PIXELS + i] = on ? (uint8_t)(150 + (s >> 26)) : (uint8_t)(s >> 30);
         }
     }
 }
@@ -114,10 +114,10 @@ static void run_free(Run *r)
 /* One process, then `ranks` threads, on n images in batches of `batch`. */
 static void compare(int ranks, int n, int batch, ConvAlgo conv)
 {
-    uint8_t *img = malloc(784 * (size_t)n), *lab = malloc((size_t)n);
+    uint8_t *img = malloc(IMG_PIXELS * (size_t)n), *lab = malloc((size_t)n);
     synth(img, lab, n);
     const int nval = n / 8;
-    ImageSet val = {img, lab, nval}, set = {img + 784 * (size_t)nval, lab + nval, n - nval};
+    ImageSet val = {img, lab, nval}, set = {img + IMG_PIXELS * (size_t)nval, lab + nval, n - nval};
     TrainConfig cfg = {.epochs = 2, .batch = batch, .threads = 1, .augment = 1, .seed = 3,
                        .conv = conv,
                        .schedule = {SCHEDULE_COSINE, 2e-3f, 0.2f, 0}};

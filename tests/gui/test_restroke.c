@@ -77,14 +77,14 @@ static void draw_three(float h, float cx, float cy, float width)
 static float mass(const float *v)
 {
     float m = 0;
-    for (int i = 0; i < 784; i++) m += v[i];
+    for (int i = 0; i < IMG_PIXELS; i++) m += v[i];
     return m;
 }
 
 static float max_diff(const float *a, const float *b)
 {
     float d = 0;
-    for (int i = 0; i < 784; i++) d = fabsf(a[i] - b[i]) > d ? fabsf(a[i] - b[i]) : d;
+    for (int i = 0; i < IMG_PIXELS; i++) d = fabsf(a[i] - b[i]) > d ? fabsf(a[i] - b[i]) : d;
     return d;
 }
 
@@ -108,7 +108,7 @@ static float ring_width(const float *v, float w)
 static void same_input_at_any_size(void)
 {
     static const float heights[] = {36, 70, 220};
-    float in[3][784], old[3][784];
+    float in[3][IMG_PIXELS], old[3][IMG_PIXELS];
     for (int i = 0; i < 3; i++) {
         start();
         draw_three(heights[i], 140, 140, CANVAS_PEN_WIDTH);
@@ -130,7 +130,7 @@ static void strokes_as_wide_as_asked(void)
 {
     static const float sides[] = {30, 70, 200}, pens[] = {8, CANVAS_PEN_WIDTH, 30};
     static const float widths[] = {1.5f, W, RESTROKE_MAX_WIDTH};
-    float in[784];
+    float in[IMG_PIXELS];
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             for (int k = 0; k < 3; k++) {
@@ -153,7 +153,7 @@ static void strokes_as_wide_as_asked(void)
 /* The pen the user drew with does not change what the network is given. */
 static void pen_width_does_not_matter(void)
 {
-    float a[784], b[784];
+    float a[IMG_PIXELS], b[IMG_PIXELS];
     start();
     draw_three(120, 100, 150, 8);
     CHECK(restroke_input(&rs, &rec, W, a) == 0, "no input");
@@ -168,7 +168,7 @@ static void pen_width_does_not_matter(void)
  * out of reach) does not cut it; one across its middle does. */
 static void eraser_wipes_what_it_wiped_on_the_canvas(void)
 {
-    float alone[784], in[784];
+    float alone[IMG_PIXELS], in[IMG_PIXELS];
     start();
     draw_three(150, 140, 120, CANVAS_PEN_WIDTH);
     CHECK(restroke_input(&rs, &rec, W, alone) == 0, "no input");
@@ -185,11 +185,11 @@ static void eraser_wipes_what_it_wiped_on_the_canvas(void)
     line(140 + 15, 100, 140 + 15, 180, CANVAS_ERASER_WIDTH, 1);   /* reach is (44 - 22) / 2 = 11 */
     CHECK(canvas_has_ink(&canvas, PREPROCESS_INK_THRESHOLD), "the canvas keeps an edge");
     CHECK(restroke_input(&rs, &rec, W, in) == 0, "no input");
-    for (int y = 0; y < 28; y++) {
+    for (int y = 0; y < IMG_H; y++) {
         float was = 0, now = 0;
-        for (int x = 0; x < 28; x++) {
-            was += alone[y * 28 + x];
-            now += in[y * 28 + x];
+        for (int x = 0; x < IMG_W; x++) {
+            was += alone[y * IMG_W + x];
+            now += in[y * IMG_W + x];
         }
         CHECK(was < 1 || now > 0.2f, "row %d: the line is cut (%.2f of ink, was %.2f)", y, now,
               was);
@@ -198,7 +198,7 @@ static void eraser_wipes_what_it_wiped_on_the_canvas(void)
     line(100, 140, 180, 140, CANVAS_ERASER_WIDTH, 1);
     CHECK(restroke_input(&rs, &rec, W, in) == 0, "no input");
     float middle = 0;
-    for (int x = 0; x < 28; x++) middle += in[14 * 28 + x];
+    for (int x = 0; x < IMG_W; x++) middle += in[14 * 28 + x];
     CHECK(middle < 0.05f, "the cut line still has %.2f of ink in its middle row", middle);
 }
 
@@ -206,7 +206,7 @@ static void eraser_wipes_what_it_wiped_on_the_canvas(void)
 static void check_as_from_scratch(const float *in, const char *when)
 {
     static Restroke fresh;
-    float want[784];
+    float want[IMG_PIXELS];
     fresh = (Restroke){0};
     CHECK(restroke_input(&fresh, &rec, W, want) == 0, "no input");
     CHECK(max_diff(in, want) < 0.1f, "%s: point by point and all at once differ by %.3f", when,
@@ -220,7 +220,7 @@ static void check_as_from_scratch(const float *in, const char *when)
 static void one_point_at_a_time(void)
 {
     static float xy[2 * 4096];
-    float in[784];
+    float in[IMG_PIXELS];
     start();
     line(100, 100, 101, 100, CANVAS_PEN_WIDTH, 0);   /* cleared below */
     CHECK(restroke_input(&rs, &rec, W, in) == 0, "no input");
@@ -254,7 +254,7 @@ static void one_point_at_a_time(void)
 
 static void everything_erased(void)
 {
-    float in[784];
+    float in[IMG_PIXELS];
     start();
     line(140, 60, 140, 220, CANVAS_PEN_WIDTH, 0);
     line(140, 20, 140, 260, CANVAS_ERASER_WIDTH, 1);
@@ -265,7 +265,7 @@ static void everything_erased(void)
 /* A click is a dot: an input, finite, with ink. */
 static void a_dot(void)
 {
-    float in[784];
+    float in[IMG_PIXELS];
     start();
     const float xy[2] = {100, 100};
     stroke(xy, 1, CANVAS_PEN_WIDTH, 0);
@@ -278,7 +278,7 @@ static void a_dot(void)
  * cleared. */
 static void a_full_record_falls_back(void)
 {
-    float in[784];
+    float in[IMG_PIXELS];
     start();
     strokes_begin(&rec, 10, 10, CANVAS_PEN_WIDTH, 0);
     for (int i = 1; i <= STROKES_MAX_POINTS; i++) strokes_add(&rec, 10 + (float)(i % 200), 10);

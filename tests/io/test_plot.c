@@ -93,7 +93,7 @@ static void confusion_and_gallery(void)
     GalleryItem items[5];
     for (int i = 0; i < 5; i++) {
         for (int p = 0; p < 784; p++) img[i][p] = (uint8_t)((p % 28 > 8 && p % 28 < 14 + i) * 255);
-        items[i] = (GalleryItem){img[i], i, 9 - i, 0.9f, 100 + i};
+        items[i] = (GalleryItem){img[i], i, 9 - i, 0.9f, 100 + i, 28, 28};
     }
     CHECK(plot_gallery(items, 5, 3, "mistakes", tmp_path("g.png"), err, sizeof err) == 0, "%s", err);
     /* 3 columns of 170 px + 40, 2 rows of 230 px + 60 with a title */
