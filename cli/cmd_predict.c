@@ -46,7 +46,7 @@ static void usage(FILE *f)
 }
 
 /* digit < 0 (probs NULL): no digit in the image. seen: the --show picture written, or NULL. */
-static void print_result(const char *name, int digit, const float probs[10], const char *seen,
+static void print_result(const char *name, int digit, const float probs[N_CLASSES], const char *seen,
                          int json)
 {
     if (json) {
@@ -56,7 +56,7 @@ static void print_result(const char *name, int digit, const float probs[10], con
             printf("\", \"digit\": null, \"probs\": null");
         } else {
             printf("\", \"digit\": %d, \"probs\": [", digit);
-            for (int j = 0; j < 10; j++) printf("%s%.6f", j ? ", " : "", probs[j]);
+            for (int j = 0; j < N_CLASSES; j++) printf("%s%.6f", j ? ", " : "", probs[j]);
             printf("]");
         }
         if (seen) {
@@ -71,7 +71,7 @@ static void print_result(const char *name, int digit, const float probs[10], con
         printf("%s: no digit (blank image)\n", name);
     } else {
         printf("%s: %d  (", name, digit);
-        for (int j = 0; j < 10; j++) printf("%s%d:%.3f", j ? " " : "", j, probs[j]);
+        for (int j = 0; j < N_CLASSES; j++) printf("%s%d:%.3f", j ? " " : "", j, probs[j]);
         printf(")\n");
     }
     if (seen) printf("  wrote %s\n", seen);
@@ -217,8 +217,8 @@ typedef struct {
 /* The prediction for one input (what is read from it, name) into *digit and probs: -1 with the
  * reason on stderr when the network's output is not a number (engine/infer.h), which is never
  * printed as a result. */
-static int predict_one(Infer *inf, const float img[784], const char *model, const char *name,
-                       int *digit, float probs[10])
+static int predict_one(Infer *inf, const float img[IMG_PIXELS], const char *model, const char *name,
+                       int *digit, float probs[N_CLASSES])
 {
     *digit = infer_run(inf, img, NULL, probs, NULL, NULL);
     if (*digit != INFER_NOT_FINITE) return 0;
