@@ -54,34 +54,61 @@ static void make_batch(float *x, uint8_t *labels, int B, unsigned seed)
     }
 }
 
-static void check_batch(int B, ConvAlgo conv)
-{
-    Model ref, fast;
-    model_alloc(&ref);
-    model_alloc(&fast);
-    model_init(&ref, 42);
-    /* non-trivial BatchNorm affine and running stats, so every term is exercised */
-    for (int c = 0; c < C1; c++) model_param(&ref, P_BN1_W)[c] = 0.5f + 0.03f * c;
-    for (int c = 0; c < C2; c++) model_param(&ref, P_BN2_B)[c] = 0.1f - 0.004f * c;
-    model_copy(&fast, &ref);
-    float *x = malloc(sizeof(float) * IMG_PIXELS * (size_t)B);
-    uint8_t *labels = malloc((size_t)B);
-    make_batch(x, labels, B, 99u + (unsigned)B);
-    float *gref = malloc(sizeof(float) * MODEL_N_PARAMS);
+/* The reference's results for one batch: the same for every instruction set and conv algorithm,
+ * so computed once (the scalar reference is most of this test's time, under sanitizers above
+ * all). */
+typedef struct {
+    int B;
+    Model start, after;     /* the model before the step, and the reference's after it */
+    float *x, *grad, *logits, loss;
+    uint8_t *labels;
+} RefBatch;
 
-    float lref = ref_model_pass(&ref, gref, NULL, x, labels, B, 1, 11, 3);
+static void ref_batch(RefBatch *r, int B)
+{
+    r->B = B;
+    model_alloc(&r->start);
+    model_alloc(&r->after);
+    model_init(&r->start, 42);
+    /* non-trivial BatchNorm affine and running stats, so every term is exercised */
+    for (int c = 0; c < C1; c++) model_param(&r->start, P_BN1_W)[c] = 0.5f + 0.03f * c;
+    for (int c = 0; c < C2; c++) model_param(&r->start, P_BN2_B)[c] = 0.1f - 0.004f * c;
+    model_copy(&r->after, &r->start);
+    r->x = malloc(sizeof(float) * IMG_PIXELS * (size_t)B);
+    r->labels = malloc((size_t)B);
+    make_batch(r->x, r->labels, B, 99u + (unsigned)B);
+    r->grad = malloc(sizeof(float) * MODEL_N_PARAMS);
+    r->logits = malloc(sizeof(float) * N_CLASSES * (size_t)B);
+    r->loss = ref_model_pass(&r->after, r->grad, NULL, r->x, r->labels, B, 1, 11, 3);
+    /* eval mode on the updated running statistics */
+    ref_model_pass(&r->after, NULL, r->logits, r->x, r->labels, B, 0, 0, 0);
+}
+
+static void ref_batch_free(RefBatch *r)
+{
+    free(r->x); free(r->labels); free(r->grad); free(r->logits);
+    model_free(&r->start);
+    model_free(&r->after);
+}
+
+static void check_batch(const RefBatch *r, ConvAlgo conv)
+{
+    const int B = r->B;
+    Model fast;
+    model_alloc(&fast);
+    model_copy(&fast, &r->start);
     Workspace *ws = workspace_create(B, 2, conv);
-    float lfast = net_train_step(ws, &fast, x, labels, B, NULL, 11, 3, NULL);
-    CHECK_CLOSE(lfast, lref, 1e-5, 1e-4);
+    float lfast = net_train_step(ws, &fast, r->x, r->labels, B, NULL, 11, 3, NULL);
+    CHECK_CLOSE(lfast, r->loss, 1e-5, 1e-4);
     char what[64];
     for (int p = 0; p < N_PARAM_TENSORS; p++) {
         const StateEntry *e = model_param_entry((ParamId)p);
-        const float *gf = workspace_grad(ws) + e->offset, *gr = gref + e->offset;
+        const float *gf = workspace_grad(ws) + e->offset, *gr = r->grad + e->offset;
         if (p == P_CONV1_B || p == P_CONV2_B) {
             /* A bias right before BatchNorm has an exactly zero gradient (BN removes the mean),
              * so both paths hold only rounding noise: require it tiny next to the weights'. */
             const StateEntry *w = model_param_entry((ParamId)(p - 1));
-            float scale = max_abs(gref + w->offset, w->numel);
+            float scale = max_abs(r->grad + w->offset, w->numel);
             CHECK(max_abs(gf, e->numel) < 1e-4f * scale && max_abs(gr, e->numel) < 1e-4f * scale,
                   "B=%d %s gradient not ~0: fast %g ref %g (weights %g)", B, e->name,
                   max_abs(gf, e->numel), max_abs(gr, e->numel), scale);
@@ -91,28 +118,29 @@ static void check_batch(int B, ConvAlgo conv)
         compare(what, gf, gr, e->numel, 1e-4);
     }
     snprintf(what, sizeof what, "B=%d running stats", B);
-    compare(what, fast.buffers, ref.buffers, MODEL_N_BUFFERS, 1e-5);
-    CHECK(fast.counters[0] == ref.counters[0] && fast.counters[1] == ref.counters[1], "counters");
+    compare(what, fast.buffers, r->after.buffers, MODEL_N_BUFFERS, 1e-5);
+    CHECK(fast.counters[0] == r->after.counters[0] && fast.counters[1] == r->after.counters[1],
+          "counters");
 
-    /* eval mode on the updated running statistics */
-    float *zr = malloc(sizeof(float) * 10 * (size_t)B), *zf = malloc(sizeof(float) * 10 * (size_t)B);
-    ref_model_pass(&ref, NULL, zr, x, labels, B, 0, 0, 0);
+    float *zf = malloc(sizeof(float) * N_CLASSES * (size_t)B);
     net_eval_prepare(ws, &fast);
-    net_eval_forward(ws, x, B, zf);
+    net_eval_forward(ws, r->x, B, zf);
     snprintf(what, sizeof what, "B=%d eval logits", B);
-    compare(what, zf, zr, 10 * (size_t)B, 1e-5);
+    compare(what, zf, r->logits, N_CLASSES * (size_t)B, 1e-5);
 
     workspace_free(ws);
-    free(x); free(labels); free(gref); free(zr); free(zf);
-    model_free(&ref);
+    free(zf);
     model_free(&fast);
 }
 
+static const int sizes[] = {1, 3, 5, 13, 64};
+enum { N_SIZES = sizeof sizes / sizeof sizes[0] };
+static RefBatch refs[N_SIZES];
+
 static void all_batches(void)
 {
-    static const int sizes[] = {1, 3, 5, 13, 64};
     for (int conv = CONV_DIRECT; conv <= CONV_WINOGRAD; conv++)
-        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) check_batch(sizes[i], (ConvAlgo)conv);
+        for (int i = 0; i < N_SIZES; i++) check_batch(&refs[i], (ConvAlgo)conv);
 }
 
 /* Every set of the list: those this CPU runs are checked, the others say so. */
@@ -127,10 +155,12 @@ static void one_isa(const IsaDesc *isa)
 
 int main(void)
 {
+    for (int i = 0; i < N_SIZES; i++) ref_batch(&refs[i], sizes[i]);
     for (int i = 0; isa_list[i]; i++) {
         char name[64];
         snprintf(name, sizeof name, "fast path = reference, %s", isa_list[i]->name);
         RUN_AS(name, one_isa(isa_list[i]));
     }
+    for (int i = 0; i < N_SIZES; i++) ref_batch_free(&refs[i]);
     return check_done();
 }
