@@ -2,6 +2,7 @@
  * subcommand. */
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/omp_wait.h"
 #include "simd/isa.h"
 
 #include <stdio.h>
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2) omp_wait_default(argv[1], argv);   /* may run the program again, once */
     char err[256];
     if (isa_init_from_env(err, sizeof err)) {
         fprintf(stderr, "mnist-cnn: %s\n", err);
