@@ -3,10 +3,12 @@
  * it sleeps, and LLVM's libomp 200 ms. On an idle machine that saves a wake-up per region; on a
  * busy one the spinning threads take the cores from the threads they wait for, and from the
  * other work: with one CPU-bound job beside it, a 2-thread `train` on 2 cores ran at half the
- * speed it ran at with OMP_WAIT_POLICY=passive. A step's regions follow each other within tens of
- * microseconds, so a short spin catches nearly every hand-over while the machine is idle, and
- * costs little when it is not: GOMP_SPINCOUNT 10000 (~0.1 ms) measured within the noise of the
- * 300,000 idle and near passive busy (benchmarks/busy_machine.sh, README "Busy machines").
+ * speed it ran at with OMP_WAIT_POLICY=passive. Sleeping at once costs a wake-up at each of a
+ * step's ~25 hand-overs instead, ~5 % on an idle machine. With its two threads on two free cores
+ * a step's hand-overs come within ~0.1 ms, so 10000 spins catch nearly all of them: 40 steps
+ * slept 50-120 times, as with 300,000 (~50), against ~1,050 passive. A longer spin only takes
+ * more from a busy machine (samples/s beside a CPU-bound job fell with each tenfold: README,
+ * "Busy machines"; benchmarks/busy_machine.sh).
  *
  * libgomp reads its variables once, in its library constructor, before main runs, and glibc (2.36)
  * hands the executable's .preinit_array a null `environ` and resets it before libgomp's
