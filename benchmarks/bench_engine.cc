@@ -501,7 +501,7 @@ void BM_infer(benchmark::State &state, const IsaDesc *isa)
 {
     if (!select_isa(state, isa)) return;
     ModelHolder mh;
-    Infer *inf = mh.ok ? infer_create(&mh.m) : nullptr;
+    Infer *inf = mh.ok ? infer_create(&mh.m, 0) : nullptr;   // every core, as before
     if (!mh.ok || !inf) {
         infer_free(inf);
         state.SkipWithError("out of memory");

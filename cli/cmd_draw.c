@@ -157,7 +157,8 @@ int cmd_draw(int argc, char **argv)
     GuiOptions o = {.replay = replay, .screenshot = shot,
                     .on_prediction = print ? print_prediction : NULL, .ctx = print ? &pc : NULL,
                     .exit_after_replay = print, .debug = debug, .timing = timing,
-                    .pen_width = pen, .input_stroke = input_stroke, .linger = linger};
+                    .pen_width = pen, .input_stroke = input_stroke, .linger = linger,
+                    .infer_threads = single_image_threads()};
     return run_window(path, follow, &o);
 #else
     (void)replay; (void)shot; (void)print; (void)debug; (void)timing; (void)path; (void)pen;

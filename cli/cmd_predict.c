@@ -354,7 +354,7 @@ int cmd_predict(int argc, char **argv)
     if (po.show && show_dir_ready(po.show)) return EXIT_RUNTIME;
     Model m;
     if (load_model_and_say("predict", model, &m)) return EXIT_RUNTIME;
-    Infer *inf = infer_create(&m);
+    Infer *inf = infer_create(&m, single_image_threads());
     if (!inf) {
         fprintf(stderr, "mnist-cnn predict: out of memory\n");
         model_free(&m);

@@ -116,6 +116,8 @@ int set_threads(long n)
     return t;
 }
 
+int single_image_threads(void) { return getenv("OMP_NUM_THREADS") ? 0 : 1; }
+
 void json_string(FILE *f, const char *s)
 {
     for (; *s; s++) {

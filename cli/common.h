@@ -58,6 +58,12 @@ int set_threads(long n);
 /* mkdir -p dir: 0, or -1 with errno (ENOTDIR when something on the way is not a folder). */
 int make_folders(const char *dir);
 
+/* OpenMP threads for predict's and draw's inference, one image at a time: 1, or OpenMP's default
+ * (0) when OMP_NUM_THREADS is set. One thread takes ~65 us for an image where two take ~50 us when
+ * called back to back, but never waits for another thread, which on a busy machine can wait for a
+ * core at each of the pass's barriers (engine/infer.h). */
+int single_image_threads(void);
+
 /* Print JSON-escaped s (without quotes) to f. */
 void json_string(FILE *f, const char *s);
 

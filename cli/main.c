@@ -2,6 +2,7 @@
  * subcommand. */
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/omp_wait.h"
 #include "simd/isa.h"
 
 #include <errno.h>
@@ -64,6 +65,7 @@ static int check_stdout(const char *cmd, int rc)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2) omp_wait_default(argv[1], argv);   /* may run the program again, once */
     char err[256];
     hold_standard_fds();
     if (argc > 0 && argv[0] && argv[0][0]) program_name = argv[0];

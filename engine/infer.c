@@ -11,12 +11,12 @@ struct Infer {
     float x[IMG_PIXELS];
 };
 
-Infer *infer_create(const Model *m)
+Infer *infer_create(const Model *m, int threads)
 {
     Infer *inf = calloc(1, sizeof *inf);
     if (!inf) return NULL;
-    /* all cores: conv2 and fc1 split their output channels between them (engine/net.c) */
-    inf->ws = workspace_create(1, 0, CONV_DIRECT);
+    /* with several threads, conv2 and fc1 split their output channels between them (engine/net.c) */
+    inf->ws = workspace_create(1, threads, CONV_DIRECT);
     if (!inf->ws) {
         free(inf);
         return NULL;

@@ -42,6 +42,8 @@ typedef struct {
     /* after the replay, with exit_after_replay or screenshot: stay this many seconds more (events
      * and reloads handled, say for a test) before the screenshot and leaving */
     double linger;
+    /* OpenMP threads for a drawing's inference (engine/infer.h): 0 OpenMP's default */
+    int infer_threads;
 } GuiOptions;
 
 /* MNIST's pen, chosen by measurement (README.md, "Drawing window"). */

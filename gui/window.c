@@ -360,7 +360,7 @@ int gui_run(Gui *g, const Model *m, const MetricLog *log, const char *name, char
     g->model = m;
     g->log = log;
     snprintf(g->model_name, sizeof g->model_name, "%s", name);
-    g->inf = infer_create(m);
+    g->inf = infer_create(m, g->opt.infer_threads);
     if (!g->inf) {
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -18,9 +18,6 @@ cd "$ROOT"
 bash scripts/setup.sh
 
 export MNIST_DATA=$ROOT/data/mnist
-# Two tests run at once on two cores, each with OpenMP threads: sleeping rather than spinning at
-# barriers keeps oversubscribed threads from starving each other (4x slower runs otherwise).
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 LOG=build/meson-logs/testlog.json
 SAN_LOG=build-san/meson-logs/testlog.json
 rm -f "$LOG" "$SAN_LOG"        # never count a previous run's results

@@ -99,8 +99,9 @@ if command -v man >/dev/null; then
         grep -qE "^       $code( |\$)" "$WORK/man.txt" || why="${why:+$why
 }EXIT STATUS lacks $code"
     done
-    for v in MNIST_DATA MNIST_CNN_ISA OMP_NUM_THREADS OMP_WAIT_POLICY runs/model.h5 runs/model-best.h5 \
-             FILE-metrics.h5 FILE-training.png FILE-training.svg data/mnist/train-images-idx3-ubyte; do
+    for v in MNIST_DATA MNIST_CNN_ISA OMP_NUM_THREADS OMP_WAIT_POLICY GOMP_SPINCOUNT runs/model.h5 \
+             runs/model-best.h5 FILE-metrics.h5 FILE-training.png FILE-training.svg \
+             data/mnist/train-images-idx3-ubyte; do
         grep -qF -- "$v" "$WORK/man.txt" || why="${why:+$why
 }lacks $v"
     done

@@ -2,6 +2,7 @@
  * and running statistics with 1, 2, 3 or 16 threads, and a short training run gives bitwise the
  * same weights and Adam moments. Also the same seed twice gives the same run. */
 #include "engine/augment.h"
+#include "engine/infer.h"
 #include "engine/input.h"
 #include "engine/net.h"
 #include "engine/train.h"
@@ -294,6 +295,37 @@ static void test_not_finite_stops_before_the_update(void)
     free(img);
 }
 
+/* One image on one thread (predict and the window) and on several (conv2's output channels split
+ * in halves): the same logits, probabilities and feature maps, bit for bit. */
+static void test_infer_threads(void)
+{
+    Model m;
+    CHECK(model_alloc(&m) == 0, "out of memory");
+    model_init(&m, 3);
+    uint8_t px[IMG_PIXELS], lab[1];
+    synth_images(px, lab, 1);
+    float img[IMG_PIXELS];
+    for (int i = 0; i < IMG_PIXELS; i++) img[i] = px[i] / 255.0f;
+    static float maps1[3][32 * 28 * 28], maps2[3][64 * 14 * 14];
+    float logits[3][10], probs[3][10];
+    int digit[3];
+    const int threads[3] = {1, 2, 3};
+    for (int t = 0; t < 3; t++) {
+        Infer *inf = infer_create(&m, threads[t]);
+        CHECK(inf != NULL, "out of memory");
+        if (!inf) break;
+        digit[t] = infer_run(inf, img, logits[t], probs[t], maps1[t], maps2[t]);
+        infer_free(inf);
+    }
+    for (int t = 1; t < 3; t++)
+        CHECK(digit[t] == digit[0] && !memcmp(logits[t], logits[0], sizeof logits[0]) &&
+                  !memcmp(probs[t], probs[0], sizeof probs[0]) &&
+                  !memcmp(maps1[t], maps1[0], sizeof maps1[0]) &&
+                  !memcmp(maps2[t], maps2[0], sizeof maps2[0]),
+              "infer on %d threads differs from 1 thread", threads[t]);
+    model_free(&m);
+}
+
 int main(void)
 {
     RUN(test_step_64);
@@ -306,5 +338,6 @@ int main(void)
     RUN(test_resume_inside_a_schedule);
     RUN(test_stop_request);
     RUN(test_not_finite_stops_before_the_update);
+    RUN(test_infer_threads);
     return check_done();
 }

@@ -187,9 +187,7 @@ def replay(a, kind, combined, items, stroke_width):
            a.model, "--replay", combined, "--print"] + (["--pen", str(pen)] if pen else [])
     if stroke_width is not None:
         cmd += ["--input-stroke", stroke_width]
-    # OpenMP threads that spin between events would fight Xvfb for the cores
-    env = dict(os.environ, OMP_WAIT_POLICY="passive")
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode:
         sys.exit(f"{' '.join(cmd)}: exit {run.returncode}\n{run.stderr}")
     lines = [json.loads(l) for l in run.stdout.splitlines() if l.strip()]
