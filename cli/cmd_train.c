@@ -47,7 +47,7 @@ enum { DEFAULT_CHECKPOINT_EVERY = 500 };
  * checkpoint or an evaluation takes a few seconds at most; a dead process never answers). */
 enum { DEFAULT_MPI_TIMEOUT = 60 };
 
-/* The default recipe: the best measured on MNIST (README, "Training recipe"), and the original
+/* The default recipe: the best measured on MNIST (docs/training.md, "The default recipe"), and the original
  * project's, which --original restores. VAL_AUTO: 5000 images held out, at most a twelfth of the
  * training set (so --limit 1200 holds out 100). */
 enum { VAL_AUTO = -1, VAL_MAX = 5000, VAL_SHARE = 12 };

@@ -46,7 +46,7 @@ typedef struct {
     int infer_threads;
 } GuiOptions;
 
-/* MNIST's pen, chosen by measurement (README.md, "Drawing window"). */
+/* MNIST's pen, chosen by measurement (docs/drawing.md, "The width, measured"). */
 #define GUI_INPUT_STROKE 2.5f
 
 typedef struct Gui Gui;

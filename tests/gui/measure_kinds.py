@@ -16,7 +16,7 @@ Each kind is replayed as one stroke file (drawings separated by 'clear') through
 did before it drew the strokes again), and a drawing counts as read when the prediction after its
 last stroke is its digit. Prints a table of accuracy and mean probability given to the right digit
 per kind (and the misreads with --verbose); --out keeps the stroke files, one per drawing too.
-The figures in README.md ("Drawing window") come from this script, with --input-stroke 0,2.5 and
+The figures in docs/drawing.md ("What the network is given") come from this script, with --input-stroke 0,2.5 and
 with 1.5,2,2.5,3,3.5,4.
 """
 import argparse
