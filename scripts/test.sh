@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set-up (scripts/setup.sh), then every test with meson, twice: the release build (build/), then a
 # clang build with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer (build-san/: the
-# whole suite but the 'slow' kill tests, plus a short run of every fuzz target). Then a count of
+# whole suite but the 'slow' kill tests and the 'e2e' end-to-end runs, whose C paths the other
+# suites drive under the sanitizers too; plus a short run of every fuzz target). Then a count of
 # test *cases* over both.
 #
 #   scripts/test.sh [meson test args...]      e.g. scripts/test.sh --suite io
@@ -38,7 +39,7 @@ if [ "${SANITIZERS:-1}" != 0 ]; then
     export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     if [ $san_rc = 0 ]; then
-        meson test -C build-san --num-processes 2 --print-errorlogs --no-suite slow "$@" </dev/null ||
+        meson test -C build-san --num-processes 2 --print-errorlogs --no-suite slow --no-suite e2e "$@" </dev/null ||
             san_rc=$?
     fi
 fi

@@ -21,7 +21,7 @@ expect "the top-level help says predict reads JPEG" 0 -o "PNG, JPEG or PGM/PPM" 
 
 CASES=("plot and info on RUN-best.h5 find the run's log" "plot -o makes its folder"
        "info: the recipe and AdamW" "predict without a model reads the newest run's"
-       "one epoch is '1 epoch'")
+       "eval --report makes its folders and writes its pictures" "one epoch is '1 epoch'")
 if ! have_data; then
     for t in "${CASES[@]}"; do skip "$t"; done
     finish
@@ -30,7 +30,8 @@ fi
 small_data "$WORK/data" 600 200
 T=(--data "$WORK/data" --threads 2 --no-augment --val 100 --checkpoint-every 0)
 
-run "$BIN" train "${T[@]}" --epochs 2 --out "$WORK/r.h5"
+# (--patience: its check runs after each epoch, here without stopping the 2 epochs)
+run "$BIN" train "${T[@]}" --epochs 2 --patience 1 --out "$WORK/r.h5"
 [ "$rc" = 0 ] || { echo "Bail out! training failed: $(tail -3 "$WORK/err")"; exit 1; }
 
 if "$BIN" plot "$WORK/none.h5" 2>&1 | grep -q 'without PLplot'; then
@@ -79,6 +80,15 @@ rc=$?
 grep -q "model runs/model-best.h5" "$WORK/err" || why+="predict d.png: $(head -2 "$WORK/err")"$'\n'
 grep -q "d.png" "$WORK/out" || why+="predict d.png printed: $(cat "$WORK/out")"$'\n'
 verdict "predict without a model reads the newest run's" "$why"
+
+# ---- eval --report: its tables and pictures ----
+why=
+run "$BIN" eval "$WORK/r.h5" --data "$WORK/data" --report "$WORK/rep/sub"
+[ "$rc" = 0 ] || why+="exit $rc: $(cat "$WORK/err")"$'\n'
+for f in confusion.png worst.png; do
+    [ -s "$WORK/rep/sub/$f" ] || why+="no $f in the report: $(ls "$WORK/rep/sub" 2>&1)"$'\n'
+done
+verdict "eval --report makes its folders and writes its pictures" "$why"
 
 # ---- wording ----
 why=

@@ -21,7 +21,7 @@ if ! have_data; then
     exit
 fi
 
-small_data "$WORK/data" 1200 300
+small_data "$WORK/data" 700 200
 T=(--data "$WORK/data" --threads 2 --no-augment --epochs 2 --val 100 --checkpoint-every 0)
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 CRASH_PLOT=$(cd "$(dirname "$CRASH_PLOT")" && pwd)/$(basename "$CRASH_PLOT")
