@@ -29,6 +29,20 @@ static void usage(FILE *f)
         PLOT_TRAINING_W, PLOT_TRAINING_H);
 }
 
+/* -o DIR/NAME: DIR is made when missing, as eval --report and predict --show do. */
+static int make_folder_of(const char *out, const char *base)
+{
+    char folder[4096];
+    snprintf(folder, sizeof folder, "%s", base);
+    char *slash = strrchr(folder, '/');
+    if (!slash || slash == folder) return 0;
+    *slash = 0;
+    if (make_folders(folder) == 0) return 0;
+    fprintf(stderr, "mnist-cnn plot: -o %s: cannot create the folder %s: %s\n", out, folder,
+            strerror(errno));
+    return -1;
+}
+
 int cmd_plot(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -90,18 +104,10 @@ int cmd_plot(int argc, char **argv)
     }
     double steps_per_epoch = steps && run.epoch > 0 && run.step > 0
                                  ? (double)run.step / run.epoch : 0;
-    char png[4100], svg[4100], folder[4096];
-    snprintf(folder, sizeof folder, "%s", base);
-    char *slash = strrchr(folder, '/');
-    if (out && slash && slash != folder) {
-        /* -o DIR/NAME: DIR is made when missing, as eval --report and predict --show do */
-        *slash = 0;
-        if (make_folders(folder)) {
-            fprintf(stderr, "mnist-cnn plot: -o %s: cannot create the folder %s: %s\n", out,
-                    folder, strerror(errno));
-            metrics_free(&log);
-            return EXIT_RUNTIME;
-        }
+    char png[4100], svg[4100];
+    if (out && make_folder_of(out, base)) {
+        metrics_free(&log);
+        return EXIT_RUNTIME;
     }
     snprintf(png, sizeof png, "%s.png", base);
     snprintf(svg, sizeof svg, "%s.svg", base);

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/data_fingerprint.h"
 #include "cli/common.h"
+#include "cli/train_graphs.h"
 #include "cli/train_output.h"
 #include "cli/train_processes.h"
 #include "cli/train_run.h"
@@ -19,12 +20,9 @@
 #include "engine/net.h"
 #include "engine/schedule.h"
 #include "engine/train.h"
-#include "io/atomic_file.h"
 #include "io/idx.h"
-#include "io/isolate.h"
 #include "io/metric_log_file.h"
 #include "io/path.h"
-#include "io/plot.h"
 #include "simd/isa.h"
 
 #include <errno.h>
@@ -415,55 +413,6 @@ static int load_data(TrainRun *r)
     return 0;
 }
 
-/* The graphs of the finished run, drawn in a child process: PLplot, cairo and pango can crash
- * (out of memory under a ulimit, a broken font set-up), and the checkpoint already holds
- * everything, so a failure here is only a warning and never costs the run. */
-typedef struct {
-    const MetricLog *log;
-    double steps_per_epoch;
-    const TrainFiles *files;
-} GraphJob;
-
-static int draw_graphs(void *ctx, char *err, size_t errlen)
-{
-    const GraphJob *g = ctx;
-    return plot_training(g->log, g->steps_per_epoch, g->files->png, g->files->svg, 0, 0, err,
-                         errlen);
-}
-
-enum { GRAPH_TIMEOUT_S = 120 };
-
-static void write_training_graphs(const TrainFiles *f, const MetricLog *log,
-                                  double steps_per_epoch, int silent)
-{
-    char err[1024];
-    if (!plot_available(err, sizeof err)) {
-        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n", err);
-        return;
-    }
-    GraphJob job = {log, steps_per_epoch, f};
-    int sig = 0;
-    IsolateEnd end = isolate_call(draw_graphs, &job, GRAPH_TIMEOUT_S, &sig, err, sizeof err);
-    if (end != ISOLATE_OK) {
-        /* a killed child may have left its temporary files; we hold the run's lock */
-        atomic_remove_stale(f->png);
-        atomic_remove_stale(f->svg);
-    }
-    if (end == ISOLATE_CRASHED)
-        fprintf(stderr, "mnist-cnn train: warning: no training graphs: drawing them crashed (%s; "
-                        "out of memory?); the checkpoint is saved, `%s plot %s` draws them "
-                        "later\n", strsignal(sig), program_name, f->out);
-    else if (end == ISOLATE_LATE)
-        fprintf(stderr, "mnist-cnn train: warning: no training graphs: drawing them took over "
-                        "%d s and was stopped; `%s plot %s` draws them later\n",
-                GRAPH_TIMEOUT_S, program_name, f->out);
-    else if (end == ISOLATE_FAILED)
-        fprintf(stderr, "mnist-cnn train: warning: no training graphs: %s\n",
-                err[0] ? err : "drawing them failed");
-    else if (!silent)
-        printf("training graphs %s, %s\n", f->png, f->svg);
-}
-
 /* With --force, a new run at the --out of an earlier one owns FILE-best.h5: the earlier run's
  * would be read by draw and eval as this run's best. Only after every input is checked. */
 static int drop_previous_best(const TrainRun *r)
@@ -559,7 +508,7 @@ static int prepare(TrainRun *r)
         if (claim_files(r)) return EXIT_RUNTIME;
         printf("%s: %d of %ld epochs already trained; nothing to do (--epochs N trains "
                "further)\n", o->resume, r->run.epoch, o->epochs);
-        write_training_graphs(&r->files, &r->log, (double)r->opt.step / (double)r->run.epoch, 1);
+        train_write_graphs(&r->files, &r->log, (double)r->opt.step / (double)r->run.epoch, 1);
         return EXIT_OK;
     }
     if (load_data(r)) return EXIT_RUNTIME;
@@ -695,7 +644,7 @@ static void summarise(TrainRun *r)
     model_free(&r->m);
     dataset_free(&r->train);
     dataset_free(&r->test);
-    write_training_graphs(&r->files, &r->log, steps_per_epoch, o->quiet || o->json);
+    train_write_graphs(&r->files, &r->log, steps_per_epoch, o->quiet || o->json);
 }
 
 /* The options on every process (the others quietly: rank 0 reports their errors once). */
