@@ -2,8 +2,9 @@
 # Set-up (scripts/setup.sh), then every test with meson, twice: the release build (build/), then a
 # clang build with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer (build-san/: the
 # whole suite but the 'slow' kill tests and the 'e2e' end-to-end runs, whose C paths the other
-# suites drive under the sanitizers too; plus a short run of every fuzz target). Then a count of
-# test *cases* over both.
+# suites drive under the sanitizers too; plus a short run of every fuzz target). The bad-input
+# suites ('inputs') run in the sanitizer build only: the same messages, and out-of-bounds reads
+# caught too. Then a count of test *cases* over both.
 #
 #   scripts/test.sh [meson test args...]      e.g. scripts/test.sh --suite io
 #   SANITIZERS=0 scripts/test.sh              the release build only (a quicker local run)
@@ -19,11 +20,15 @@ cd "$ROOT"
 bash scripts/setup.sh
 
 export MNIST_DATA=$ROOT/data/mnist
+# The bad-input suites ('inputs') run once, in the sanitizer build; without it, here.
+INPUTS=inputs
+[ "${SANITIZERS:-1}" = 0 ] && INPUTS=none
 LOG=build/meson-logs/testlog.json
 SAN_LOG=build-san/meson-logs/testlog.json
 rm -f "$LOG" "$SAN_LOG"        # never count a previous run's results
 rc=0
-meson test -C build --num-processes 2 --print-errorlogs "$@" </dev/null || rc=$?
+meson test -C build --num-processes 2 --print-errorlogs --no-suite "$INPUTS" "$@" </dev/null ||
+    rc=$?
 
 san_rc=0
 if [ "${SANITIZERS:-1}" != 0 ]; then
