@@ -83,6 +83,18 @@ typedef struct {
  * channel sums, a weight-gradient tile's row offsets); each kernel file asserts its tiles fit. */
 enum { ISA_MAX_CONV_CB = 64, ISA_MAX_WGRAD_ROWS = 64 };
 
+/* For each kernel file, after its tile sizes: what the loops around the tiles rely on. Forward
+ * tiles split CONV_CHANNEL_STEP channels whole (simd/conv.h), weight-gradient tiles split those
+ * and DENSE_COL_STEP columns whole (simd/dense.h), and both fit the room simd/conv.c and
+ * simd/dense.c keep for them. Wider tiles need those steps raised. */
+#define ISA_ASSERT_TILES_FIT(conv_cb, wgrad_cb, wgrad_rows)                                      \
+    _Static_assert(CONV_CHANNEL_STEP % (conv_cb) == 0 && (conv_cb) <= (int)ISA_MAX_CONV_CB,      \
+                   "CONV_CB must divide CONV_CHANNEL_STEP and fit ISA_MAX_CONV_CB");             \
+    _Static_assert(CONV_CHANNEL_STEP % (wgrad_cb) == 0 && DENSE_COL_STEP % (wgrad_cb) == 0 &&   \
+                       (wgrad_rows) <= (int)ISA_MAX_WGRAD_ROWS,                                 \
+                   "WGRAD_CB must divide CONV_CHANNEL_STEP and DENSE_COL_STEP, WGRAD_ROWS fit " \
+                   "ISA_MAX_WGRAD_ROWS")
+
 typedef struct {
     const char *name;           /* "avx512": for MNIST_CNN_ISA, --version, benchmark names */
     int (*cpu_has)(void);       /* whether this CPU runs the set's instructions */

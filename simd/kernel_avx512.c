@@ -18,15 +18,8 @@
  * tiles never straddle two taps (measured against 9x32, 12x32, 6x64, 7x64 and 8x48). */
 enum { CONV_CB = 32, CONV_PX = 14, WGRAD_CB = 32, WGRAD_ROWS = 8 };
 
-/* What the loops around the tiles rely on: forward tiles split CONV_CHANNEL_STEP channels whole
- * (simd/conv.h), weight-gradient tiles split those and DENSE_COL_STEP columns whole, and both fit
- * the room simd/conv.c and simd/dense.c keep for them. Wider tiles need those steps raised. */
-_Static_assert(CONV_CHANNEL_STEP % CONV_CB == 0 && CONV_CB <= (int)ISA_MAX_CONV_CB,
-               "CONV_CB must divide CONV_CHANNEL_STEP and fit ISA_MAX_CONV_CB");
-_Static_assert(CONV_CHANNEL_STEP % WGRAD_CB == 0 && DENSE_COL_STEP % WGRAD_CB == 0 &&
-                   WGRAD_ROWS <= (int)ISA_MAX_WGRAD_ROWS,
-               "WGRAD_CB must divide CONV_CHANNEL_STEP and DENSE_COL_STEP, WGRAD_ROWS fit "
-               "ISA_MAX_WGRAD_ROWS");
+/* the tiles fit the loops around them (simd/isa.h) */
+ISA_ASSERT_TILES_FIT(CONV_CB, WGRAD_CB, WGRAD_ROWS);
 
 AVX512 static inline __attribute__((always_inline)) void
 conv_tile_n(const int P, const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
