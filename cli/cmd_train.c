@@ -114,7 +114,7 @@ static void usage(FILE *f)
         "says how to resume (exit 130, 143, 129, 141). Exit 1 on errors, also when the loss or a\n"
         "gradient becomes NaN or infinite (the last good checkpoint is kept).\n\n"
         "Several processes: mpirun -np R mnist-cnn train ... trains one model on R processes\n"
-        "(R a power of two, up to the batch's chunks of 4 samples), each on its share of every\n"
+        "(R a power of two, up to the batch's chunks of 2 samples), each on its share of every\n"
         "batch, with the same result, bit for bit, as one process. Rank 0 reads the data and\n"
         "checkpoints and writes every file; a process that dies stops the run with an error,\n"
         "and the last checkpoint resumes on any number of processes.\n",

@@ -20,11 +20,11 @@
 #include <stdint.h>
 
 /* Samples per chunk: the unit of work split across threads, whose partial sums are merged in a
- * fixed order. With 4, a chunk's activations and gradients around conv2 (input 131 KB, output and
- * its gradient 200 KB each) stay in a 1 MB L2 between the passes that use them, and a batch of 64
- * gives 16 chunks to share out. It decides results (the order of partial sums), so it is a
- * constant, not tuned per machine. */
-enum { NET_CHUNK = 4 };
+ * fixed order. With 2, a batch of 64 gives 32 chunks, so up to 32 threads get work in every
+ * chunked pass, and a chunk's activations and gradients around conv2 (input 66 KB, output and its
+ * gradient 100 KB each) stay in L2 between the passes that use them. It decides results (the
+ * order of partial sums), so it is a constant, not tuned per machine. */
+enum { NET_CHUNK = 2 };
 
 typedef struct Workspace Workspace;
 

@@ -159,9 +159,9 @@ static void compare(int ranks, int n, int batch, ConvAlgo conv)
     free(lab);
 }
 
-/* 2 and 4 ranks of a batch of 64 (16 chunks: 8 or 4 each), the last batch short (289 = 4 x 64
- * + 33: the 4th rank gets none of it), both conv algorithms; a batch of 36 (9 chunks in a tree
- * of 16 leaves): 2 ranks hold 32 and 4 samples, 4 ranks 16, 16, 4 and none (the CLI refuses
+/* 2 and 4 ranks of a batch of 64 (half or a quarter of its chunks each), the last batch short (289 = 4 x 64
+ * + 33: the 4th rank gets none of it), both conv algorithms; a batch of 36 (a tree of 64 / NET_CHUNK leaves,
+ * not all used): 2 ranks hold 32 and 4 samples, 4 ranks 16, 16, 4 and none (the CLI refuses
  * that split, net_ranks_supported, but the arithmetic must hold for it too). */
 static void test_two_ranks(void) { compare(2, 330, 64, CONV_DIRECT); }
 static void test_four_ranks_winograd(void) { compare(4, 330, 64, CONV_WINOGRAD); }
@@ -176,9 +176,9 @@ static void test_supported(void)
     CHECK(net_ranks_supported(1, 64) && net_ranks_supported(2, 64) && net_ranks_supported(4, 64) &&
               net_ranks_supported(16, 64),
           "1, 2, 4, 16 ranks share a batch of 64");
-    CHECK(!net_ranks_supported(3, 64) && !net_ranks_supported(32, 64) &&
+    CHECK(!net_ranks_supported(3, 64) && !net_ranks_supported(2 * (64 / NET_CHUNK), 64) &&
               !net_ranks_supported(8, 100) && !net_ranks_supported(0, 64),
-          "3 (not a power of two), 32 (more than the chunks), 8 for 100 (a rank left empty) "
+          "3 (not a power of two), twice the chunks, 8 for 100 (a rank left empty) "
           "are refused");
     BatchPart p;
     Collective c = {.rank = 3, .ranks = 4};
