@@ -47,6 +47,8 @@ extern "C" {
 #include "engine/infer.h"
 #include "engine/model.h"
 #include "engine/net.h"
+#include "engine/net_passes.h"
+#include "engine/step_phases.h"
 #include "engine/train.h"
 #include "io/idx.h"
 }
@@ -70,7 +72,6 @@ constexpr double kFwdFlopsPerSample =
     kConv1Flops + 2.0 * C2 * P1_H * P1_W * C1 * 9 + 2.0 * FC1_OUT * FC1_IN + 2.0 * N_CLASSES * FC1_OUT;
 constexpr double kTrainFlopsPerSample = 3 * kFwdFlopsPerSample - kConv1Flops;
 constexpr int kBatch = 64;
-constexpr int kFc1Block = 224;   // fc1's backward blocks, as engine/net_workspace.h
 
 int all_cores()
 {
@@ -129,19 +130,20 @@ std::string data_dir(const char *prefix)
     return "";
 }
 
-// n images of the named set; synthetic blobs with random labels when the files are missing.
+// At least n images of the named set (all its images when its files are there; callers take the
+// first n); synthetic blobs with random labels when the files are missing.
 const Images &load_images(const char *prefix, int n)
 {
     static Images cache[2];
     Images &im = cache[std::string(prefix) == "train" ? 0 : 1];
-    if (im.n) return im;
+    if (im.n >= n || (im.n && im.source != "synthetic")) return im;
     const std::string dir = data_dir(prefix);
     if (!dir.empty()) {
         Dataset ds{};
         char err[512];
         if (dataset_load(dir.c_str(), prefix, &ds, err, sizeof err) == 0 && ds.rows == IMG_H &&
             ds.cols == IMG_W) {
-            const int take = std::min(n, ds.n);
+            const int take = ds.n;
             im.pixels.assign(ds.images.data, ds.images.data + (size_t)take * IMG_PIXELS);
             im.labels.assign(ds.labels.data, ds.labels.data + take);
             im.n = take;
@@ -195,200 +197,7 @@ void set_rate_counters(benchmark::State &state, double images, double flops, dou
     state.SetItemsProcessed((int64_t)images);
 }
 
-// ---- per-layer: each kernel as engine/net.c calls it over a batch of 64 ----------------------
-
-enum { HW1 = IMG_PIXELS, HW2 = P1_H * P1_W, CH = NET_CHUNK, CHUNKS = kBatch / NET_CHUNK };
-
-// The convolutions and the passes around them, 16 chunks of 4 samples as net.c runs them, and
-// fc1's products over the batch in net.c's blocks; one thread, on channels-last buffers of a batch
-// of 64 (padded where net.c pads).
-enum PassKind {
-    CONV1_FWD, CONV1_WGRAD, CONV2_FWD, CONV2_WGRAD, CONV2_IGRAD,
-    BNPOOL1_FWD, BNPOOL2_FWD, POOL2_BWD, BN2_BWD, POOL1_BWD, BN1_BWD,
-    FC1_FWD, FC1_WGRAD, FC1_IGRAD, WINO2_FWD, WINO2_WGRAD, WINO2_IGRAD,
-};
-
-struct Pass {
-    const char *name;
-    PassKind kind;
-    double flops;   // per batch of 64 (0: memory-bound, no GFLOP/s counter)
-};
-
-const Pass kPasses[] = {
-    {"conv1_fwd", CONV1_FWD, 2.0 * kBatch * HW1 * C1 * 9},
-    {"conv1_wgrad", CONV1_WGRAD, 2.0 * kBatch * HW1 * C1 * 9},
-    {"conv2_fwd", CONV2_FWD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
-    {"conv2_wgrad", CONV2_WGRAD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
-    {"conv2_igrad", CONV2_IGRAD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
-    {"bn1_relu_pool1_fwd", BNPOOL1_FWD, 0},
-    {"bn2_relu_pool2_fwd", BNPOOL2_FWD, 0},
-    {"relu_pool2_bwd_bn2_sums", POOL2_BWD, 0},
-    {"bn2_bwd_unpool", BN2_BWD, 0},
-    {"relu_pool1_bwd_bn1_sums", POOL1_BWD, 0},
-    {"bn1_bwd_unpool", BN1_BWD, 0},
-    {"fc1_fwd", FC1_FWD, 2.0 * kBatch * FC1_IN * FC1_OUT},
-    {"fc1_wgrad", FC1_WGRAD, 2.0 * kBatch * FC1_IN * FC1_OUT},
-    {"fc1_igrad", FC1_IGRAD, 2.0 * kBatch * FC1_IN * FC1_OUT},
-    // Winograd F(2x2, 3x3): GFLOP/s and pct_peak count the direct convolution's operations (the
-    // work done for the user), so they compare with conv2_* above and can pass 100 %
-    {"conv2_fwd_winograd", WINO2_FWD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
-    {"conv2_wgrad_winograd", WINO2_WGRAD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
-    {"conv2_igrad_winograd", WINO2_IGRAD, 2.0 * kBatch * HW2 * C2 * C1 * 9},
-};
-
-struct PassBuffers {
-    // padded (zero rim) buffers as net.c keeps them: X1 conv1's input, P1 conv2's, DZ2 its
-    // output gradient; TILES conv2's Winograd tiles (2x2 outputs each)
-    enum { X1 = (IMG_H + 2) * (IMG_W + 2), Z1 = HW1 * C1, P1 = (P1_H + 2) * (P1_W + 2) * C1,
-           Q1 = HW2 * C1, Z2 = HW2 * C2, DZ2 = (P1_H + 2) * (P1_W + 2) * C2, W2 = 9 * C1 * C2,
-           TILES = (P1_H / 2) * (P1_W / 2) };
-    AlignedBuf x1{kBatch * X1}, z1{(size_t)kBatch * Z1}, p1{(size_t)kBatch * P1},
-        q1{(size_t)kBatch * Q1}, z2{(size_t)kBatch * Z2}, p2{(size_t)kBatch * FC1_IN},
-        dp2{(size_t)kBatch * FC1_IN}, q2{(size_t)kBatch * FC1_IN}, dz2{(size_t)CH * DZ2},
-        dp1{(size_t)CH * Q1}, dz1{(size_t)CH * Z1}, w1{9 * C1}, w2{W2}, w2t{W2}, dw{W2},
-        fc1w{(size_t)FC1_OUT * FC1_IN}, fc1t{(size_t)FC1_OUT * FC1_IN},
-        fc1dw{(size_t)FC1_OUT * FC1_IN}, h{(size_t)kBatch * FC1_OUT}, u2{WINO_POINTS * C1 * C2},
-        u2t{WINO_POINTS * C1 * C2}, du{WINO_POINTS * C1 * C2},
-        wscratch{2 * WINO_POINTS * CH * TILES * (C1 + C2)};
-    std::vector<uint8_t> win1 = std::vector<uint8_t>((size_t)kBatch * Q1),
-                         win2 = std::vector<uint8_t>((size_t)kBatch * FC1_IN);
-    std::vector<float> bias = std::vector<float>(FC1_OUT, 0.1f), scale = std::vector<float>(C2, 1.1f),
-                       shift = std::vector<float>(C2, 0.05f), mean = std::vector<float>(C2, 0.01f),
-                       k1 = std::vector<float>(C2, 0.9f), k2 = std::vector<float>(C2, -0.01f),
-                       k0 = std::vector<float>(C2, 0.001f);
-    std::vector<float> zero = std::vector<float>(FC1_IN, 0.0f);
-    std::vector<double> sums = std::vector<double>(2 * C2);
-    PassBuffers()
-    {
-        // random interiors, zero rims, as net.c keeps them
-        std::vector<float> r = bench::random_vec((size_t)kBatch * Z1, 3);
-        for (int s = 0; s < kBatch; s++)
-            for (int y = 0; y < IMG_H; y++)
-                std::copy_n(&r[(size_t)s * HW1 + y * IMG_W], IMG_W,
-                            x1.p + s * X1 + (y + 1) * (IMG_W + 2) + 1);
-        std::copy(r.begin(), r.end(), z1.p);
-        std::copy_n(r.begin(), (size_t)kBatch * Z2, z2.p);
-        std::copy_n(r.begin(), (size_t)kBatch * FC1_IN, dp2.p);
-        for (int s = 0; s < CH; s++)
-            for (int y = 0; y < P1_H; y++)
-                std::copy_n(&r[(size_t)(s * HW2 + y * P1_W) * C2], P1_W * C2,
-                            dz2.p + s * DZ2 + ((y + 1) * (P1_W + 2) + 1) * C2);
-        std::copy_n(r.begin(), (size_t)CH * Q1, dp1.p);
-        std::copy_n(r.begin(), 9 * C1, w1.p);
-        std::copy_n(r.begin(), W2, w2.p);
-        std::copy_n(r.begin() + W2, W2, w2t.p);
-        std::copy_n(r.begin(), (size_t)FC1_OUT * FC1_IN, fc1w.p);
-        dense_pack(fc1w.p, FC1_OUT, FC1_IN, 0, FC1_OUT, fc1t.p);
-        winograd_pack(w2.p, C2, C1, u2.p);
-        winograd_pack_transposed(w2.p, C2, C1, u2t.p);
-        std::copy_n(r.begin(), (size_t)kBatch * FC1_OUT, h.p);
-    }
-};
-
-void run_pass(PassBuffers &b, PassKind kind, int k)
-{
-    using P = PassBuffers;
-    const size_t s0 = (size_t)k * CH;
-    const ConvShape c1{IMG_H, IMG_W, 1, C1}, c2{P1_H, P1_W, C1, C2}, c2t{P1_H, P1_W, C2, C1};
-    const PoolShape q1{CH, IMG_H, IMG_W, C1}, q2{CH, P1_H, P1_W, C2};
-    const ImageStrides p1s = image_strides_padded(P1_H, P1_W, C1), p2s = image_strides(P2_H, P2_W, C2);
-    const ImageStrides dz2s = image_strides_padded(P1_H, P1_W, C2);
-    float *p1 = b.p1.p + s0 * P::P1 + p1s.row + C1;
-    const BnBackward bb{b.k1.data(), b.k2.data(), b.k0.data(), b.mean.data()};
-    switch (kind) {
-    case CONV1_FWD:
-        conv3x3_forward(&c1, CH, b.x1.p + s0 * P::X1, b.w1.p, b.bias.data(), b.z1.p + s0 * P::Z1,
-                        b.mean.data(), b.sums.data());
-        break;
-    case CONV1_WGRAD: conv3x3_weight_grad(&c1, CH, b.x1.p + s0 * P::X1, b.dz1.p, 0, b.dw.p); break;
-    case CONV2_FWD:
-        conv3x3_forward(&c2, CH, b.p1.p + s0 * P::P1, b.w2.p, b.bias.data(), b.z2.p + s0 * P::Z2,
-                        b.mean.data(), b.sums.data());
-        break;
-    case CONV2_WGRAD: conv3x3_weight_grad(&c2, CH, b.p1.p + s0 * P::P1, b.dz2.p, 1, b.dw.p); break;
-    case CONV2_IGRAD: conv3x3_forward(&c2t, CH, b.dz2.p, b.w2t.p, nullptr, b.dp1.p, nullptr, nullptr); break;
-    case BNPOOL1_FWD:
-        bn_relu_pool_forward(&q1, b.z1.p + s0 * P::Z1, b.scale.data(), b.shift.data(), p1, p1s,
-                             b.win1.data() + s0 * P::Q1);
-        break;
-    case BNPOOL2_FWD:
-        bn_relu_pool_forward(&q2, b.z2.p + s0 * P::Z2, b.scale.data(), b.shift.data(),
-                             b.p2.p + s0 * FC1_IN, p2s, b.win2.data() + s0 * FC1_IN);
-        break;
-    case POOL2_BWD:
-        relu_pool_backward_bn_sums(&q2, b.dp2.p + s0 * FC1_IN, p2s, b.p2.p + s0 * FC1_IN, p2s,
-                                   b.win2.data() + s0 * FC1_IN, b.z2.p + s0 * P::Z2, b.mean.data(),
-                                   b.q2.p + s0 * FC1_IN, b.sums.data());
-        break;
-    case BN2_BWD:
-        unpool_bn_backward_sum_dx(&q2, b.q2.p + s0 * FC1_IN, b.win2.data() + s0 * FC1_IN,
-                                  b.z2.p + s0 * P::Z2, &bb, b.dz2.p + dz2s.row + C2, dz2s,
-                                  b.sums.data());
-        break;
-    case POOL1_BWD:
-        relu_pool_backward_bn_sums(&q1, b.dp1.p, image_strides(P1_H, P1_W, C1), p1, p1s,
-                                   b.win1.data() + s0 * P::Q1, b.z1.p + s0 * P::Z1, b.mean.data(),
-                                   b.q1.p + s0 * P::Q1, b.sums.data());
-        break;
-    case FC1_FWD:   // net.c's tasks: 16 rows by 64 columns
-        for (int r0 = 0; k == 0 && r0 < kBatch; r0 += 16)
-            for (int c0 = 0; c0 < FC1_OUT; c0 += 64)
-                dense_forward(16, FC1_IN, FC1_OUT, c0, 64, b.dp2.p + (size_t)r0 * FC1_IN, FC1_IN,
-                              b.fc1t.p, b.bias.data(), b.h.p + (size_t)r0 * FC1_OUT, FC1_OUT);
-        break;
-    case FC1_WGRAD:   // blocks of 224 input columns as net.c (14 at 28 x 28)
-        for (int i0 = 0; k == 0 && i0 < FC1_IN; i0 += kFc1Block)
-            dense_weight_grad(kBatch, b.h.p, FC1_OUT, 0, FC1_OUT, b.dp2.p, FC1_IN, i0,
-                              std::min(kFc1Block, FC1_IN - i0), b.fc1dw.p, FC1_IN);
-        break;
-    case FC1_IGRAD:
-        for (int i0 = 0; k == 0 && i0 < FC1_IN; i0 += kFc1Block)
-            dense_forward(kBatch, FC1_OUT, FC1_IN, i0, std::min(kFc1Block, FC1_IN - i0), b.h.p,
-                          FC1_OUT, b.fc1w.p, b.zero.data(), b.dp2.p, FC1_IN);
-        break;
-    case WINO2_FWD:
-        winograd_forward(&c2, CH, b.p1.p + s0 * P::P1, b.u2.p, b.bias.data(), b.z2.p + s0 * P::Z2,
-                         b.mean.data(), b.sums.data(), b.wscratch.p);
-        break;
-    case WINO2_WGRAD: winograd_weight_grad(&c2, CH, b.p1.p + s0 * P::P1, b.dz2.p, b.du.p, b.wscratch.p); break;
-    case WINO2_IGRAD:
-        winograd_forward(&c2t, CH, b.dz2.p, b.u2t.p, nullptr, b.dp1.p, nullptr, nullptr, b.wscratch.p);
-        break;
-    case BN1_BWD:
-        unpool_bn_backward_sum_dx(&q1, b.q1.p + s0 * P::Q1, b.win1.data() + s0 * P::Q1,
-                                  b.z1.p + s0 * P::Z1, &bb, b.dz1.p, image_strides(IMG_H, IMG_W, C1),
-                                  b.sums.data());
-        break;
-    }
-}
-
-void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, Pass pass)
-{
-    if (!select_isa(state, isa)) return;
-    PassBuffers b;
-    // the backward passes read the forward's winners: run both forwards once first
-    for (int k = 0; k < CHUNKS; k++) {
-        run_pass(b, BNPOOL1_FWD, k);
-        run_pass(b, BNPOOL2_FWD, k);
-    }
-    auto run = [&] {
-        for (int k = 0; k < CHUNKS; k++) run_pass(b, pass.kind, k);
-    };
-    run();
-    peak_measure(isa);
-    int64_t batches = 0;
-    const double secs = bench::timed_loop(state, run, &batches);
-    if (pass.flops > 0)
-        set_rate_counters(state, (double)batches * kBatch, pass.flops * (double)batches, secs, isa, 1);
-    else
-        state.counters["images/s"] = (double)batches * kBatch / secs;
-    state.counters["us/batch"] = 1e6 * secs / (double)batches;
-    const bool fc = pass.kind >= FC1_FWD && pass.kind <= FC1_IGRAD;
-    state.SetLabel(std::string(isa_name(isa)) + (pass.flops > 0 ? ", " : ", memory-bound, ") +
-                   (fc ? "net.c's blocks of the batch" : "16 chunks of 4, channels-last"));
-}
-
-// ---- whole training step, eval batch, single image, 10k evaluation ----------------------------
+// ---- training batches ----------------------------------------------------------------------
 
 // Normalised training batches (real MNIST train images when present) to cycle through.
 struct Batches {
@@ -415,6 +224,65 @@ const Batches &train_batches()
     }
     return b;
 }
+
+// ---- per-layer: the engine's own passes (engine/net_passes.h), as a training step runs them --
+
+// Operations per batch of 64 in each pass (0: memory-bound, no GFLOP/s counter).
+double pass_flops(NetPass p)
+{
+    const double conv2 = 2.0 * kBatch * P1_H * P1_W * C2 * C1 * 9, fc1 = 2.0 * kBatch * FC1_IN * FC1_OUT;
+    switch (p) {
+    case NET_PASS_CONV1_FWD: case NET_PASS_CONV1_BWD: return kBatch * kConv1Flops;
+    case NET_PASS_CONV2_FWD: return conv2;
+    case NET_PASS_CONV2_BWD: return 2 * conv2;   // weight and input gradients
+    case NET_PASS_FC1_FWD: return fc1;
+    case NET_PASS_FC1_BWD: return 2 * fc1;
+    default: return 0;
+    }
+}
+
+// One pass over a batch of 64 on one thread: every chunk, or the whole-batch pass once, on a
+// workspace that has just trained a step on real data (so every buffer holds a step's values).
+void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, NetPass pass, ConvAlgo conv)
+{
+    if (!select_isa(state, isa)) return;
+    omp_set_num_threads(1);
+    ModelHolder mh;
+    Workspace *ws = workspace_create(kBatch, 1, conv);
+    if (!mh.ok || !ws) {
+        workspace_free(ws);
+        state.SkipWithError("out of memory");
+        omp_set_num_threads(all_cores());
+        return;
+    }
+    const Batches &bt = train_batches();
+    net_train_step(ws, &mh.m, bt.x.data(), bt.y.data(), kBatch, nullptr, 1, 1, nullptr);
+    const bool per_chunk = net_pass_per_chunk(pass);
+    auto run = [&] {
+        for (int k = 0; k < (per_chunk ? kBatch / NET_CHUNK : 1); k++)
+            net_run_pass(ws, &mh.m, bt.y.data(), pass, k);
+    };
+    run();
+    peak_measure(isa);
+    int64_t batches = 0;
+    const double secs = bench::timed_loop(state, run, &batches);
+    const double flops = pass_flops(pass);
+    if (flops > 0)
+        set_rate_counters(state, (double)batches * kBatch, flops * (double)batches, secs, isa, 1);
+    else
+        state.counters["images/s"] = (double)batches * kBatch / secs;
+    state.counters["us/batch"] = 1e6 * secs / (double)batches;
+    state.SetLabel(std::string(isa_name(isa)) + (flops > 0 ? ", " : ", memory-bound, ") +
+                   (per_chunk ? std::to_string(kBatch / NET_CHUNK) + " chunks of " +
+                                    std::to_string(NET_CHUNK)
+                              : std::string("the whole batch")) +
+                   ", engine/net.c's pass, 1 thread");
+    workspace_free(ws);
+    omp_set_num_threads(all_cores());
+}
+
+// ---- whole training step, eval batch, single image, 10k evaluation ----------------------------
+
 
 void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, bool augment,
                    ConvAlgo conv)
@@ -465,6 +333,65 @@ void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, boo
                    "; 25 MFLOP/sample");
     adam_free(&opt);
     workspace_free(ws);
+    omp_set_num_threads(all_cores());
+}
+
+// The whole step as training runs it: train_run (engine/train.c) over 200 batches of real
+// MNIST with augmentation, its phases timed by the engine's own clock (engine/step_phases.h).
+// Counters: ms/step = the run's wall time per step; one "ms:<phase>" per phase; ms:outside = what
+// is left (the workspace's allocation, the epoch's shuffle), so the rows add up to ms/step.
+void BM_step_phases(benchmark::State &state, const IsaDesc *isa, int threads, ConvAlgo conv)
+{
+    if (!select_isa(state, isa)) return;
+    constexpr int kSteps = 200;
+    omp_set_num_threads(threads);   // adam_update uses the OpenMP default team
+    ModelHolder mh;
+    Adam opt{};
+    const Images &im = load_images("train", kSteps * kBatch);
+    if (!mh.ok || adam_alloc(&opt, 1e-3f) || im.n < kBatch) {
+        state.SkipWithError("out of memory or no images");
+        return;
+    }
+    const ImageSet set{im.pixels.data(), im.labels.data(), std::min(im.n, kSteps * kBatch) / kBatch * kBatch};
+    double phases[STEP_N_PHASES] = {0};
+    TrainConfig cfg{};
+    cfg.epochs = 1;
+    cfg.batch = kBatch;
+    cfg.threads = threads;
+    cfg.augment = 1;
+    cfg.conv = conv;
+    cfg.seed = 1;
+    cfg.phase_seconds = phases;
+    peak_measure(isa);
+    int64_t steps = 0;
+    double secs = 0;
+    char err[256];
+    for (auto _ : state) {
+        const TrainPosition start{1, 0, 0, 0};
+        const auto t0 = std::chrono::steady_clock::now();
+        const TrainResult r = train_run(&mh.m, &opt, nullptr, &set, nullptr, nullptr, &cfg, &start,
+                                        nullptr, err, sizeof err);
+        secs += seconds_since(t0);
+        if (r != TRAIN_DONE) {
+            state.SkipWithError(err);
+            break;
+        }
+        steps += set.n / kBatch;
+    }
+    if (steps > 0) {
+        double sum = 0;
+        for (int p = 0; p < STEP_N_PHASES; p++) {
+            state.counters[std::string("ms:") + step_phase_names[p]] = 1e3 * phases[p] / (double)steps;
+            sum += phases[p];
+        }
+        state.counters["ms:outside"] = 1e3 * (secs - sum) / (double)steps;
+        state.counters["ms/step"] = 1e3 * secs / (double)steps;
+        set_rate_counters(state, (double)steps * kBatch,
+                          (double)steps * kBatch * kTrainFlopsPerSample, secs, isa, threads);
+    }
+    state.SetLabel(std::string(isa_name(isa)) + ", " + conv_algo_name(conv) +
+                   " conv2, train_run with augmentation, batch 64, " + im.source);
+    adam_free(&opt);
     omp_set_num_threads(all_cores());
 }
 
@@ -620,11 +547,17 @@ int register_engine_benchmarks()
                 benchmark::RegisterBenchmark(
                     ("peak_fma_mt/" + is + "/threads:" + std::to_string(t)).c_str(), BM_peak_mt, isa,
                     t)->UseRealTime();
-        for (const Pass &p : kPasses)
-            benchmark::RegisterBenchmark(("layer/" + std::string(p.name) + "/" + is).c_str(),
-                                         BM_layer_pass, isa, p)
-                ->Unit(benchmark::kMicrosecond)
-                ->UseRealTime();
+        for (int p = 0; p < NET_N_PASSES; p++)
+            for (ConvAlgo conv : {CONV_DIRECT, CONV_WINOGRAD}) {
+                // only conv2's passes differ with Winograd
+                if (conv == CONV_WINOGRAD && p != NET_PASS_CONV2_FWD && p != NET_PASS_CONV2_BWD)
+                    continue;
+                const std::string name = "layer/" + std::string(net_pass_names[p]) + "/" + is +
+                                         (conv == CONV_WINOGRAD ? "/winograd" : "");
+                benchmark::RegisterBenchmark(name.c_str(), BM_layer_pass, isa, (NetPass)p, conv)
+                    ->Unit(benchmark::kMicrosecond)
+                    ->UseRealTime();
+            }
         for (int t : tcounts) {
             const std::string ts = "/threads:" + std::to_string(t);
             benchmark::RegisterBenchmark(("train_step/" + is + ts).c_str(), BM_train_step, isa, t,
@@ -639,6 +572,14 @@ int register_engine_benchmarks()
                                          BM_train_step, isa, t, true, CONV_DIRECT)
                 ->Unit(benchmark::kMillisecond)
                 ->UseRealTime();
+            for (ConvAlgo conv : {CONV_DIRECT, CONV_WINOGRAD})
+                benchmark::RegisterBenchmark(("step_phases/" + is + ts +
+                                              (conv == CONV_WINOGRAD ? "/winograd" : ""))
+                                                 .c_str(),
+                                             BM_step_phases, isa, t, conv)
+                    ->Unit(benchmark::kMillisecond)
+                    ->UseRealTime()
+                    ->Iterations(3);
             benchmark::RegisterBenchmark(("eval_batch64/" + is + ts).c_str(), BM_eval_batch, isa, t)
                 ->Unit(benchmark::kMillisecond)
                 ->UseRealTime();

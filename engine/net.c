@@ -38,7 +38,9 @@
 #include "engine/layers_ref.h"
 #include "engine/layout.h"
 #include "engine/net.h"
+#include "engine/net_passes.h"
 #include "engine/net_workspace.h"
+#include "engine/step_phases.h"
 #include "common/tree_sum.h"
 #include "simd/conv.h"
 #include "simd/dense.h"
@@ -96,6 +98,12 @@ int net_comm_failed(const Workspace *ws) { return ws->comm_failed; }
 
 /* Whether this pass computes conv2 with Winograd: training steps of a CONV_WINOGRAD workspace. */
 static int winograd(const Workspace *ws, int train) { return train && ws->conv == CONV_WINOGRAD; }
+
+/* A training step's phase ends (engine/step_phases.h); eval mode's passes are not a step's. */
+static void mark(Workspace *ws, int train, StepPhase p)
+{
+    if (train) phase_mark(ws->clock, p);
+}
 
 /* m's weights in the kernels' layouts: every training step, or once per net_eval_prepare; shared
  * out as tasks (fc1's transpose in blocks of rows). conv2: forward-packed for eval and direct
@@ -329,20 +337,27 @@ static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, ui
         /* each BatchNorm needs the whole batch's statistics before it can be applied */
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
         for (int k = 0; k < chunks; k++) conv1_forward(ws, m, B, k, 1);
+        mark(ws, train, STEP_CONV1_FWD);
         bn_finish_stats(ws, &ws->bn1, m, &BN1, B);
+        mark(ws, train, STEP_BN1_STATS);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
         for (int k = 0; k < chunks; k++) {
             bn1_relu_pool1_forward(ws, B, k, 1);
             conv2_forward(ws, m, B, k, 1, 0, C2);
         }
+        mark(ws, train, STEP_BN1_CONV2_FWD);
         bn_finish_stats(ws, &ws->bn2, m, &BN2, B);
+        mark(ws, train, STEP_BN2_STATS);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
         for (int k = 0; k < chunks; k++) bn2_relu_pool2_forward(ws, B, k, 1);
+        mark(ws, train, STEP_BN2_POOL2_FWD);
     } else {
         forward_eval_convs(ws, m, B);
     }
     fc1_forward(ws, m, B);
+    mark(ws, train, STEP_FC1_FWD);
     head_forward(ws, m, B, train, seed, step);
+    mark(ws, train, STEP_HEAD_FWD);
 }
 
 /* ---- backward, layer by layer ------------------------------------------------------------ */
@@ -513,10 +528,14 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
 {
     const int chunks = (B + NET_CHUNK - 1) / NET_CHUNK;
     head_backward(ws, m, labels, B);
+    mark(ws, 1, STEP_HEAD_BWD);
     fc1_backward(ws, m, B);
+    mark(ws, 1, STEP_FC1_BWD);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int k = 0; k < chunks; k++) pool2_backward(ws, B, k);
+    mark(ws, 1, STEP_POOL2_BWD);
     bn_finish_sums(ws, &ws->bn2, m, &BN2, B);
+    mark(ws, 1, STEP_BN2_BWD_SUMS);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int k = 0; k < chunks; k++) {
         float *dz2 = per_thread(ws->dz2, (size_t)NET_CHUNK * Z2_PAD);
@@ -525,14 +544,18 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
         conv2_backward(ws, B, k, dz2, dp1);
         pool1_backward(ws, B, k, dp1);
     }
+    mark(ws, 1, STEP_BN2_CONV2_POOL1_BWD);
     bn_finish_sums(ws, &ws->bn1, m, &BN1, B);
+    mark(ws, 1, STEP_BN1_BWD_SUMS);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int k = 0; k < chunks; k++) {
         float *dz1 = per_thread(ws->dz1, (size_t)NET_CHUNK * Z1_SIZE);
         bn1_backward(ws, B, k, dz1);
         conv1_backward(ws, B, k, dz1);
     }
+    mark(ws, 1, STEP_BN1_CONV1_BWD);
     sum_grads(ws, chunks);
+    mark(ws, 1, STEP_GRAD_SUMS);
 }
 
 /* ---- the API ------------------------------------------------------------------------------ */
@@ -563,8 +586,10 @@ float net_train_step(Workspace *ws, Model *m, const float *x, const uint8_t *lab
     ws->comm_failed = 0;
     if (B > 0 && x != ws->x) memcpy(ws->x, x, sizeof(float) * (size_t)B * IMG_PIXELS);
     pack_weights(ws, m, 1);
+    mark(ws, 1, STEP_PACK);
     forward(ws, m, B, 1, seed, step);
     float loss = loss_and_correct(ws, labels, B, correct);
+    mark(ws, 1, STEP_LOSS);
     backward(ws, m, labels, B);
     /* the step changes the model: a snapshot taken before would no longer be of it */
     ws->has_snap = 0;
@@ -591,4 +616,54 @@ void net_feature_maps(const Workspace *ws, float *maps1, float *maps2)
 {
     if (maps1) bn_relu_to_planes(ws->z1, IMG_PIXELS, C1, ws->bn1.scale, ws->bn1.shift, maps1);
     if (maps2) bn_relu_to_planes(ws->z2, P1_H * P1_W, C2, ws->bn2.scale, ws->bn2.shift, maps2);
+}
+
+/* ---- one pass at a time (engine/net_passes.h) ------------------------------------------------ */
+
+const char *const net_pass_names[NET_N_PASSES] = {
+    [NET_PASS_CONV1_FWD] = "conv1_fwd",
+    [NET_PASS_BN1_RELU_POOL1_FWD] = "bn1_relu_pool1_fwd",
+    [NET_PASS_CONV2_FWD] = "conv2_fwd",
+    [NET_PASS_BN2_RELU_POOL2_FWD] = "bn2_relu_pool2_fwd",
+    [NET_PASS_FC1_FWD] = "fc1_fwd",
+    [NET_PASS_HEAD_FWD] = "head_fwd",
+    [NET_PASS_HEAD_BWD] = "head_bwd",
+    [NET_PASS_FC1_BWD] = "fc1_bwd",
+    [NET_PASS_POOL2_BWD] = "pool2_bwd",
+    [NET_PASS_BN2_BWD] = "bn2_bwd",
+    [NET_PASS_CONV2_BWD] = "conv2_bwd",
+    [NET_PASS_POOL1_BWD] = "pool1_bwd",
+    [NET_PASS_BN1_BWD] = "bn1_bwd",
+    [NET_PASS_CONV1_BWD] = "conv1_bwd",
+};
+
+int net_pass_per_chunk(NetPass p)
+{
+    return !(p == NET_PASS_FC1_FWD || p == NET_PASS_HEAD_FWD || p == NET_PASS_HEAD_BWD ||
+             p == NET_PASS_FC1_BWD);
+}
+
+void net_run_pass(Workspace *ws, Model *m, const uint8_t *labels, NetPass p, int k)
+{
+    const int B = ws->last_batch;
+    float *dz2 = per_thread(ws->dz2, (size_t)NET_CHUNK * Z2_PAD);
+    float *dp1 = per_thread(ws->dp1, (size_t)NET_CHUNK * P1_SIZE);
+    float *dz1 = per_thread(ws->dz1, (size_t)NET_CHUNK * Z1_SIZE);
+    switch (p) {
+    case NET_PASS_CONV1_FWD: conv1_forward(ws, m, B, k, 1); break;
+    case NET_PASS_BN1_RELU_POOL1_FWD: bn1_relu_pool1_forward(ws, B, k, 1); break;
+    case NET_PASS_CONV2_FWD: conv2_forward(ws, m, B, k, 1, 0, C2); break;
+    case NET_PASS_BN2_RELU_POOL2_FWD: bn2_relu_pool2_forward(ws, B, k, 1); break;
+    case NET_PASS_FC1_FWD: fc1_forward(ws, m, B); break;
+    case NET_PASS_HEAD_FWD: head_forward(ws, m, B, 1, 1, 1); break;
+    case NET_PASS_HEAD_BWD: head_backward(ws, m, labels, B); break;
+    case NET_PASS_FC1_BWD: fc1_backward(ws, m, B); break;
+    case NET_PASS_POOL2_BWD: pool2_backward(ws, B, k); break;
+    case NET_PASS_BN2_BWD: bn2_backward(ws, B, k, dz2); break;
+    case NET_PASS_CONV2_BWD: conv2_backward(ws, B, k, dz2, dp1); break;
+    case NET_PASS_POOL1_BWD: pool1_backward(ws, B, k, dp1); break;
+    case NET_PASS_BN1_BWD: bn1_backward(ws, B, k, dz1); break;
+    case NET_PASS_CONV1_BWD: conv1_backward(ws, B, k, dz1); break;
+    case NET_N_PASSES: break;
+    }
 }

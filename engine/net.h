@@ -79,6 +79,10 @@ size_t net_exchange_floats(ConvAlgo conv);
 /* Whether a Collective call of the last training step failed (its reason in comm->error). */
 int net_comm_failed(const Workspace *ws);
 const float *workspace_grad(const Workspace *ws);
+/* From now on the training steps mark their phases on clock (engine/step_phases.h; NULL: no
+ * more); the caller marks what it does around them on the same clock. */
+struct PhaseClock;
+void workspace_time_phases(Workspace *ws, struct PhaseClock *clock);
 /* The workspace's own (max_batch, 784) input buffer: a batch built here in place is not copied
  * again by net_train_step / net_eval_forward (they accept any x, and copy it otherwise). */
 float *workspace_input(Workspace *ws);

@@ -5,6 +5,7 @@
 #define MNIST_ENGINE_NET_WORKSPACE_H
 
 #include "engine/net.h"
+#include "engine/step_phases.h"
 #include "simd/conv.h"
 #include "simd/dense.h"
 #include "simd/pool.h"
@@ -113,6 +114,7 @@ struct Workspace {
     float *grad;                    /* MODEL_N_PARAMS, then CG_CONV (sum_grads) */
     BnState bn1, bn2;
     Model snap;                     /* eval mode's copy of the model (net_eval_prepare) */
+    PhaseClock *clock;              /* the training steps' phase times; NULL: not timed */
     int has_snap;
 };
 

@@ -6,6 +6,7 @@
 #include "engine/finite.h"
 #include "engine/layers_ref.h"
 #include "engine/net.h"
+#include "engine/step_phases.h"
 
 #include <float.h>
 #include <math.h>
@@ -134,6 +135,7 @@ typedef struct {
     uint8_t *lab;
     int *perm;
     double *eval_per;     /* per image of the larger of val and test: evaluate_range's results */
+    PhaseClock clock;     /* the steps' phase times, when cfg->phase_seconds asks for them */
     int threads;
     char *err;
     size_t errlen;
@@ -215,14 +217,17 @@ static TrainResult train_step(Trainer *t, TrainPosition *pos, float *loss_out)
     int start = (int)pos->samples, n = t->train->n;
     int B = n - start < cfg->batch ? n - start : cfg->batch, correct = 0;
     BatchPart part;
+    phase_mark(&t->clock, STEP_BETWEEN);
     int mine = net_batch_part(cfg->comm, cfg->batch, B, &part);
     build_batch(workspace_input(t->ws), t->lab, t->train, t->perm, start + part.first, mine, cfg,
                 pos->epoch, t->threads);
+    phase_mark(&t->clock, STEP_BATCH);
     uint64_t step = (uint64_t)t->opt->step + 1;
     float loss = net_train_step(t->ws, t->m, workspace_input(t->ws), t->lab, mine, &part,
                                 cfg->seed, step, &correct);
     if (net_comm_failed(t->ws)) return comm_failed(t, "exchanging the step's sums");
     int bad = first_non_finite(loss, workspace_grad(t->ws));
+    phase_mark(&t->clock, STEP_CHECK);
     if (bad < N_PARAM_TENSORS) {
         snprintf(t->err, t->errlen, "step %llu (epoch %d): %s%s is %s", (unsigned long long)step,
                  pos->epoch, bad < 0 ? "the loss" : "the gradient of ",
@@ -233,6 +238,7 @@ static TrainResult train_step(Trainer *t, TrainPosition *pos, float *loss_out)
     }
     t->opt->lr = schedule_lr(&t->schedule, (int64_t)step);
     adam_update(t->opt, t->m->params, workspace_grad(t->ws), MODEL_N_PARAMS);
+    phase_mark(&t->clock, STEP_ADAM);
     pos->samples += B;
     pos->loss_sum += (double)loss * B;
     pos->correct += correct;
@@ -326,7 +332,8 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
 {
     static const TrainCallbacks none = {0};
     Trainer t = {m, opt, log, train, val, test, cfg, cfg->schedule, cb ? cb : &none, NULL, NULL,
-                 NULL, NULL, cfg->threads > 0 ? cfg->threads : omp_get_max_threads(), err, errlen};
+                 NULL, NULL, {cfg->phase_seconds, 0}, cfg->threads > 0 ? cfg->threads : omp_get_max_threads(),
+                 err, errlen};
     int64_t steps_per_epoch = ((int64_t)train->n + cfg->batch - 1) / cfg->batch;
     if (t.schedule.peak <= 0) t.schedule = (Schedule){SCHEDULE_CONSTANT, opt->lr, 0, 0};
     t.schedule.total_steps = (int64_t)cfg->epochs * steps_per_epoch;
@@ -339,6 +346,8 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
     t.eval_per = malloc(sizeof(double) * 2 * (size_t)eval_n);
     TrainResult r = t.ws && t.lab && t.perm && t.eval_per ? TRAIN_DONE : TRAIN_NO_MEMORY;
     TrainPosition pos = *start;
+    if (t.ws) workspace_time_phases(t.ws, &t.clock);
+    phase_clock_start(&t.clock);
     while (r == TRAIN_DONE && pos.epoch <= cfg->epochs) {
         r = train_epoch(&t, &pos);
         pos = (TrainPosition){pos.epoch + 1, 0, 0, 0};

@@ -41,6 +41,10 @@ typedef struct {
     /* Polled after every step: when it becomes non-zero, training calls cb->checkpoint and stops
      * (a signal handler sets it; the engine knows no signals). May be NULL. */
     volatile const int *stop;
+    /* When not NULL, the wall seconds of every step's phases (engine/step_phases.h, StepPhase)
+     * are added to phase_seconds[STEP_N_PHASES]; the time between steps (epoch ends included)
+     * goes to STEP_BETWEEN. */
+    double *phase_seconds;
 } TrainConfig;
 
 /* Where training stands inside an epoch: what a checkpoint needs to continue bit for bit. */

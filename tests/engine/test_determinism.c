@@ -6,6 +6,8 @@
 #include "engine/infer.h"
 #include "engine/input.h"
 #include "engine/net.h"
+#include "engine/net_passes.h"
+#include "engine/step_phases.h"
 #include "engine/train.h"
 #include "simd/isa.h"
 #include "tests/check.h"
@@ -57,6 +59,37 @@ static void step_with_threads(int B, ConvAlgo conv)
     free(x); free(img); free(lab); free(g0);
 }
 
+/* The layer benchmarks' passes (engine/net_passes.h) are the step's own: run again after a step,
+ * every pass on every chunk, they give back the activations the step made. */
+static void test_passes_again(void)
+{
+    enum { B = 8 };
+    float *x = malloc(sizeof(float) * IMG_PIXELS * B);
+    uint8_t *img = malloc(IMG_PIXELS * B), lab[B];
+    synth_images(img, lab, B);
+    for (int b = 0; b < B; b++) normalize_image(x + (size_t)b * IMG_PIXELS, img + (size_t)b * IMG_PIXELS);
+    float *before = malloc(sizeof(float) * (C1 * IMG_PIXELS + C2 * P1_H * P1_W));
+    float *after = malloc(sizeof(float) * (C1 * IMG_PIXELS + C2 * P1_H * P1_W));
+    for (int conv = CONV_DIRECT; conv <= CONV_WINOGRAD; conv++) {
+        Model m;
+        model_alloc(&m);
+        model_init(&m, 5);
+        Workspace *ws = workspace_create(B, 1, (ConvAlgo)conv);
+        net_train_step(ws, &m, x, lab, B, NULL, 1, 1, NULL);
+        net_feature_maps(ws, before, before + C1 * IMG_PIXELS);
+        for (int p = 0; p < NET_N_PASSES; p++)
+            for (int k = 0; k < (net_pass_per_chunk((NetPass)p) ? B / NET_CHUNK : 1); k++)
+                net_run_pass(ws, &m, lab, (NetPass)p, k);
+        net_feature_maps(ws, after, after + C1 * IMG_PIXELS);
+        CHECK(memcmp(before, after, sizeof(float) * (C1 * IMG_PIXELS + C2 * P1_H * P1_W)) == 0,
+              "%s: the passes run again give other activations than the step",
+              conv_algo_name((ConvAlgo)conv));
+        workspace_free(ws);
+        model_free(&m);
+    }
+    free(x); free(img); free(before); free(after);
+}
+
 static void test_step_64(void) { step_with_threads(64, CONV_DIRECT); }
 static void test_step_13(void) { step_with_threads(13, CONV_DIRECT); }
 static void test_step_64_winograd(void) { step_with_threads(64, CONV_WINOGRAD); }
@@ -70,18 +103,24 @@ static ImageSet synth_set(uint8_t *img, uint8_t *lab, int n)
 }
 
 /* A short run (2 epochs of 200 images, batch 32 with a partial last batch, augmentation on). */
-static void run_sched(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set,
-                      ConvAlgo conv, Schedule sched)
+static void run_timed(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set,
+                      ConvAlgo conv, Schedule sched, double *phase_seconds)
 {
     model_alloc(m);
     model_init(m, seed);
     adam_alloc(opt, 1e-3f);
     TrainConfig cfg = {.epochs = 2, .batch = 32, .threads = threads, .augment = 1, .seed = seed,
-                       .conv = conv, .schedule = sched};
+                       .conv = conv, .schedule = sched, .phase_seconds = phase_seconds};
     TrainPosition start = {1, 0, 0, 0};
     char err[256];
     CHECK(train_run(m, opt, NULL, set, NULL, NULL, &cfg, &start, NULL, err, sizeof err) == TRAIN_DONE,
           "train_run: %s", err);
+}
+
+static void run_sched(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set,
+                      ConvAlgo conv, Schedule sched)
+{
+    run_timed(m, opt, threads, seed, set, conv, sched, NULL);
 }
 
 static void run_conv(Model *m, Adam *opt, int threads, uint64_t seed, const ImageSet *set,
@@ -110,6 +149,23 @@ static void test_train_run_threads(void)
     CHECK(memcmp(a.params, b.params, sizeof(float) * MODEL_N_PARAMS) == 0, "weights differ 1 vs 5 threads");
     CHECK(memcmp(oa.m, ob.m, sizeof(float) * MODEL_N_PARAMS) == 0, "Adam moments differ");
     CHECK(memcmp(a.buffers, b.buffers, sizeof(float) * MODEL_N_BUFFERS) == 0, "running stats differ");
+    /* timing the phases (engine/step_phases.h) changes nothing, every phase is seen, and the
+     * phases take no more than the whole run */
+    Model d;
+    Adam od;
+    double phases[STEP_N_PHASES] = {0}, sum = 0;
+    const double t0 = clock_seconds();
+    run_timed(&d, &od, 2, 9, &set, CONV_DIRECT, (Schedule){0}, phases);
+    const double wall = clock_seconds() - t0;
+    CHECK(memcmp(a.params, d.params, sizeof(float) * MODEL_N_PARAMS) == 0,
+          "weights differ with the phase clock on");
+    for (int p = 0; p < STEP_N_PHASES; p++) {
+        CHECK(p == STEP_BETWEEN || phases[p] > 0, "phase %s took no time", step_phase_names[p]);
+        sum += phases[p];
+    }
+    CHECK(sum <= wall, "the phases (%g s) add up to more than the run (%g s)", sum, wall);
+    model_free(&d);
+    adam_free(&od);
     /* and the seed matters: a different seed gives a different model */
     CHECK(memcmp(a.params, c.params, sizeof(float) * MODEL_N_PARAMS) != 0, "seed had no effect");
     model_free(&a); model_free(&b); model_free(&c);
@@ -330,6 +386,7 @@ static void test_infer_threads(void)
 int main(void)
 {
     RUN(test_step_64);
+    RUN(test_passes_again);
     RUN(test_step_13);
     RUN(test_step_64_winograd);
     RUN(test_step_13_winograd);

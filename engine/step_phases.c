@@ -1,0 +1,25 @@
+#include "engine/step_phases.h"
+
+const char *const step_phase_names[STEP_N_PHASES] = {
+    [STEP_BETWEEN] = "between_steps",
+    [STEP_BATCH] = "batch_build",
+    [STEP_PACK] = "pack_weights",
+    [STEP_CONV1_FWD] = "conv1_fwd",
+    [STEP_BN1_STATS] = "bn1_stats",
+    [STEP_BN1_CONV2_FWD] = "bn1_pool1+conv2_fwd",
+    [STEP_BN2_STATS] = "bn2_stats",
+    [STEP_BN2_POOL2_FWD] = "bn2_pool2_fwd",
+    [STEP_FC1_FWD] = "fc1_fwd",
+    [STEP_HEAD_FWD] = "head_fwd",
+    [STEP_LOSS] = "loss",
+    [STEP_HEAD_BWD] = "head_bwd",
+    [STEP_FC1_BWD] = "fc1_bwd",
+    [STEP_POOL2_BWD] = "pool2_bwd",
+    [STEP_BN2_BWD_SUMS] = "bn2_bwd_sums",
+    [STEP_BN2_CONV2_POOL1_BWD] = "bn2+conv2+pool1_bwd",
+    [STEP_BN1_BWD_SUMS] = "bn1_bwd_sums",
+    [STEP_BN1_CONV1_BWD] = "bn1+conv1_bwd",
+    [STEP_GRAD_SUMS] = "grad_sums",
+    [STEP_CHECK] = "finite_check",
+    [STEP_ADAM] = "adam",
+};
