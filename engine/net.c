@@ -109,15 +109,16 @@ static void mark(Workspace *ws, int train, StepPhase p)
  * out as tasks (fc1's transpose in blocks of rows). conv2: forward-packed for eval and direct
  * training, with its transposed packing for the input gradient in training; Winograd-transformed
  * (and transposed) for Winograd training. */
+enum { FC1_PACK_ROWS = 16, FC1_TASKS = FC1_OUT / FC1_PACK_ROWS, PACK_TASKS = FC1_TASKS + 3 };
+_Static_assert(FC1_OUT % FC1_PACK_ROWS == 0, "fc1's rows are packed in tasks of FC1_PACK_ROWS");
+
 static void pack_weights(Workspace *ws, const Model *m, int train)
 {
-    enum { FC1_PACK_ROWS = 16, FC1_TASKS = FC1_OUT / FC1_PACK_ROWS };
-    _Static_assert(FC1_OUT % FC1_PACK_ROWS == 0, "fc1's rows are packed in tasks of FC1_PACK_ROWS");
     const float *w2 = model_param(m, P_CONV2_W);
     const int wino = winograd(ws, train);
     /* one task at a time in turn: the conv2 tasks come last and are the largest */
 #pragma omp parallel for schedule(static, 1) num_threads(ws->threads)
-    for (int t = 0; t < FC1_TASKS + 3; t++) {
+    for (int t = 0; t < PACK_TASKS; t++) {
         if (t < FC1_TASKS)
             dense_pack(model_param(m, P_FC1_W), FC1_OUT, FC1_IN, t * FC1_PACK_ROWS, FC1_PACK_ROWS,
                        ws->fc1t);
@@ -265,10 +266,13 @@ static void bn2_relu_pool2_forward(Workspace *ws, int B, int k, int train)
 }
 
 /* fc1 by blocks of rows and output columns. */
+/* fc1's forward tasks: blocks of FC1_FWD_ROWS samples by DENSE_COL_STEP outputs. */
+static int fc1_forward_tasks(int B) { return (B + FC1_FWD_ROWS - 1) / FC1_FWD_ROWS * (FC1_OUT / DENSE_COL_STEP); }
+
 static void fc1_forward(Workspace *ws, const Model *m, int B)
 {
     const int col_blocks = FC1_OUT / DENSE_COL_STEP;
-    const int tasks = (B + FC1_FWD_ROWS - 1) / FC1_FWD_ROWS * col_blocks;
+    const int tasks = fc1_forward_tasks(B);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int t = 0; t < tasks; t++) {
         const int r0 = t / col_blocks * FC1_FWD_ROWS, rows = B - r0 < FC1_FWD_ROWS ? B - r0 : FC1_FWD_ROWS;
@@ -502,12 +506,19 @@ _Static_assert(offsetof(struct ModelParamLayout, FC2_B) + sizeof(float) * N_CLAS
  * the gradient vector, the conv ones, still packed, past its end. Then one call sums the run
  * from fc1.weight to there over the processes (one buffer per step), and the conv gradients are
  * unpacked to OIHW. */
+enum { GRAD_SUM_PART = 2048 };   /* floats of the chunks' gradients one task adds up */
+
+static int sum_grads_tasks(const Workspace *ws)
+{
+    return (cg_used(winograd(ws, 1) ? CONV_WINOGRAD : CONV_DIRECT) + GRAD_SUM_PART - 1) / GRAD_SUM_PART;
+}
+
 static void sum_grads(Workspace *ws, int chunks)
 {
-    enum { PART = 2048 };
+    enum { PART = GRAD_SUM_PART };
     const int used = cg_used(winograd(ws, 1) ? CONV_WINOGRAD : CONV_DIRECT);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
-    for (int t = 0; t < (used + PART - 1) / PART; t++)
+    for (int t = 0; t < sum_grads_tasks(ws); t++)
         tree_sum_floats(ws->cgrad, chunks, CG_SIZE, (size_t)t * PART,
                         (size_t)(used < (t + 1) * PART ? used : (t + 1) * PART));
     float *packed = ws->grad + MODEL_N_PARAMS;   /* CG_W1 .. used */
@@ -665,5 +676,21 @@ void net_run_pass(Workspace *ws, Model *m, const uint8_t *labels, NetPass p, int
     case NET_PASS_BN1_BWD: bn1_backward(ws, B, k, dz1); break;
     case NET_PASS_CONV1_BWD: conv1_backward(ws, B, k, dz1); break;
     case NET_N_PASSES: break;
+    }
+}
+
+int net_phase_tasks(const Workspace *ws, StepPhase p, int B)
+{
+    switch (p) {
+    case STEP_BATCH: return B;   /* engine/train.c build_batch: one task per sample */
+    case STEP_PACK: return PACK_TASKS;
+    case STEP_CONV1_FWD: case STEP_BN1_CONV2_FWD: case STEP_BN2_POOL2_FWD: case STEP_POOL2_BWD:
+    case STEP_BN2_CONV2_POOL1_BWD: case STEP_BN1_CONV1_BWD:
+        return (B + NET_CHUNK - 1) / NET_CHUNK;
+    case STEP_FC1_FWD: return fc1_forward_tasks(B);
+    case STEP_FC1_BWD: return FC1_BWD_BLOCKS;
+    case STEP_GRAD_SUMS: return sum_grads_tasks(ws);
+    case STEP_ADAM: return 0;   /* element by element: as many as there are threads */
+    default: return 1;          /* one thread: the batch-wide sums, the head, the loss, the check */
     }
 }

@@ -5,6 +5,7 @@
 #define MNIST_ENGINE_NET_PASSES_H
 
 #include "engine/net.h"
+#include "engine/step_phases.h"
 
 #include <stdint.h>
 
@@ -38,5 +39,10 @@ int net_pass_per_chunk(NetPass p);
  * chunk k of that step's batch (ignored by whole-batch passes), on the calling thread's share of
  * the per-thread buffers. The buffers it writes get the values they had. */
 void net_run_pass(Workspace *ws, Model *m, const uint8_t *labels, NetPass p, int k);
+
+/* How many equal tasks phase p of a training step of B samples is split into (0: element by
+ * element, any number), the figures behind the thread-scaling model (benchmarks/step_phases.sh
+ * --model); taken from the loops themselves, so it cannot drift from them. */
+int net_phase_tasks(const Workspace *ws, StepPhase p, int B);
 
 #endif
