@@ -129,7 +129,8 @@ typedef struct {
      * (an FMA counts 2). The yardstick of the benchmarks' "% of peak". */
     double (*peak_chains)(long iters);
     /* BF16 products (simd/conv_bf16.h), NULL where the set has none; bf16_cpu_has says whether
-     * this CPU runs them (NULL: whenever it runs the set). Tile sizes as for the float tiles. */
+     * this CPU runs them natively (NULL: the portable emulation, which runs wherever the set
+     * does). Tile sizes as for the float tiles. */
     int (*bf16_cpu_has)(void);
     int conv_bf16_cb, conv_bf16_px;
     ConvBf16Tile conv_bf16_tile;
@@ -161,8 +162,10 @@ int isa_init_from_env(char *err, size_t errlen);
 int isa_set(const IsaDesc *isa);
 /* The set in use. */
 const IsaDesc *isa_current(void);
-/* Whether isa has BF16 tiles (simd/conv_bf16.h) and this CPU runs them. */
+/* Whether isa has BF16 tiles (simd/conv_bf16.h) and this CPU runs them; and whether they are
+ * native BF16 instructions rather than the portable emulation. */
 int isa_has_bf16(const IsaDesc *isa);
+int isa_bf16_native(const IsaDesc *isa);
 
 #ifdef __cplusplus
 }
