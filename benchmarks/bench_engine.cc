@@ -6,7 +6,10 @@
 //   train_step/<isa>/threads:T  net_train_step + adam_update at batch 64 (T = 1 and all cores;
 //                               "/augment" adds building the batch with the random affine;
 //                               "/winograd" computes conv2 with Winograd F(2x2, 3x3): GFLOP/s and
-//                               pct_peak still count the direct convolution's 25 MFLOP/sample);
+//                               pct_peak still count the direct convolution's 25 MFLOP/sample;
+//                               "/bf16" computes conv2 direct with BF16 products, simd/conv_bf16.h:
+//                               pct_peak against the FP32 peak, so it can pass 100, and
+//                               pct_peak_bf16 against the BF16 one, peak_bf16 x threads);
 //   eval_batch64/<isa>/threads:T  net_eval_forward on 64 images (weights packed once before);
 //   infer/<isa>                 infer_run on one image: median/p90/mean microseconds per call;
 //   eval10k/<isa>/threads:T     evaluate() over 10,000 images: real MNIST t10k from $MNIST_DATA or
@@ -16,12 +19,15 @@
 // before and after each timed loop) x threads used.
 // peak_fma_mt/<isa>/threads:T runs peak.c's FMA chains on T threads at once, for comparison: on a
 // shared or SMT machine T cores do not always give T x the one-core peak.
+// peak_bf16/<isa> runs the set's independent BF16 pair-product chains (vdpbf16ps) on one core,
+// where the set has them natively.
 #include <benchmark/benchmark.h>
 
 #include "benchmarks/bench_util.h"
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -283,15 +289,30 @@ void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, NetPass pass, Co
 
 // ---- whole training step, eval batch, single image, 10k evaluation ----------------------------
 
+// The set's one-core BF16 peak (GFLOP/s, a pair product counting 4), measured once per set.
+double peak_bf16_gflops(const IsaDesc *isa)
+{
+    static std::map<const IsaDesc *, double> best;
+    auto it = best.find(isa);
+    if (it != best.end()) return it->second;
+    double rate = 0;
+    if (isa->peak_bf16_chains)
+        for (int rep = 0; rep < 5; rep++) {
+            const auto t0 = std::chrono::steady_clock::now();
+            const double flops = isa->peak_bf16_chains(1 << 18);
+            rate = std::max(rate, flops / seconds_since(t0) / 1e9);
+        }
+    return best[isa] = rate;
+}
 
 void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, bool augment,
-                   ConvAlgo conv)
+                   ConvAlgo conv, Precision prec)
 {
     if (!select_isa(state, isa)) return;
     omp_set_num_threads(threads);   // adam_update uses the OpenMP default team
     ModelHolder mh;
     Adam opt{};
-    Workspace *ws = workspace_create(kBatch, threads, conv);
+    Workspace *ws = workspace_create_precision(kBatch, threads, conv, prec);
     const Batches &bt = train_batches();
     const Images &im = load_images("train", bt.count * kBatch);
     AlignedBuf xa((size_t)kBatch * IMG_PIXELS);
@@ -328,7 +349,13 @@ void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, boo
     set_rate_counters(state, (double)steps * kBatch, (double)steps * kBatch * kTrainFlopsPerSample,
                       secs, isa, threads);
     state.counters["ms/step"] = 1e3 * secs / (double)steps;
-    state.SetLabel(std::string(isa_name(isa)) + ", " + conv_algo_name(conv) + " conv2, batch 64, " + bt.source +
+    if (prec == PRECISION_BF16) {
+        const double peak = peak_bf16_gflops(isa) * threads;
+        state.counters["pct_peak_bf16"] =
+            peak > 0 ? 100.0 * (double)steps * kBatch * kTrainFlopsPerSample / secs / 1e9 / peak : 0.0;
+    }
+    state.SetLabel(std::string(isa_name(isa)) + ", " + conv_algo_name(conv) + " conv2 " +
+                   precision_name(prec) + ", batch 64, " + bt.source +
                    (augment ? ", + random affine batch build" : ", pre-normalised batches") +
                    "; 25 MFLOP/sample");
     adam_free(&opt);
@@ -519,6 +546,19 @@ void BM_peak(benchmark::State &state, const IsaDesc *isa)
     state.SetLabel(isa_name(isa));
 }
 
+// The set's BF16 pair-product chains on one core.
+void BM_peak_bf16(benchmark::State &state, const IsaDesc *isa)
+{
+    if (!select_isa(state, isa)) return;
+    const long iters = 1 << 16;
+    double flops = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) flops += isa->peak_bf16_chains(iters);
+    state.counters["GFLOP/s"] = flops / seconds_since(t0) / 1e9;
+    state.counters["x_fma_peak"] = state.counters["GFLOP/s"] / peak_gflops(isa);
+    state.SetLabel(isa_name(isa));
+}
+
 // peak.c's FMA chains on T threads at once: the measured multi-core peak.
 void BM_peak_mt(benchmark::State &state, const IsaDesc *isa, int threads)
 {
@@ -549,6 +589,8 @@ int register_engine_benchmarks()
     for (const IsaDesc *isa : bench::supported_isas()) {
         const std::string is = isa_name(isa);
         benchmark::RegisterBenchmark(("peak_fma/" + is).c_str(), BM_peak, isa);
+        if (isa_bf16_native(isa) && isa->peak_bf16_chains)
+            benchmark::RegisterBenchmark(("peak_bf16/" + is).c_str(), BM_peak_bf16, isa);
         for (int t : tcounts)
             if (t > 1)
                 benchmark::RegisterBenchmark(
@@ -568,15 +610,22 @@ int register_engine_benchmarks()
         for (int t : tcounts) {
             const std::string ts = "/threads:" + std::to_string(t);
             benchmark::RegisterBenchmark(("train_step/" + is + ts).c_str(), BM_train_step, isa, t,
-                                         false, CONV_DIRECT)
+                                         false, CONV_DIRECT, PRECISION_FP32)
                 ->Unit(benchmark::kMillisecond)
                 ->UseRealTime();
             benchmark::RegisterBenchmark(("train_step/" + is + ts + "/winograd").c_str(),
-                                         BM_train_step, isa, t, false, CONV_WINOGRAD)
+                                         BM_train_step, isa, t, false, CONV_WINOGRAD,
+                                         PRECISION_FP32)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+            if (isa_bf16_native(isa))
+                benchmark::RegisterBenchmark(("train_step/" + is + ts + "/bf16").c_str(),
+                                             BM_train_step, isa, t, false, CONV_DIRECT,
+                                             PRECISION_BF16)
                 ->Unit(benchmark::kMillisecond)
                 ->UseRealTime();
             benchmark::RegisterBenchmark(("train_step/" + is + ts + "/augment").c_str(),
-                                         BM_train_step, isa, t, true, CONV_DIRECT)
+                                         BM_train_step, isa, t, true, CONV_DIRECT, PRECISION_FP32)
                 ->Unit(benchmark::kMillisecond)
                 ->UseRealTime();
             for (ConvAlgo conv : {CONV_DIRECT, CONV_WINOGRAD})

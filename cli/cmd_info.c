@@ -67,8 +67,8 @@ static void print_run(const char *path, const RunInfo *r)
     printf("  data: %s, limit %d, augmentation %s", r->data_dir[0] ? r->data_dir : "-", r->limit,
            r->augment ? "on" : "off");
     if (r->augment) printf(" (strength %g)", r->augment_strength > 0 ? (double)r->augment_strength : 1.0);
-    printf("\n  kernels: %s, conv2 in training: %s\n", r->isa[0] ? r->isa : "-",
-           r->conv[0] ? r->conv : "direct");
+    printf("\n  kernels: %s, conv2 in training: %s, precision %s\n", r->isa[0] ? r->isa : "-",
+           r->conv[0] ? r->conv : "direct", r->precision[0] ? r->precision : "fp32");
     if (r->data_fingerprint[0]) printf("  data files: %s\n", r->data_fingerprint);
 }
 

@@ -23,6 +23,7 @@
 #include "io/idx.h"
 #include "io/metric_log_file.h"
 #include "io/path.h"
+#include "simd/conv_bf16.h"
 #include "simd/isa.h"
 
 #include <errno.h>
@@ -89,6 +90,11 @@ static void usage(FILE *f)
         "                    how conv2 is computed in training: winograd (default: Winograd\n"
         "                    F(2x2,3x3), 2.25x fewer multiplications, a different float rounding\n"
         "                    of the same sums, the same accuracy) or direct; evaluation is direct\n"
+        "  --precision fp32|bf16\n"
+        "                    conv2's products in training: fp32 (default) or bf16 (operands rounded\n"
+        "                    to bfloat16, sums in float, on the direct convolution, so it implies\n"
+        "                    --conv direct; needs a CPU with AVX512_BF16, or MNIST_CNN_ISA=scalar\n"
+        "                    for a slow emulation); weights, gradients, Adam and evaluation stay fp32\n"
         "  --log-every N     record batch loss/accuracy every N steps (default 50)\n"
         "  --out FILE.h5     checkpoint to write, with its metric log FILE-metrics.h5, best epoch\n"
         "                    FILE-best.h5 and graphs FILE-training.png/.svg; none of them may\n"
@@ -98,7 +104,7 @@ static void usage(FILE *f)
         "                    0: only at the end of each epoch)\n"
         "  --resume FILE.h5  continue a run from its checkpoint, even one saved inside an epoch:\n"
         "                    seed, batch, lr, schedule, warm-up, weight decay, val, patience, limit,\n"
-        "                    augmentation and conv come from it (epochs, data,\n"
+        "                    augmentation, conv and precision come from it (epochs, data,\n"
         "                    log-every and test-limit too unless given), --out defaults to it; the\n"
         "                    result is bitwise the same as an uninterrupted run (same instruction\n"
         "                    set)\n"
@@ -223,7 +229,16 @@ static int recipe_option(int c, TrainOptions *o)
             bad = 1;
         }
         o->conv = (ConvAlgo)conv_algo_from_name(optarg);
+        o->conv_given = 1;
         o->fixed_opt = "--conv";
+        break;
+    case 'X':
+        if (precision_from_name(optarg) < 0) {
+            fprintf(stderr, "mnist-cnn train: --precision: '%s' is not fp32 or bf16\n", optarg);
+            bad = 1;
+        }
+        o->precision = (Precision)precision_from_name(optarg);
+        o->fixed_opt = "--precision";
         break;
     case 'S':
         if (schedule_from_name(optarg) < 0) {
@@ -263,7 +278,7 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         {"weight-decay", required_argument, 0, 'D'}, {"val", required_argument, 0, 'v'},
         {"patience", required_argument, 0, 'P'},
         {"augment-strength", required_argument, 0, 'G'}, {"original", no_argument, 0, 'O'},
-        {"mpi-timeout", required_argument, 0, 'M'},
+        {"mpi-timeout", required_argument, 0, 'M'}, {"precision", required_argument, 0, 'X'},
         {0, 0, 0, 0}};
     set_defaults(argc, argv, o);
     int c;
@@ -310,6 +325,28 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
                         "checkpoint\n", o->fixed_opt);
         return usage_error("train");
     }
+    if (o->precision == PRECISION_BF16) {
+        /* BF16 products are on the direct convolution only */
+        if (o->conv_given && o->conv != CONV_DIRECT) {
+            fprintf(stderr, "mnist-cnn train: --precision bf16 runs conv2 direct: it cannot be "
+                            "combined with --conv %s\n", conv_algo_name(o->conv));
+            return usage_error("train");
+        }
+        o->conv = CONV_DIRECT;
+    }
+    return -1;
+}
+
+/* BF16 needs its products on the kernels in use: native (AVX-512 BF16) or the portable set's
+ * emulation; a set without them (AVX2, AVX-512 without BF16) is refused rather than quietly
+ * emulated at a fraction of the speed. Returns 0, or -1 reported. */
+static int check_precision(const TrainOptions *o)
+{
+    if (o->precision != PRECISION_BF16 || conv_bf16_supported()) return 0;
+    fprintf(stderr, "mnist-cnn train: --precision bf16: the %s kernels have no BF16 products "
+                    "(this CPU has no AVX512_BF16, or MNIST_CNN_ISA chose another set); use "
+                    "--precision fp32, or MNIST_CNN_ISA=scalar for the portable emulation (the "
+                    "same results, far slower)\n", isa_name(isa_current()));
     return -1;
 }
 
@@ -350,6 +387,9 @@ static int load_resume(TrainRun *r)
     o->augment_strength = r->run.augment_strength > 0 ? r->run.augment_strength : 1.0f;
     /* files from before --conv existed trained with the direct convolution */
     o->conv = r->run.conv[0] ? (ConvAlgo)conv_algo_from_name(r->run.conv) : CONV_DIRECT;
+    /* and before --precision, in fp32 */
+    o->precision = r->run.precision[0] ? (Precision)precision_from_name(r->run.precision)
+                                       : PRECISION_FP32;
     if (!o->epochs_given) o->epochs = r->run.epochs;
     /* what the log records: as the run had it (files of format 1 did not store it) */
     if (!o->log_every_given && r->run.format_version >= 2) o->log_every = r->run.log_every;
@@ -500,6 +540,7 @@ static int prepare(TrainRun *r)
         model_init(&r->m, (uint64_t)o->seed);
         r->opt.weight_decay = o->weight_decay;
     }
+    if (check_precision(o)) return EXIT_RUNTIME;
     /* the output first: a bad --out is reported before the data is read or a step trained */
     int bad = choose_files(r);
     if (bad) return bad;
@@ -532,6 +573,7 @@ static int prepare(TrainRun *r)
     snprintf(r->run.schedule, sizeof r->run.schedule, "%s", schedule_name(o->schedule));
     snprintf(r->run.isa, sizeof r->run.isa, "%s", isa_name(isa_current()));
     snprintf(r->run.conv, sizeof r->run.conv, "%s", conv_algo_name(o->conv));
+    snprintf(r->run.precision, sizeof r->run.precision, "%s", precision_name(o->precision));
     snprintf(r->run.data_dir, sizeof r->run.data_dir, "%s", o->data);
     snprintf(r->run.data_fingerprint, sizeof r->run.data_fingerprint, "%s", r->fingerprint);
     return -1;
@@ -601,6 +643,7 @@ static int run_training(TrainRun *r)
                        .augment = o->augment, .augment_strength = o->augment_strength,
                        .log_every = (int)o->log_every,
                        .checkpoint_every = (int)o->checkpoint_every, .conv = o->conv,
+                       .precision = o->precision,
                        .schedule = {o->schedule, o->lr, o->warmup, 0},
                        .patience = (int)o->patience, .seed = (uint64_t)o->seed,
                        .comm = r->comm, .stop = &stop_requested};

@@ -25,6 +25,13 @@ static const struct {
     {"plot", cmd_plot, "training graphs (loss and accuracy over epochs) as PNG and SVG"},
 };
 
+/* What --precision bf16 runs on with the kernels in use. */
+static const char *bf16_support(void)
+{
+    const IsaDesc *isa = isa_current();
+    return isa_bf16_native(isa) ? "native" : isa_has_bf16(isa) ? "emulated" : "none";
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: mnist-cnn COMMAND [OPTIONS]   (mnist-cnn COMMAND --help for more)\n\n"
@@ -82,8 +89,8 @@ int main(int argc, char **argv)
         return check_stdout("--help", EXIT_OK);
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("mnist-cnn %s (kernels: %s; conv2 in training: winograd by default, eval direct)\n",
-               MNIST_CNN_VERSION, isa_name(isa_current()));
+        printf("mnist-cnn %s (kernels: %s; conv2 in training: winograd by default, eval direct; "
+               "bf16: %s)\n", MNIST_CNN_VERSION, isa_name(isa_current()), bf16_support());
         return check_stdout("--version", EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -81,7 +81,9 @@ void train_print_start(const TrainRun *r)
     if (o->weight_decay > 0) printf(", weight decay %g", o->weight_decay);
     if (r->comm) printf(", %d processes", r->comm->ranks);
     printf(", %d threads, %s kernels%s, augmentation %s", r->nthreads, isa_name(isa_current()),
-           o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)" : "", o->augment ? "on" : "off");
+           o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)"
+           : o->precision == PRECISION_BF16 ? " (conv2 in BF16)" : "",
+           o->augment ? "on" : "off");
     if (o->augment && o->augment_strength != 1.0f) printf(" (strength %g)", o->augment_strength);
     printf("\n");
 }

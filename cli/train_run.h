@@ -27,6 +27,8 @@ typedef struct {
         test_limit_given;
     DataOrigin data_from;
     ConvAlgo conv;
+    int conv_given;
+    Precision precision;
 } TrainOptions;
 
 /* Everything one run holds. */

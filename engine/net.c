@@ -23,7 +23,9 @@
  *   ref_conv3x3_backward    conv2        conv2_backward               conv3x3_weight_grad,
  *                                                                     conv3x3_forward (transposed)
  *                                        (with CONV_WINOGRAD, conv2's three products are
- *                                        winograd_forward and winograd_weight_grad instead)
+ *                                        winograd_forward and winograd_weight_grad instead;
+ *                                        with PRECISION_BF16, their BF16 forms in
+ *                                        simd/conv_bf16.h, on operands rounded per chunk)
  *   pool 1, ReLU, first half of bn1's    pool1_backward               relu_pool_backward_bn_sums
  *   ref_batchnorm_backward  bn1          bn1_backward                 unpool_bn_backward_sum_dx
  *   ref_conv3x3_backward    conv1        conv1_backward (weights)     conv3x3_weight_grad
@@ -72,6 +74,10 @@ static int chunk_size(int B, int k)
 
 /* The calling thread's part of a per-thread buffer of `per` elements. */
 static float *per_thread(float *base, size_t per) { return base + (size_t)omp_get_thread_num() * per; }
+static bf16 *per_thread_bf16(bf16 *base, size_t per)
+{
+    return base + (size_t)omp_get_thread_num() * per;
+}
 
 /* Chunk k's BatchNorm partial sums, cleared. */
 static double *chunk_bnsum(Workspace *ws, int k)
@@ -105,17 +111,17 @@ static void mark(Workspace *ws, int train, StepPhase p)
     if (train) phase_mark(ws->clock, p);
 }
 
-/* m's weights in the kernels' layouts: every training step, or once per net_eval_prepare; shared
- * out as tasks (fc1's transpose in blocks of rows). conv2: forward-packed for eval and direct
- * training, with its transposed packing for the input gradient in training; Winograd-transformed
- * (and transposed) for Winograd training. */
 enum { FC1_PACK_ROWS = 16, FC1_TASKS = FC1_OUT / FC1_PACK_ROWS, PACK_TASKS = FC1_TASKS + 3 };
 _Static_assert(FC1_OUT % FC1_PACK_ROWS == 0, "fc1's rows are packed in tasks of FC1_PACK_ROWS");
 
+/* m's weights in the kernels' layouts: every training step, or once per net_eval_prepare; shared
+ * out as tasks (fc1's transpose in blocks of rows). conv2: forward-packed for eval and direct
+ * training, with its transposed packing for the input gradient in training; Winograd-transformed
+ * (and transposed) for Winograd training; pair-packed bf16 (and transposed) for BF16 training. */
 static void pack_weights(Workspace *ws, const Model *m, int train)
 {
     const float *w2 = model_param(m, P_CONV2_W);
-    const int wino = winograd(ws, train);
+    const int wino = winograd(ws, train), b16 = bf16_pass(ws, train);
     /* one task at a time in turn: the conv2 tasks come last and are the largest */
 #pragma omp parallel for schedule(static, 1) num_threads(ws->threads)
     for (int t = 0; t < PACK_TASKS; t++) {
@@ -126,10 +132,14 @@ static void pack_weights(Workspace *ws, const Model *m, int train)
             conv3x3_pack(model_param(m, P_CONV1_W), C1, 1, ws->w1);
         else if (t == FC1_TASKS + 1 && wino)
             winograd_pack(w2, C2, C1, ws->u2);
+        else if (t == FC1_TASKS + 1 && b16)
+            conv3x3_pack_bf16(w2, C2, C1, ws->w2b);
         else if (t == FC1_TASKS + 1)
             conv3x3_pack(w2, C2, C1, ws->w2);
         else if (train && wino)
             winograd_pack_transposed(w2, C2, C1, ws->u2t);
+        else if (train && b16)
+            conv3x3_pack_transposed_bf16(w2, C2, C1, ws->w2tb);
         else if (train)
             conv3x3_pack_transposed(w2, C2, C1, ws->w2t);
     }
@@ -243,10 +253,15 @@ static void conv2_forward(Workspace *ws, const Model *m, int B, int k, int train
     const ConvShape shape = {P1_H, P1_W, C1, C2};
     const float *in = ws->p1 + (size_t)s0 * P1_PAD, *bias = model_param(m, P_CONV2_B);
     float *out = ws->z2 + (size_t)s0 * Z2_SIZE;
-    if (winograd(ws, train))
+    if (winograd(ws, train)) {
         winograd_forward(&shape, S, in, ws->u2, bias, out, ws->bn2.shift0, chunk_bnsum(ws, k),
                          per_thread(ws->wino, net_wino_scratch(ws)));
-    else
+    } else if (bf16_pass(ws, train)) {
+        bf16 *inb = per_thread_bf16(ws->b16_in, NET_CHUNK * 2 * (size_t)P1_PAD);
+        bf16_round_floats(in, (size_t)S * P1_PAD, inb);
+        conv3x3_forward_bf16_channels(&shape, S, inb, ws->w2b, bias, out, ws->bn2.shift0,
+                                      chunk_bnsum(ws, k), co0, nco);
+    } else
         conv3x3_forward_channels(&shape, S, in, ws->w2, bias, out, ws->bn2.shift0,
                                  train ? chunk_bnsum(ws, k) : NULL, co0, nco);
 }
@@ -437,6 +452,23 @@ static void bn2_backward(Workspace *ws, int B, int k, float *dz2)
     for (int c = 0; c < C2; c++) gb[c] = (float)sum[c];
 }
 
+/* conv2's two gradients in BF16 on a chunk of S samples: the weight gradient from the input
+ * and output gradient paired by pixels, the input gradient from the output gradient rounded
+ * where it lies. */
+static void conv2_backward_bf16(Workspace *ws, int S, const float *in, const float *dz2,
+                                float *dw, float *dp1)
+{
+    const ConvShape shape = {P1_H, P1_W, C1, C2}, back = {P1_H, P1_W, C2, C1};
+    bf16 *in_pairs = per_thread_bf16(ws->b16_in, NET_CHUNK * 2 * (size_t)P1_PAD);
+    bf16 *dy_pairs = per_thread_bf16(ws->b16_dy, NET_CHUNK * (size_t)Z2_SIZE);
+    bf16 *dzb = per_thread_bf16(ws->b16_dz2, NET_CHUNK * (size_t)Z2_PAD);
+    conv3x3_pack_pixel_pairs(&shape, S, in, in_pairs);
+    conv3x3_pack_grad_pairs(&shape, S, dz2, 1, dy_pairs);
+    conv3x3_weight_grad_bf16(&shape, S, in_pairs, dy_pairs, dw);
+    bf16_round_floats(dz2, (size_t)S * Z2_PAD, dzb);
+    conv3x3_forward_bf16_channels(&back, S, dzb, ws->w2tb, NULL, dp1, NULL, NULL, 0, C1);
+}
+
 /* conv2 on chunk k: its weight gradient (packed, the chunk's part) and the gradient of its
  * input, pool 1's output, into dp1. The input gradient is a forward convolution of the padded
  * dz2 with the transposed weights. */
@@ -450,6 +482,10 @@ static void conv2_backward(Workspace *ws, int B, int k, const float *dz2, float 
         float *scratch = per_thread(ws->wino, net_wino_scratch(ws));
         winograd_weight_grad(&shape, S, in, dz2, dw, scratch);
         winograd_forward(&back, S, dz2, ws->u2t, NULL, dp1, NULL, NULL, scratch);
+        return;
+    }
+    if (bf16_pass(ws, 1)) {
+        conv2_backward_bf16(ws, S, in, dz2, dw, dp1);
         return;
     }
     conv3x3_weight_grad(&shape, S, in, dz2, 1, dw);

@@ -38,9 +38,25 @@ typedef enum { CONV_DIRECT = 0, CONV_WINOGRAD = 1 } ConvAlgo;
 const char *conv_algo_name(ConvAlgo a);
 int conv_algo_from_name(const char *name);
 
+/* The precision of conv2's products in training steps (eval mode is always FP32):
+ *   PRECISION_FP32  float operands;
+ *   PRECISION_BF16  operands rounded to bfloat16, products summed in float (simd/conv_bf16.h),
+ *                   on the direct algorithm: conv2's forward, weight and input gradients. The
+ *                   master weights, every gradient, Adam and BatchNorm stay float. Native on
+ *                   AVX-512 BF16; an instruction set without it runs the portable emulation
+ *                   (the same bits, far slower; conv_bf16_supported in simd/conv_bf16.h says
+ *                   which). */
+typedef enum { PRECISION_FP32 = 0, PRECISION_BF16 = 1 } Precision;
+/* "fp32", "bf16"; and back (-1 for an unknown name). */
+const char *precision_name(Precision p);
+int precision_from_name(const char *name);
+
 /* A workspace for batches of up to max_batch samples; threads = OpenMP threads to use (<= 0:
  * the OpenMP default); conv: how its training steps compute conv2. NULL when out of memory. */
 Workspace *workspace_create(int max_batch, int threads, ConvAlgo conv);
+/* The same with training steps in precision p; NULL also for BF16 with CONV_WINOGRAD (BF16
+ * products are on the direct algorithm only). */
+Workspace *workspace_create_precision(int max_batch, int threads, ConvAlgo conv, Precision p);
 void workspace_free(Workspace *ws);
 
 /* A process's part of a batch shared out between processes (engine/collective.h): the batch's

@@ -7,7 +7,7 @@
 #include <omp.h>
 #include <string.h>
 
-enum { WS_N_BUFFERS = 36 };
+enum { WS_N_BUFFERS = 41 };
 
 /* Floats of one thread's Winograd scratch: the largest of conv2's three products on a chunk (none
  * for the direct path). */
@@ -17,6 +17,12 @@ size_t net_wino_scratch(const Workspace *n)
     const ConvShape fwd = {P1_H, P1_W, C1, C2}, back = {P1_H, P1_W, C2, C1};
     size_t a = winograd_scratch_floats(&fwd, NET_CHUNK), b = winograd_scratch_floats(&back, NET_CHUNK);
     return a > b ? a : b;
+}
+
+/* Bytes of a BF16 buffer of n elements: one element in an FP32 workspace. */
+static size_t bf16_elems(const Workspace *ws, size_t n)
+{
+    return (ws->precision == PRECISION_BF16 ? n : 1) * sizeof(bf16);
 }
 
 /* Every buffer of the workspace with its size in bytes (per sample, per thread, per chunk or
@@ -47,6 +53,11 @@ static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size
         {(void **)&n->u2, U2_SIZE * f},
         {(void **)&n->u2t, U2_SIZE * f},        {(void **)&n->wino, T * net_wino_scratch(n) * f},
         {(void **)&n->grad, (MODEL_N_PARAMS + CG_CONV) * f},
+        {(void **)&n->w2b, bf16_elems(n, W2_SIZE)},
+        {(void **)&n->w2tb, bf16_elems(n, W2_SIZE)},
+        {(void **)&n->b16_in, T * bf16_elems(n, NET_CHUNK * 2 * (size_t)P1_PAD)},
+        {(void **)&n->b16_dz2, T * bf16_elems(n, NET_CHUNK * (size_t)Z2_PAD)},
+        {(void **)&n->b16_dy, T * bf16_elems(n, NET_CHUNK * (size_t)Z2_SIZE)},
     };
     _Static_assert(sizeof list / sizeof list[0] == WS_N_BUFFERS, "buffer count");
     for (int i = 0; i < WS_N_BUFFERS; i++) {
@@ -65,11 +76,27 @@ int conv_algo_from_name(const char *name)
     return -1;
 }
 
+const char *precision_name(Precision p) { return p == PRECISION_BF16 ? "bf16" : "fp32"; }
+
+int precision_from_name(const char *name)
+{
+    if (!strcmp(name, "fp32")) return PRECISION_FP32;
+    if (!strcmp(name, "bf16")) return PRECISION_BF16;
+    return -1;
+}
+
 Workspace *workspace_create(int max_batch, int threads, ConvAlgo conv)
 {
+    return workspace_create_precision(max_batch, threads, conv, PRECISION_FP32);
+}
+
+Workspace *workspace_create_precision(int max_batch, int threads, ConvAlgo conv, Precision p)
+{
+    if (p == PRECISION_BF16 && conv != CONV_DIRECT) return NULL;
     Workspace *n = aligned_calloc(1, sizeof *n);
     if (!n) return NULL;
     n->conv = conv;
+    n->precision = p;
     n->max_batch = max_batch;
     n->max_chunks = (max_batch + NET_CHUNK - 1) / NET_CHUNK;
     n->threads = threads > 0 ? threads : omp_get_max_threads();

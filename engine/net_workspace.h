@@ -7,6 +7,7 @@
 #include "engine/net.h"
 #include "engine/step_phases.h"
 #include "simd/conv.h"
+#include "simd/conv_bf16.h"
 #include "simd/dense.h"
 #include "simd/pool.h"
 #include "simd/winograd.h"
@@ -69,6 +70,10 @@ _Static_assert(FC1_OUT % DENSE_COL_STEP == 0 && FC1_IN % DENSE_COL_STEP == 0 &&
                "simd/dense.h takes columns in multiples of DENSE_COL_STEP: fc1's outputs "
                "(forward) and its inputs, in blocks of FC1_BWD_BLOCK (backward)");
 
+_Static_assert(C1 % 2 == 0 && C2 % 2 == 0 && P1_W % 2 == 0,
+               "BF16 products (simd/conv_bf16.h) reduce pairs of channels, and conv2's weight "
+               "gradient pairs of pixels: C1, C2 and P1_W must be even");
+
 /* Batch-wide BatchNorm values of one layer. */
 typedef struct {
     float shift0[C2];                 /* the running mean at the start of the step: the shift of
@@ -81,6 +86,7 @@ typedef struct {
 struct Workspace {
     int max_batch, max_chunks, threads, last_batch;
     ConvAlgo conv;
+    Precision precision;
     BatchPart part;                 /* the step's part of the batch (a whole one: no comm) */
     int comm_failed;
     /* batch-wide, per sample */
@@ -111,6 +117,11 @@ struct Workspace {
     float *w1, *w2, *w2t, *fc1t;
     float *u2, *u2t;                /* conv2's Winograd-transformed weights, and transposed */
     float *wino;                    /* per thread: winograd_scratch_floats */
+    /* BF16 training (one element each for FP32): conv2's weights pair-packed, forward and
+     * transposed [W2_SIZE]; per thread, a chunk's bf16 operands: conv2's input (bf16 image,
+     * or in the backward its pixel pairs, [CHUNK][2 * P1_PAD]), its padded output gradient
+     * [CHUNK][Z2_PAD] and the gradient's pixel pairs [CHUNK][Z2_SIZE] */
+    bf16 *w2b, *w2tb, *b16_in, *b16_dz2, *b16_dy;
     float *grad;                    /* MODEL_N_PARAMS, then CG_CONV (sum_grads) */
     BnState bn1, bn2;
     Model snap;                     /* eval mode's copy of the model (net_eval_prepare) */
@@ -123,6 +134,12 @@ struct Workspace {
 static inline int cg_used(ConvAlgo conv)
 {
     return CG_W2 + (conv == CONV_WINOGRAD ? WINO_POINTS : 9) * C1 * C2;
+}
+
+/* Whether this pass runs conv2 in BF16: training steps of a PRECISION_BF16 workspace. */
+static inline int bf16_pass(const Workspace *ws, int train)
+{
+    return train && ws->precision == PRECISION_BF16;
 }
 
 /* Floats of one thread's Winograd scratch (1 for the direct path). */

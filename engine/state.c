@@ -42,6 +42,7 @@ void state_describe_run(TensorList *l, RunInfo *r, int required)
     tensor_list_attr(l, "augment_strength", ELEM_F32, &r->augment_strength, 0);
     tensor_list_attr(l, "data_fingerprint", ELEM_STR, r->data_fingerprint,
                      sizeof r->data_fingerprint);
+    tensor_list_attr(l, "precision", ELEM_STR, r->precision, sizeof r->precision);
     tensor_list_optional(l, mid_epoch);
 }
 
@@ -144,6 +145,16 @@ static int check_run(const RunInfo *r, char *err, size_t errlen)
     if (!(r->lr >= 0 && r->lr <= 10)) return fail(err, errlen, "attribute %s is %g, outside 0..10", "lr", r->lr);
     if (r->conv[0] && conv_algo_from_name(r->conv) < 0) {
         snprintf(err, errlen, "attribute conv is '%.15s', not direct or winograd", r->conv);
+        return -1;
+    }
+    if (r->precision[0] && precision_from_name(r->precision) < 0) {
+        snprintf(err, errlen, "attribute precision is '%.7s', not fp32 or bf16", r->precision);
+        return -1;
+    }
+    if (r->conv[0] && r->precision[0] && precision_from_name(r->precision) == PRECISION_BF16 &&
+        conv_algo_from_name(r->conv) != CONV_DIRECT) {
+        snprintf(err, errlen, "attributes conv '%.15s' and precision bf16: BF16 runs direct only",
+                 r->conv);
         return -1;
     }
     if (r->schedule[0] && schedule_from_name(r->schedule) < 0) {

@@ -15,7 +15,9 @@
  *                      "best" in the best epoch's copy a run with validation keeps;
  *                      augment_strength (float32, optional: 1 when absent); data_fingerprint
  *                      (string, optional): each data file's name, size and CRC-32, so that a
- *                      resume on other data is caught
+ *                      resume on other data is caught; precision (string: "fp32" or "bf16",
+ *                      conv2's products in training, engine/net.h; optional, files without it
+ *                      trained in fp32)
  *   model/<key>        every state_dict tensor, named and shaped exactly as PyTorch's (the table in
  *                      engine/model.h); num_batches_tracked as int64 scalars
  *   optimizer/         Adam: attributes step (int64), lr (the rate of the last step), beta1, beta2,
@@ -55,6 +57,7 @@ typedef struct {
     int32_t log_every;       /* a step row every this many steps (0: none) */
     int32_t test_limit;      /* test images evaluated after each epoch (0: all) */
     char conv[16];           /* how training computed conv2: "direct", "winograd" ("": direct) */
+    char precision[8];       /* its products: "fp32", "bf16" ("": fp32) */
     char schedule[16];       /* learning-rate schedule (engine/schedule.h; "": constant) */
     float warmup;            /* its warm-up, a fraction of all steps */
     int32_t val;             /* training images held out for validation (0: none) */

@@ -338,7 +338,8 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
     if (t.schedule.peak <= 0) t.schedule = (Schedule){SCHEDULE_CONSTANT, opt->lr, 0, 0};
     t.schedule.total_steps = (int64_t)cfg->epochs * steps_per_epoch;
     int max_b = cfg->batch > EVAL_BATCH ? cfg->batch : EVAL_BATCH;
-    t.ws = workspace_create(max_b, t.threads, (ConvAlgo)cfg->conv);
+    t.ws = workspace_create_precision(max_b, t.threads, (ConvAlgo)cfg->conv,
+                                      (Precision)cfg->precision);
     t.lab = malloc((size_t)cfg->batch);
     t.perm = malloc(sizeof(int) * (size_t)(train->n > 0 ? train->n : 1));
     int eval_n = val && val->n > 1 ? val->n : 1;

@@ -27,6 +27,7 @@ typedef struct {
     int log_every;     /* record a StepMetrics every this many steps (<= 0: never) */
     int checkpoint_every;   /* call cb->checkpoint every this many steps inside an epoch (<= 0: never) */
     int conv;          /* how conv2 is computed (engine/net.h ConvAlgo; 0: direct) */
+    int precision;     /* its products in training (engine/net.h Precision; 0: fp32) */
     Schedule schedule; /* the learning rate per step; total_steps is filled in by train_run
                           (epochs x steps per epoch); peak 0: constant at the optimizer's lr */
     int patience;      /* with a validation set: stop once this many epochs passed without a

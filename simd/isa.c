@@ -34,6 +34,14 @@ const IsaDesc *isa_find(const char *name)
     return NULL;
 }
 
+int isa_has_bf16(const IsaDesc *isa)
+{
+    return isa_supported(isa) && isa->conv_bf16_tile && isa->wgrad_bf16_tile &&
+           (!isa->bf16_cpu_has || isa->bf16_cpu_has());
+}
+
+int isa_bf16_native(const IsaDesc *isa) { return isa_has_bf16(isa) && isa->bf16_cpu_has; }
+
 const char *isa_name(const IsaDesc *isa) { return isa ? isa->name : "unknown"; }
 
 int isa_set(const IsaDesc *isa)

@@ -6,6 +6,7 @@
 #define MNIST_SIMD_ISA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,6 +32,22 @@ typedef void (*WgradTile)(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, p
                           const ptrdiff_t *off, int nr, const float *dy, ptrdiff_t dy_img,
                           ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H, int W, float *dw,
                           ptrdiff_t lddw);
+
+/* The BF16 tiles (simd/conv_bf16.h): the same products on bf16 operands (uint16_t) in pairs along
+ * the reduction, each pair summed into a float as bf16_dot_step does. A forward tile is
+ * ConvTile's with in a bf16 image and w pair-packed, its row j of channel pairs at
+ * w + (t*Cin/2 + j)*2*ldw, output channel c's pair at 2c of it:
+ *   out[p*ldo + c] = bias[c] + sum_t sum_{j<Cin/2} pair(w row (t, j) at 2c, in + tap(t) + p*Cin + 2j)
+ * A weight-gradient tile is WgradTile's over PW pixel pairs of each row, its operands pairs:
+ *   dw[r*lddw + c] = sum_s sum_y sum_{m<PW} pair(in + s*in_img + y*in_row + m*in_pair + off[r],
+ *                                               dy + s*dy_img + y*dy_row + m*ldy + 2c) */
+typedef void (*ConvBf16Tile)(const uint16_t *in, ptrdiff_t in_row, int Cin,
+                             const uint16_t *w, ptrdiff_t ldw, const float *bias, float *out,
+                             ptrdiff_t ldo, int npix, const float *shift, float *sums);
+typedef void (*WgradBf16Tile)(const uint16_t *in, ptrdiff_t in_img, ptrdiff_t in_row,
+                              ptrdiff_t in_pair, const ptrdiff_t *off, int nr,
+                              const uint16_t *dy, ptrdiff_t dy_img, ptrdiff_t dy_row,
+                              ptrdiff_t ldy, int S, int H, int PW, float *dw, ptrdiff_t lddw);
 
 /* The same product for a dense layer, its sum over rows taken in the tree of common/tree_sum.h:
  * nr (<= wgrad_rows) rows of dw and wgrad_cb columns,
@@ -111,6 +128,17 @@ typedef struct {
     /* Independent multiply-add chains for iters iterations: the floating-point operations done
      * (an FMA counts 2). The yardstick of the benchmarks' "% of peak". */
     double (*peak_chains)(long iters);
+    /* BF16 products (simd/conv_bf16.h), NULL where the set has none; bf16_cpu_has says whether
+     * this CPU runs them natively (NULL: the portable emulation, which runs wherever the set
+     * does). Tile sizes as for the float tiles. */
+    int (*bf16_cpu_has)(void);
+    int conv_bf16_cb, conv_bf16_px;
+    ConvBf16Tile conv_bf16_tile;
+    int wgrad_bf16_cb, wgrad_bf16_rows;
+    WgradBf16Tile wgrad_bf16_tile;
+    /* Independent chains of BF16 pair products: the floating-point operations done (a pair's
+     * two multiplies and two adds count 4); NULL where not measured (the portable emulation). */
+    double (*peak_bf16_chains)(long iters);
 } IsaDesc;
 
 /* Every set this build has, most portable first, NULL-terminated; isa_list[0] is the portable C
@@ -134,6 +162,10 @@ int isa_init_from_env(char *err, size_t errlen);
 int isa_set(const IsaDesc *isa);
 /* The set in use. */
 const IsaDesc *isa_current(void);
+/* Whether isa has BF16 tiles (simd/conv_bf16.h) and this CPU runs them; and whether they are
+ * native BF16 instructions rather than the portable emulation. */
+int isa_has_bf16(const IsaDesc *isa);
+int isa_bf16_native(const IsaDesc *isa);
 
 #ifdef __cplusplus
 }

@@ -2,9 +2,13 @@
  * 28 accumulators (at least 8 are needed to cover 4-cycle latency on 2 FMA pipes). Only the
  * functions marked AVX512 use its instructions (target attributes), so the check and the
  * descriptor run on any CPU. */
+#include <cpuid.h>
 #include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "simd/conv.h"
+#include "simd/conv_bf16.h"
 #include "simd/dense.h"
 #include "simd/isa.h"
 
@@ -216,6 +220,188 @@ AVX512 static void wgrad_tree_tile(const float *x, ptrdiff_t ldx, int nr, const 
     }
 }
 
+/* ---- BF16 direct convolution (simd/conv_bf16.c) ----
+ * vdpbf16ps: per float lane, a pair of bf16 products added to the accumulator, twice the
+ * multiply-adds of an FMA per instruction. The tiles are the float ones with a pair of input
+ * channels (forward) or of pixels (weight gradient) in each step: forward, 32 output channels
+ * (2 zmm of 16 channel pairs of weights) by 14 pixels = 28 accumulators, each pixel's channel
+ * pair a 32-bit broadcast; weight gradient, 8 rows of dw by 32 channels = 16 accumulators, per
+ * pixel pair 2 loads of dy and 8 broadcasts of input pairs. Only the functions marked
+ * AVX512_BF16 use the instruction; bf16_cpu_has checks for it. */
+#define AVX512_BF16 __attribute__((target("avx512f,avx512vl,avx512bf16,fma")))
+
+enum { CONV_BF16_CB = 32, CONV_BF16_PX = 14, WGRAD_BF16_CB = 32, WGRAD_BF16_ROWS = 8 };
+ISA_ASSERT_TILES_FIT(CONV_BF16_CB, WGRAD_BF16_CB, WGRAD_BF16_ROWS);
+
+/* a pair of bf16 in every 32-bit lane */
+AVX512_BF16 static inline __attribute__((always_inline)) __m512i broadcast_pair(const bf16 *p)
+{
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return _mm512_set1_epi32(v);
+}
+
+AVX512_BF16 static inline __attribute__((always_inline)) __m512
+dot_pairs(__m512 acc, __m512i a, __m512i b)
+{
+    return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b);
+}
+
+AVX512_BF16 static inline __attribute__((always_inline)) void
+conv_bf16_tile_n(const int P, const bf16 *in, ptrdiff_t in_row, int Cin, const bf16 *w,
+                 ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo, const float *shift,
+                 float *sums)
+{
+    __m512 acc[CONV_BF16_PX][2];
+    const __m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+    const __m512 b1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 14
+    for (int p = 0; p < P; p++) {
+        acc[p][0] = b0;
+        acc[p][1] = b1;
+    }
+    for (int t = 0; t < 9; t++) {
+        const bf16 *it = in + (t / 3) * in_row + (t % 3) * Cin;
+        const bf16 *wt = w + (ptrdiff_t)t * (Cin / 2) * 2 * ldw;
+        for (int j = 0; j < Cin / 2; j++) {
+            const bf16 *wr = wt + (ptrdiff_t)j * 2 * ldw;
+            const __m512i w0 = _mm512_loadu_si512(wr), w1 = _mm512_loadu_si512(wr + 32);
+#pragma GCC unroll 14
+            for (int p = 0; p < P; p++) {
+                const __m512i v = broadcast_pair(it + (ptrdiff_t)p * Cin + 2 * j);
+                acc[p][0] = dot_pairs(acc[p][0], w0, v);
+                acc[p][1] = dot_pairs(acc[p][1], w1, v);
+            }
+        }
+    }
+#pragma GCC unroll 14
+    for (int p = 0; p < P; p++) {
+        _mm512_storeu_ps(out + p * ldo, acc[p][0]);
+        _mm512_storeu_ps(out + p * ldo + 16, acc[p][1]);
+    }
+    if (!sums) return;
+    const __m512 k0 = _mm512_loadu_ps(shift), k1 = _mm512_loadu_ps(shift + 16);
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, q0 = s0, q1 = s0;
+#pragma GCC unroll 14
+    for (int p = 0; p < P; p++) {
+        const __m512 d0 = _mm512_sub_ps(acc[p][0], k0), d1 = _mm512_sub_ps(acc[p][1], k1);
+        s0 = _mm512_add_ps(s0, d0);
+        s1 = _mm512_add_ps(s1, d1);
+        q0 = _mm512_fmadd_ps(d0, d0, q0);
+        q1 = _mm512_fmadd_ps(d1, d1, q1);
+    }
+    _mm512_storeu_ps(sums, s0);
+    _mm512_storeu_ps(sums + 16, s1);
+    _mm512_storeu_ps(sums + CONV_BF16_CB, q0);
+    _mm512_storeu_ps(sums + CONV_BF16_CB + 16, q1);
+}
+
+#define CONV_BF16_CASE(n)                                                                          \
+    case n: conv_bf16_tile_n(n, in, in_row, Cin, w, ldw, bias, out, ldo, shift, sums); break;
+
+AVX512_BF16 static void conv_bf16_tile(const bf16 *in, ptrdiff_t in_row, int Cin, const bf16 *w,
+                                       ptrdiff_t ldw, const float *bias, float *out,
+                                       ptrdiff_t ldo, int npix, const float *shift, float *sums)
+{
+    switch (npix) {
+    CONV_BF16_CASE(14) CONV_BF16_CASE(13) CONV_BF16_CASE(12) CONV_BF16_CASE(11)
+    CONV_BF16_CASE(10) CONV_BF16_CASE(9) CONV_BF16_CASE(8) CONV_BF16_CASE(7)
+    CONV_BF16_CASE(6) CONV_BF16_CASE(5) CONV_BF16_CASE(4) CONV_BF16_CASE(3)
+    CONV_BF16_CASE(2) CONV_BF16_CASE(1)
+    default: break;
+    }
+}
+
+/* consecutive: the rows are consecutive input channels of one tap (off[r] = off[0] + 2r), every
+ * broadcast at a constant offset from one pointer, as in wgrad_tile. */
+AVX512_BF16 static inline __attribute__((always_inline)) void
+wgrad_bf16_tile_n(const int R, const int consecutive, const bf16 *in, ptrdiff_t in_img,
+                  ptrdiff_t in_row, ptrdiff_t in_pair, const ptrdiff_t *off, const bf16 *dy,
+                  ptrdiff_t dy_img, ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H, int PW,
+                  float *dw, ptrdiff_t lddw)
+{
+    __m512 acc[WGRAD_BF16_ROWS][2];
+    ptrdiff_t o[WGRAD_BF16_ROWS];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+        o[r] = consecutive ? 2 * r : off[r];
+    }
+    if (consecutive) in += off[0];
+    for (int s = 0; s < S; s++)
+        for (int y = 0; y < H; y++) {
+            const bf16 *ip = in + s * in_img + y * in_row;
+            const bf16 *d = dy + s * dy_img + y * dy_row;
+            for (int m = 0; m < PW; m++, ip += in_pair, d += ldy) {
+                const __m512i d0 = _mm512_loadu_si512(d), d1 = _mm512_loadu_si512(d + 32);
+#pragma GCC unroll 8
+                for (int r = 0; r < R; r++) {
+                    const __m512i v = broadcast_pair(ip + o[r]);
+                    acc[r][0] = dot_pairs(acc[r][0], v, d0);
+                    acc[r][1] = dot_pairs(acc[r][1], v, d1);
+                }
+            }
+        }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        _mm512_storeu_ps(dw + r * lddw, acc[r][0]);
+        _mm512_storeu_ps(dw + r * lddw + 16, acc[r][1]);
+    }
+}
+
+#define WGRAD_BF16_CASE(n)                                                                         \
+    case n:                                                                                        \
+        wgrad_bf16_tile_n(n, 0, in, in_img, in_row, in_pair, off, dy, dy_img, dy_row, ldy, S, H,   \
+                          PW, dw, lddw);                                                           \
+        break;
+
+AVX512_BF16 static void wgrad_bf16_tile(const bf16 *in, ptrdiff_t in_img, ptrdiff_t in_row,
+                                        ptrdiff_t in_pair, const ptrdiff_t *off, int nr,
+                                        const bf16 *dy, ptrdiff_t dy_img, ptrdiff_t dy_row,
+                                        ptrdiff_t ldy, int S, int H, int PW, float *dw,
+                                        ptrdiff_t lddw)
+{
+    int consecutive = nr == WGRAD_BF16_ROWS;
+    for (int r = 1; r < nr; r++) consecutive &= off[r] == off[0] + 2 * r;
+    if (consecutive) {
+        wgrad_bf16_tile_n(WGRAD_BF16_ROWS, 1, in, in_img, in_row, in_pair, off, dy, dy_img, dy_row,
+                          ldy, S, H, PW, dw, lddw);
+        return;
+    }
+    switch (nr) {
+    WGRAD_BF16_CASE(8) WGRAD_BF16_CASE(7) WGRAD_BF16_CASE(6) WGRAD_BF16_CASE(5)
+    WGRAD_BF16_CASE(4) WGRAD_BF16_CASE(3) WGRAD_BF16_CASE(2) WGRAD_BF16_CASE(1)
+    default: break;
+    }
+}
+
+static volatile float peak_bf16_sink;
+
+/* 24 chains of one vdpbf16ps each (16 lanes of 2 products and 2 adds). */
+AVX512_BF16 static double peak_bf16_chains(long iters)
+{
+    enum { NACC = 24 };
+    __m512 acc[NACC];
+    const __m512i x = _mm512_set1_epi32(0x3f803f80), y = _mm512_set1_epi32(0x33d633d6); /* 1, 1e-7 */
+    for (int j = 0; j < NACC; j++) acc[j] = _mm512_set1_ps((float)j);
+    for (long i = 0; i < iters; i++)
+#pragma GCC unroll 32
+        for (int j = 0; j < NACC; j++) acc[j] = dot_pairs(acc[j], x, y);
+    __m512 s = acc[0];
+    for (int j = 1; j < NACC; j++) s = _mm512_add_ps(s, acc[j]);
+    peak_bf16_sink = _mm512_reduce_add_ps(s);
+    return 4.0 * 16 * NACC * (double)iters;
+}
+
+/* AVX512_BF16: CPUID leaf 7, sub-leaf 1, EAX bit 5 (with AVX-512 itself, cpu_has below). */
+static int cpu_has(void);
+static int bf16_cpu_has(void)
+{
+    unsigned a, b, c, d;
+    if (!cpu_has() || !__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+    return (a >> 5) & 1u;
+}
+
 /* ---- dense (simd/dense.c) ----
  * 6 rows by 64 columns (4 zmm) = 24 accumulators; per k, 4 loads of the packed weights and 6
  * broadcasts of x feed 24 FMAs (a last block of 32 columns: 2 zmm). One row (an image at a time)
@@ -315,4 +501,9 @@ const IsaDesc isa_avx512 = {
     .pool = POOL_ROW_KERNELS,
     .wino = WINO_ROW_KERNELS,
     .peak_chains = peak_chains,
+    .bf16_cpu_has = bf16_cpu_has,
+    .conv_bf16_cb = CONV_BF16_CB, .conv_bf16_px = CONV_BF16_PX, .conv_bf16_tile = conv_bf16_tile,
+    .wgrad_bf16_cb = WGRAD_BF16_CB, .wgrad_bf16_rows = WGRAD_BF16_ROWS,
+    .wgrad_bf16_tile = wgrad_bf16_tile,
+    .peak_bf16_chains = peak_bf16_chains,
 };

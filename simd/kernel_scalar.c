@@ -3,6 +3,7 @@
  * is built with -ffp-contract=off so a*b+c is never fused differently from one build of a loop to
  * another. */
 #include "simd/conv.h"
+#include "simd/conv_bf16.h"
 #include "simd/dense.h"
 #include "simd/isa.h"
 
@@ -100,6 +101,60 @@ static void wgrad_tree_tile(const float *x, ptrdiff_t ldx, int nr, const float *
         for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r][c];
 }
 
+/* ---- BF16 direct convolution (simd/conv_bf16.c): the emulation of vdpbf16ps, each pair summed
+ * by bf16_dot_step in the instruction's order, so that it gives the bits of AVX-512 BF16 on any
+ * CPU; the tiles of the float ones ---- */
+
+static void conv_bf16_tile(const bf16 *in, ptrdiff_t in_row, int Cin, const bf16 *w,
+                           ptrdiff_t ldw, const float *bias, float *out, ptrdiff_t ldo, int npix,
+                           const float *shift, float *sums)
+{
+    float acc[CONV_PX][CONV_CB];
+    for (int p = 0; p < npix; p++)
+        for (int c = 0; c < CONV_CB; c++) acc[p][c] = bias ? bias[c] : 0.0f;
+    for (int t = 0; t < 9; t++) {
+        const bf16 *it = in + (t / 3) * in_row + (t % 3) * Cin;
+        for (int j = 0; j < Cin / 2; j++) {
+            const bf16 *wr = w + ((ptrdiff_t)t * (Cin / 2) + j) * 2 * ldw;
+            for (int p = 0; p < npix; p++)
+                for (int c = 0; c < CONV_CB; c++)
+                    acc[p][c] = bf16_dot_step(acc[p][c], wr + 2 * c, it + (ptrdiff_t)p * Cin + 2 * j);
+        }
+    }
+    for (int p = 0; p < npix; p++)
+        for (int c = 0; c < CONV_CB; c++) out[p * ldo + c] = acc[p][c];
+    if (!sums) return;
+    for (int c = 0; c < CONV_CB; c++) {
+        float s1 = 0.0f, s2 = 0.0f;
+        for (int p = 0; p < npix; p++) {
+            float d = acc[p][c] - shift[c];
+            s1 += d;
+            s2 += d * d;
+        }
+        sums[c] = s1;
+        sums[CONV_CB + c] = s2;
+    }
+}
+
+static void wgrad_bf16_tile(const bf16 *in, ptrdiff_t in_img, ptrdiff_t in_row,
+                            ptrdiff_t in_pair, const ptrdiff_t *off, int nr, const bf16 *dy,
+                            ptrdiff_t dy_img, ptrdiff_t dy_row, ptrdiff_t ldy, int S, int H,
+                            int PW, float *dw, ptrdiff_t lddw)
+{
+    float acc[WGRAD_ROWS][WGRAD_CB] = {{0}};
+    for (int s = 0; s < S; s++)
+        for (int y = 0; y < H; y++)
+            for (int m = 0; m < PW; m++) {
+                const bf16 *ip = in + s * in_img + y * in_row + m * in_pair;
+                const bf16 *d = dy + s * dy_img + y * dy_row + m * ldy;
+                for (int r = 0; r < nr; r++)
+                    for (int c = 0; c < WGRAD_CB; c++)
+                        acc[r][c] = bf16_dot_step(acc[r][c], ip + off[r], d + 2 * c);
+            }
+    for (int r = 0; r < nr; r++)
+        for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r][c];
+}
+
 /* dense (simd/dense.c): 4 rows by 8 columns */
 enum { DENSE_CB = 8, DENSE_ROWS = 4 };
 _Static_assert(DENSE_COL_STEP % DENSE_CB == 0, "a dense tile splits DENSE_COL_STEP columns whole");
@@ -154,4 +209,6 @@ const IsaDesc isa_scalar = {
     .pool = POOL_ROW_KERNELS,
     .wino = WINO_ROW_KERNELS,
     .peak_chains = peak_chains,
+    .conv_bf16_cb = CONV_CB, .conv_bf16_px = CONV_PX, .conv_bf16_tile = conv_bf16_tile,
+    .wgrad_bf16_cb = WGRAD_CB, .wgrad_bf16_rows = WGRAD_ROWS, .wgrad_bf16_tile = wgrad_bf16_tile,
 };

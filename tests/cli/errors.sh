@@ -61,7 +61,7 @@ expect "MNIST_CNN_ISA=bogus stops a command too" 2 "MNIST_CNN_ISA=bogus" -- \
 expect "MNIST_CNN_ISA=scalar: --version says scalar" 0 -o "(kernels: scalar;" -- \
     env MNIST_CNN_ISA=scalar "$BIN" --version
 run "$BIN" --version
-grep -qE '^mnist-cnn [0-9]+\.[0-9]+\.[0-9]+ \(kernels: (scalar|avx2|avx512); conv2 in training: winograd by default, eval direct\)$' "$WORK/out" \
+grep -qE '^mnist-cnn [0-9]+\.[0-9]+\.[0-9]+ \(kernels: (scalar|avx2|avx512); conv2 in training: winograd by default, eval direct; bf16: (native|emulated|none)\)$' "$WORK/out" \
     && ok "--version: version and kernel path" \
     || { not_ok "--version: version and kernel path"; diag <"$WORK/out"; }
 

@@ -21,7 +21,8 @@ expect "the top-level help says predict reads JPEG" 0 -o "PNG, JPEG or PGM/PPM" 
 
 CASES=("plot and info on RUN-best.h5 find the run's log" "plot -o makes its folder"
        "info: the recipe and AdamW" "predict without a model reads the newest run's"
-       "eval --report makes its folders and writes its pictures" "one epoch is '1 epoch'")
+       "eval --report makes its folders and writes its pictures" "one epoch is '1 epoch'"
+       "train --precision bf16: info shows it, --resume keeps it" "--precision bf16 refusals")
 if ! have_data; then
     for t in "${CASES[@]}"; do skip "$t"; done
     finish
@@ -95,5 +96,38 @@ why=
 run "$BIN" train "${T[@]}" --epochs 1 --out "$WORK/one.h5"
 grep -q "after 1 epoch," "$WORK/out" || why+="$(tail -2 "$WORK/out")"$'\n'
 verdict "one epoch is '1 epoch'" "$why"
+
+# ---- BF16: recorded in the checkpoint, taken back by --resume ----
+why=
+run "$BIN" train "${T[@]}" --epochs 1 --precision bf16 --out "$WORK/b.h5"
+[ "$rc" = 0 ] || why+="train: exit $rc: $(tail -3 "$WORK/err")"$'\n'
+grep -q "(conv2 in BF16)" "$WORK/out" || why+="train said: $(head -2 "$WORK/out")"$'\n'
+run "$BIN" info "$WORK/b.h5"
+grep -q "conv2 in training: direct, precision bf16" "$WORK/out" || why+="info: $(grep kernels "$WORK/out")"$'\n'
+run "$BIN" train --resume "$WORK/b.h5" --epochs 2 --threads 2
+[ "$rc" = 0 ] || why+="resume: exit $rc: $(tail -3 "$WORK/err")"$'\n'
+run "$BIN" info "$WORK/b.h5"
+grep -q "conv2 in training: direct, precision bf16" "$WORK/out" && grep -q "epoch 2" "$WORK/out" \
+    || why+="info after resume: $(grep -E 'kernels|epoch' "$WORK/out" | head -3)"$'\n'
+run "$BIN" info "$WORK/one.h5"
+grep -q "precision fp32" "$WORK/out" || why+="fp32 run's info: $(grep kernels "$WORK/out")"$'\n'
+verdict "train --precision bf16: info shows it, --resume keeps it" "$why"
+
+why=
+run "$BIN" train --resume "$WORK/b.h5" --epochs 3 --precision fp32
+[ "$rc" = 2 ] && grep -q -- "--precision cannot be combined with --resume" "$WORK/err" \
+    || why+="resume with --precision: exit $rc: $(cat "$WORK/err")"$'\n'
+run "$BIN" train "${T[@]}" --epochs 1 --precision bf16 --conv winograd --out "$WORK/bw.h5"
+[ "$rc" = 2 ] && grep -q -- "--precision bf16 runs conv2 direct" "$WORK/err" \
+    || why+="with --conv winograd: exit $rc: $(cat "$WORK/err")"$'\n'
+run "$BIN" train "${T[@]}" --epochs 1 --precision bf17 --out "$WORK/bw.h5"
+[ "$rc" = 2 ] && grep -q -- "'bf17' is not fp32 or bf16" "$WORK/err" || why+="bf17: exit $rc: $(cat "$WORK/err")"$'\n'
+# kernels without BF16 products (AVX2 here, where this CPU runs it) refuse it before anything
+if env MNIST_CNN_ISA=avx2 "$BIN" --version 2>/dev/null | grep -q "bf16: none"; then
+    run env MNIST_CNN_ISA=avx2 "$BIN" train "${T[@]}" --epochs 1 --precision bf16 --out "$WORK/b2.h5"
+    [ "$rc" = 1 ] && grep -q "the avx2 kernels have no BF16 products" "$WORK/err" && [ ! -e "$WORK/b2.h5" ] \
+        || why+="on avx2: exit $rc: $(cat "$WORK/err")"$'\n'
+fi
+verdict "--precision bf16 refusals" "$why"
 
 finish

@@ -29,27 +29,29 @@ static void synth_images(uint8_t *img, uint8_t *lab, int n)
     }
 }
 
-static void step_with_threads(int B, ConvAlgo conv)
+static void step_with_threads_in(int B, ConvAlgo conv, Precision prec)
 {
-    static const int threads[] = {1, 2, 3, 5, 16, 32, 64};
+    static const int threads_fp32[] = {1, 2, 3, 5, 16, 32, 64}, threads_bf16[] = {1, 2, 5, 32};
+    const int *threads = prec == PRECISION_BF16 ? threads_bf16 : threads_fp32;
+    const size_t nthreads = prec == PRECISION_BF16 ? 4 : 7;
     float *x = malloc(sizeof(float) * IMG_PIXELS * (size_t)B);
     uint8_t *img = malloc(IMG_PIXELS * (size_t)B), *lab = malloc((size_t)B);
     synth_images(img, lab, B);
     for (int b = 0; b < B; b++) normalize_image(x + (size_t)b * IMG_PIXELS, img + (size_t)b * IMG_PIXELS);
     float *g0 = malloc(sizeof(float) * MODEL_N_PARAMS), b0[MODEL_N_BUFFERS];
-    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+    for (size_t t = 0; t < nthreads; t++) {
         Model m;
         model_alloc(&m);
         model_init(&m, 5);
-        Workspace *ws = workspace_create(B, threads[t], conv);
+        Workspace *ws = workspace_create_precision(B, threads[t], conv, prec);
         net_train_step(ws, &m, x, lab, B, NULL, 1, 1, NULL);
         if (t == 0) {
             memcpy(g0, workspace_grad(ws), sizeof(float) * MODEL_N_PARAMS);
             memcpy(b0, m.buffers, sizeof b0);
         } else {
             CHECK(memcmp(g0, workspace_grad(ws), sizeof(float) * MODEL_N_PARAMS) == 0,
-                  "%s B=%d: gradient with %d threads differs from 1 thread", conv_algo_name(conv),
-                  B, threads[t]);
+                  "%s %s B=%d: gradient with %d threads differs from 1 thread",
+                  conv_algo_name(conv), precision_name(prec), B, threads[t]);
             CHECK(memcmp(b0, m.buffers, sizeof b0) == 0,
                   "B=%d: running stats with %d threads differ", B, threads[t]);
         }
@@ -89,11 +91,15 @@ static void test_passes_again(void)
     }
     free(x); free(img); free(before); free(after);
 }
+static void step_with_threads(int B, ConvAlgo conv) { step_with_threads_in(B, conv, PRECISION_FP32); }
 
 static void test_step_64(void) { step_with_threads(64, CONV_DIRECT); }
 static void test_step_13(void) { step_with_threads(13, CONV_DIRECT); }
 static void test_step_64_winograd(void) { step_with_threads(64, CONV_WINOGRAD); }
 static void test_step_13_winograd(void) { step_with_threads(13, CONV_WINOGRAD); }
+/* BF16 on the set in use (the portable emulation where it has no BF16 tiles) */
+static void test_step_64_bf16(void) { step_with_threads_in(64, CONV_DIRECT, PRECISION_BF16); }
+static void test_step_13_bf16(void) { step_with_threads_in(13, CONV_DIRECT, PRECISION_BF16); }
 
 /* n synthetic images (img: IMG_PIXELS * n bytes) as a training set. */
 static ImageSet synth_set(uint8_t *img, uint8_t *lab, int n)
@@ -390,6 +396,8 @@ int main(void)
     RUN(test_step_13);
     RUN(test_step_64_winograd);
     RUN(test_step_13_winograd);
+    RUN(test_step_64_bf16);
+    RUN(test_step_13_bf16);
     RUN(test_train_run_threads);
     RUN(test_resume_inside_an_epoch);
     RUN(test_resume_inside_an_epoch_winograd);

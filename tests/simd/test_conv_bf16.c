@@ -1,0 +1,183 @@
+/* simd/conv_bf16.h on every instruction set, against the plain loops over BF16-rounded operands
+ * (conv3x3_*_bf16_reference): the sets sum in the order of vdpbf16ps, so the comparison is
+ * bitwise. Forward with and without bias and BatchNorm sums, the weight gradient from padded and
+ * unpadded gradients, the input gradient through the transposed packing; on the engine's shapes
+ * (conv2 forward and weight gradient 32 -> 64 channels, its input gradient 64 -> 32, 14 x 14) and
+ * on awkward ones (rows that leave a short tile, rows of dw that straddle two taps, 2 channels).
+ * Sets without BF16 tiles run the portable emulation: the same bits. Also the rounding itself,
+ * and the BF16 results against the float convolution within BF16's precision. */
+#include "simd/conv.h"
+#include "simd/conv_bf16.h"
+#include "simd/isa.h"
+#include "tests/check.h"
+#include "tests/simd/random_data.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A padded image set with random pixels and a zero rim. */
+static float *padded(int S, int H, int W, int C)
+{
+    float *p = buf((size_t)S * (H + 2) * (W + 2) * C);
+    for (int i = 0; i < S; i++)
+        for (int y = 1; y <= H; y++)
+            for (int x = 1; x <= W; x++)
+                for (int c = 0; c < C; c++)
+                    p[(((size_t)i * (H + 2) + y) * (W + 2) + x) * C + c] = rnd();
+    return p;
+}
+
+/* H, W (even: the weight gradient pairs pixels of a row), Cin (even), Cout */
+static const ConvShape shapes[] = {
+    {14, 14, 32, 64}, {14, 14, 64, 32}, {5, 6, 2, 32}, {2, 30, 34, 96}, {1, 2, 4, 32},
+};
+
+/* Float bits equal. */
+static int same_bits(const float *a, const float *b, size_t n) { return !memcmp(a, b, n * sizeof(float)); }
+
+/* BF16 sums differ from the float ones by the operands' rounding, a relative 2^-9 each: over
+ * these reductions (at most 9 x 96 products of random sign) 2e-2 of the largest output holds
+ * with a wide margin, and catches any product that is wrong or missing. */
+static const double BF16_VS_FLOAT = 2e-2;
+
+static void forward_and_input_grad(const ConvShape *s, int S, const char *what)
+{
+    const int H = s->H, W = s->W, Cin = s->Cin, Cout = s->Cout;
+    const size_t nin = (size_t)S * (H + 2) * (W + 2) * Cin, nout = (size_t)S * H * W * Cout,
+                 nw = 9 * (size_t)Cin * Cout;
+    float *in = padded(S, H, W, Cin), *oihw = buf(nw), *w = buf(nw), *bias = buf((size_t)Cout),
+          *shift = buf((size_t)Cout), *out = buf(nout), *ref = buf(nout), *fl = buf(nout);
+    bf16 *inb = calloc(nin, sizeof(bf16)), *wb = calloc(nw, sizeof(bf16));
+    double *stats = calloc(2 * (size_t)Cout, sizeof(double));
+    for (size_t i = 0; i < nw; i++) oihw[i] = rnd();
+    for (int c = 0; c < Cout; c++) bias[c] = rnd(), shift[c] = rnd() * 0.1f;
+    conv3x3_pack(oihw, Cout, Cin, w);
+    conv3x3_pack_bf16(oihw, Cout, Cin, wb);
+    bf16_round_floats(in, nin, inb);
+
+    conv3x3_forward_bf16_channels(s, S, inb, wb, bias, out, shift, stats, 0, Cout);
+    conv3x3_forward_bf16_reference(s, S, in, w, bias, ref);
+    CHECK(same_bits(out, ref, nout), "%s: forward differs from the plain loops", what);
+    conv3x3_forward_reference(s, S, in, w, bias, fl);
+    CHECK(close_all(what, out, fl, nout, BF16_VS_FLOAT), "%s: forward far from float", what);
+    int stats_ok = 1;
+    for (int c = 0; c < Cout; c++) {
+        double s1 = 0, s2 = 0;
+        for (size_t p = 0; p < nout / Cout; p++) {
+            const double d = (double)ref[p * Cout + c] - shift[c];
+            s1 += d, s2 += d * d;
+        }
+        stats_ok &= fabs(stats[c] - s1) <= 1e-4 * (s2 + 1) && fabs(stats[Cout + c] - s2) <= 1e-4 * s2 + 1e-6;
+    }
+    CHECK(stats_ok, "%s: BatchNorm sums differ", what);
+
+    /* without bias, and split into halves of the channels: the same bits as the plain loops */
+    conv3x3_forward_bf16_reference(s, S, in, w, NULL, ref);
+    memset(out, 0, nout * sizeof(float));
+    if (Cout % (2 * CONV_CHANNEL_STEP) == 0) {
+        conv3x3_forward_bf16_channels(s, S, inb, wb, NULL, out, NULL, NULL, 0, Cout / 2);
+        conv3x3_forward_bf16_channels(s, S, inb, wb, NULL, out, NULL, NULL, Cout / 2, Cout / 2);
+    } else {
+        conv3x3_forward_bf16_channels(s, S, inb, wb, NULL, out, NULL, NULL, 0, Cout);
+    }
+    CHECK(same_bits(out, ref, nout), "%s: forward without bias / split differs", what);
+
+    /* input gradient: the forward of the padded gradient with the transposed packing */
+    if (Cin % CONV_CHANNEL_STEP == 0 && Cout % 2 == 0) {
+        const ConvShape t = {H, W, Cout, Cin};
+        const size_t ndy = (size_t)S * (H + 2) * (W + 2) * Cout, ndin = (size_t)S * H * W * Cin;
+        float *dy = padded(S, H, W, Cout), *wt = buf(nw), *din = buf(ndin), *dref = buf(ndin);
+        bf16 *dyb = calloc(ndy, sizeof(bf16)), *wtb = calloc(nw, sizeof(bf16));
+        conv3x3_pack_transposed(oihw, Cout, Cin, wt);
+        conv3x3_pack_transposed_bf16(oihw, Cout, Cin, wtb);
+        bf16_round_floats(dy, ndy, dyb);
+        conv3x3_forward_bf16_channels(&t, S, dyb, wtb, NULL, din, NULL, NULL, 0, Cin);
+        conv3x3_forward_bf16_reference(&t, S, dy, wt, NULL, dref);
+        CHECK(same_bits(din, dref, ndin), "%s: input gradient differs from the plain loops", what);
+        conv3x3_forward_reference(&t, S, dy, wt, NULL, dref);
+        CHECK(close_all(what, din, dref, ndin, BF16_VS_FLOAT), "%s: input gradient far from float",
+              what);
+        free(dy), free(wt), free(din), free(dref), free(dyb), free(wtb);
+    }
+    free(in), free(oihw), free(w), free(bias), free(shift), free(out), free(ref), free(fl);
+    free(inb), free(wb), free(stats);
+}
+
+static void weight_grad(const ConvShape *s, int S, const char *what)
+{
+    const int H = s->H, W = s->W, Cin = s->Cin, Cout = s->Cout;
+    const size_t nout = (size_t)S * H * W * Cout, nw = 9 * (size_t)Cin * Cout;
+    float *in = padded(S, H, W, Cin), *dy = buf(nout), *dy_pad = padded(S, H, W, Cout);
+    float *dw = buf(nw), *dw2 = buf(nw), *ref = buf(nw), *fl = buf(nw);
+    bf16 *inp = calloc(conv3x3_pixel_pairs_size(s, S), sizeof(bf16)), *dyp = calloc(nout, sizeof(bf16));
+    for (int i = 0; i < S; i++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                memcpy(dy + (((size_t)i * H + y) * W + x) * Cout,
+                       dy_pad + (((size_t)i * (H + 2) + y + 1) * (W + 2) + x + 1) * Cout,
+                       sizeof(float) * Cout);
+    conv3x3_pack_pixel_pairs(s, S, in, inp);
+    conv3x3_pack_grad_pairs(s, S, dy, 0, dyp);
+    conv3x3_weight_grad_bf16(s, S, inp, dyp, dw);
+    conv3x3_weight_grad_bf16_reference(s, S, in, dy, ref);
+    CHECK(same_bits(dw, ref, nw), "%s: weight gradient differs from the plain loops", what);
+    conv3x3_weight_grad_reference(s, S, in, dy, fl);
+    CHECK(close_all(what, dw, fl, nw, BF16_VS_FLOAT), "%s: weight gradient far from float", what);
+    memset(dyp, 0xff, nout * sizeof(bf16));
+    conv3x3_pack_grad_pairs(s, S, dy_pad, 1, dyp);
+    conv3x3_weight_grad_bf16(s, S, inp, dyp, dw2);
+    CHECK(same_bits(dw2, dw, nw), "%s: padded gradient changed bits", what);
+    free(in), free(dy), free(dy_pad), free(dw), free(dw2), free(ref), free(fl), free(inp), free(dyp);
+}
+
+static void all_shapes(const IsaDesc *isa)
+{
+    if (isa_set(isa) != 0) {
+        printf("# %s not supported here: nothing to test\n", isa->name);
+        return;
+    }
+    if (!conv_bf16_supported()) printf("# %s has no BF16 tiles here: the portable emulation\n", isa->name);
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        for (int S = 1; S <= 3; S += 2) {
+            char what[96];
+            snprintf(what, sizeof what, "%s %dx%d %d->%d S=%d", isa->name, shapes[k].H,
+                     shapes[k].W, shapes[k].Cin, shapes[k].Cout, S);
+            forward_and_input_grad(&shapes[k], S, what);
+            weight_grad(&shapes[k], S, what);
+        }
+}
+
+static float from_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* Round to nearest, ties to even; denormals to zero; infinities and NaNs kept. */
+static void test_rounding(void)
+{
+    CHECK(bf16_round(1.0f) == 0x3f80, "1");
+    CHECK(bf16_round(from_bits(0x3f808000u)) == 0x3f80, "a tie rounds to the even 0x3f80");
+    CHECK(bf16_round(from_bits(0x3f818000u)) == 0x3f82, "a tie rounds to the even 0x3f82");
+    CHECK(bf16_round(from_bits(0x3f808001u)) == 0x3f81, "above the tie rounds up");
+    CHECK(bf16_round(from_bits(0x3f807fffu)) == 0x3f80, "below the tie rounds down");
+    CHECK(bf16_round(from_bits(0x807fffffu)) == 0x8000, "a denormal flushes to signed zero");
+    CHECK(bf16_round(INFINITY) == 0x7f80 && bf16_round(-INFINITY) == 0xff80, "infinities");
+    CHECK(bf16_round(from_bits(0x7f7fffffu)) == 0x7f80, "the largest float rounds to infinity");
+    const bf16 n = bf16_round(NAN);
+    CHECK((n & 0x7f80) == 0x7f80 && (n & 0x7f), "NaN stays NaN");
+    CHECK(bf16_to_float(0xc040) == -3.0f, "-3");
+}
+
+int main(void)
+{
+    RUN(test_rounding);
+    for (int i = 0; isa_list[i]; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "BF16 direct convolution = plain loops, %s", isa_list[i]->name);
+        RUN_AS(name, all_shapes(isa_list[i]));
+    }
+    return check_done();
+}
