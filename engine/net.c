@@ -281,35 +281,46 @@ static void bn2_relu_pool2_forward(Workspace *ws, int B, int k, int train)
 }
 
 /* fc1 by blocks of rows and output columns. */
-/* fc1's forward tasks: blocks of FC1_FWD_ROWS samples by DENSE_COL_STEP outputs. */
-static int fc1_forward_tasks(int B) { return (B + FC1_FWD_ROWS - 1) / FC1_FWD_ROWS * (FC1_OUT / DENSE_COL_STEP); }
+/* fc1's forward tasks: blocks of fc1_forward_rows samples by DENSE_COL_STEP outputs; more and
+ * smaller ones for more threads than the larger give work to (the dense kernel gives the same
+ * bits for any split). */
+static int fc1_forward_rows(const Workspace *ws) { return ws->threads > 16 ? FC1_FWD_ROWS / 2 : FC1_FWD_ROWS; }
+static int fc1_forward_tasks(const Workspace *ws, int B)
+{
+    return (B + fc1_forward_rows(ws) - 1) / fc1_forward_rows(ws) * (FC1_OUT / DENSE_COL_STEP);
+}
 
 static void fc1_forward(Workspace *ws, const Model *m, int B)
 {
-    const int col_blocks = FC1_OUT / DENSE_COL_STEP;
-    const int tasks = fc1_forward_tasks(B);
+    const int col_blocks = FC1_OUT / DENSE_COL_STEP, R = fc1_forward_rows(ws);
+    const int tasks = fc1_forward_tasks(ws, B);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int t = 0; t < tasks; t++) {
-        const int r0 = t / col_blocks * FC1_FWD_ROWS, rows = B - r0 < FC1_FWD_ROWS ? B - r0 : FC1_FWD_ROWS;
+        const int r0 = t / col_blocks * R, rows = B - r0 < R ? B - r0 : R;
         dense_forward(rows, FC1_IN, FC1_OUT, t % col_blocks * DENSE_COL_STEP, DENSE_COL_STEP,
                       ws->flat + (size_t)r0 * FC1_IN, FC1_IN, ws->fc1t, model_param(m, P_FC1_B),
                       ws->h + (size_t)r0 * FC1_OUT, FC1_OUT);
     }
 }
 
-/* ReLU, dropout, fc2: small, on the reference layers. */
+/* ReLU, dropout, fc2: small, on the reference layers, per chunk (every row is its own). */
 static void head_forward(Workspace *ws, const Model *m, int B, int train, uint64_t seed,
                          uint64_t step)
 {
-    ref_relu_forward(ws->hr, ws->h, B * FC1_OUT);
-    for (int b = 0; b < B; b++) {
-        float *mask = ws->mask + (size_t)b * FC1_OUT;
-        if (train) dropout_mask(mask, FC1_OUT, 0.5f, seed, step, (uint64_t)(ws->part.first + b));
-        else for (int i = 0; i < FC1_OUT; i++) mask[i] = 1.0f;
+#pragma omp parallel for schedule(static) num_threads(ws->threads)
+    for (int k = 0; k < (B + NET_CHUNK - 1) / NET_CHUNK; k++) {
+        const int s0 = k * NET_CHUNK, S = chunk_size(B, k);
+        const size_t h0 = (size_t)s0 * FC1_OUT;
+        ref_relu_forward(ws->hr + h0, ws->h + h0, S * FC1_OUT);
+        for (int b = s0; b < s0 + S; b++) {
+            float *mask = ws->mask + (size_t)b * FC1_OUT;
+            if (train) dropout_mask(mask, FC1_OUT, 0.5f, seed, step, (uint64_t)(ws->part.first + b));
+            else for (int i = 0; i < FC1_OUT; i++) mask[i] = 1.0f;
+        }
+        ref_dropout_forward(ws->hd + h0, ws->hr + h0, ws->mask + h0, S * FC1_OUT);
+        ref_linear_forward(ws->logits + (size_t)s0 * N_CLASSES, ws->hd + h0,
+                           model_param(m, P_FC2_W), model_param(m, P_FC2_B), S, FC1_OUT, N_CLASSES);
     }
-    ref_dropout_forward(ws->hd, ws->hr, ws->mask, B * FC1_OUT);
-    ref_linear_forward(ws->logits, ws->hd, model_param(m, P_FC2_W), model_param(m, P_FC2_B), B,
-                       FC1_OUT, N_CLASSES);
 }
 
 /* Eval mode, conv1 to pool 2. The running statistics leave nothing to wait for between layers:
@@ -397,6 +408,17 @@ static void head_backward(Workspace *ws, const Model *m, const uint8_t *labels, 
     ref_relu_backward(ws->dh, ws->dh, ws->hr, B * FC1_OUT);
 }
 
+/* fc1's backward blocks of input columns: FC1_BWD_BLOCK, or FC1_BWD_BLOCK_SMALL for more
+ * threads than those give work to (the same bits for any split). */
+static int fc1_backward_block(const Workspace *ws)
+{
+    return ws->threads > FC1_BWD_BLOCKS ? FC1_BWD_BLOCK_SMALL : FC1_BWD_BLOCK;
+}
+static int fc1_backward_blocks(const Workspace *ws)
+{
+    return (FC1_IN + fc1_backward_block(ws) - 1) / fc1_backward_block(ws);
+}
+
 /* fc1: bias gradient per chunk, then weight (its chunks summed in the tree by the kernel) and
  * input gradients by blocks of input columns. */
 static void fc1_backward(Workspace *ws, const Model *m, int B)
@@ -412,10 +434,11 @@ static void fc1_backward(Workspace *ws, const Model *m, int B)
     /* dflat = dh W: PyTorch's W [FC1_OUT][FC1_IN] is already the [K][N] the dense product reads */
     const float *fw = model_param(m, P_FC1_W);
     /* every input column, in whole blocks and a last short one (none at 28 x 28) */
+    const int block = fc1_backward_block(ws);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
-    for (int j = 0; j < FC1_BWD_BLOCKS; j++) {
-        const int i0 = j * FC1_BWD_BLOCK;
-        const int n = FC1_IN - i0 < FC1_BWD_BLOCK ? FC1_IN - i0 : FC1_BWD_BLOCK;
+    for (int j = 0; j < fc1_backward_blocks(ws); j++) {
+        const int i0 = j * block;
+        const int n = FC1_IN - i0 < block ? FC1_IN - i0 : block;
         dense_weight_grad_tree(B, NET_CHUNK, ws->dh, FC1_OUT, 0, FC1_OUT, ws->flat, FC1_IN, i0, n,
                                gfw, FC1_IN);
         dense_forward(B, FC1_OUT, FC1_IN, i0, n, ws->dh, FC1_OUT, fw, zero, ws->dflat, FC1_IN);
@@ -544,14 +567,18 @@ _Static_assert(offsetof(struct ModelParamLayout, FC2_B) + sizeof(float) * N_CLAS
  * unpacked to OIHW. */
 enum { GRAD_SUM_PART = 2048 };   /* floats of the chunks' gradients one task adds up */
 
+/* Floats per task: halved for more threads than the tasks of GRAD_SUM_PART (a tree sum per
+ * float, so any split gives the same bits). */
+static int sum_grads_part(const Workspace *ws) { return ws->threads > 16 ? GRAD_SUM_PART / 2 : GRAD_SUM_PART; }
 static int sum_grads_tasks(const Workspace *ws)
 {
-    return (cg_used(winograd(ws, 1) ? CONV_WINOGRAD : CONV_DIRECT) + GRAD_SUM_PART - 1) / GRAD_SUM_PART;
+    return (cg_used(winograd(ws, 1) ? CONV_WINOGRAD : CONV_DIRECT) + sum_grads_part(ws) - 1) /
+           sum_grads_part(ws);
 }
 
 static void sum_grads(Workspace *ws, int chunks)
 {
-    enum { PART = GRAD_SUM_PART };
+    const int PART = sum_grads_part(ws);
     const int used = cg_used(winograd(ws, 1) ? CONV_WINOGRAD : CONV_DIRECT);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
     for (int t = 0; t < sum_grads_tasks(ws); t++)
@@ -723,10 +750,11 @@ int net_phase_tasks(const Workspace *ws, StepPhase p, int B)
     case STEP_CONV1_FWD: case STEP_BN1_CONV2_FWD: case STEP_BN2_POOL2_FWD: case STEP_POOL2_BWD:
     case STEP_BN2_CONV2_POOL1_BWD: case STEP_BN1_CONV1_BWD:
         return (B + NET_CHUNK - 1) / NET_CHUNK;
-    case STEP_FC1_FWD: return fc1_forward_tasks(B);
-    case STEP_FC1_BWD: return FC1_BWD_BLOCKS;
+    case STEP_FC1_FWD: return fc1_forward_tasks(ws, B);
+    case STEP_FC1_BWD: return fc1_backward_blocks(ws);
+    case STEP_HEAD_FWD: return (B + NET_CHUNK - 1) / NET_CHUNK;
     case STEP_GRAD_SUMS: return sum_grads_tasks(ws);
-    case STEP_ADAM: return 0;   /* element by element: as many as there are threads */
+    case STEP_ADAM: case STEP_CHECK: return 0;   /* element by element: any number */
     default: return 1;          /* one thread: the batch-wide sums, the head, the loss, the check */
     }
 }

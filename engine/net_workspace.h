@@ -42,6 +42,8 @@ enum {
     FC1_FWD_ROWS = 16,
     FC1_BWD_BLOCK = 224,
     FC1_BWD_BLOCKS = (FC1_IN + FC1_BWD_BLOCK - 1) / FC1_BWD_BLOCK,
+    /* for more threads than FC1_BWD_BLOCKS: 49 blocks at 28 x 28 */
+    FC1_BWD_BLOCK_SMALL = 2 * DENSE_COL_STEP,
 };
 
 /* What the fast path's kernels assume of the model's sizes (engine/model.h); each kernel's
@@ -66,7 +68,7 @@ _Static_assert(C1 % POOL_CHANNEL_STEP == 0 && C2 % POOL_CHANNEL_STEP == 0 &&
 _Static_assert(C1 <= C2, "BnState and the BatchNorm sums (bnsum) are sized for C2 channels and "
                          "serve bn1 too");
 _Static_assert(FC1_OUT % DENSE_COL_STEP == 0 && FC1_IN % DENSE_COL_STEP == 0 &&
-                   FC1_BWD_BLOCK % DENSE_COL_STEP == 0,
+                   FC1_BWD_BLOCK % DENSE_COL_STEP == 0 && FC1_BWD_BLOCK_SMALL % DENSE_COL_STEP == 0,
                "simd/dense.h takes columns in multiples of DENSE_COL_STEP: fc1's outputs "
                "(forward) and its inputs, in blocks of FC1_BWD_BLOCK (backward)");
 

@@ -105,20 +105,28 @@ static void build_batch(float *x, uint8_t *lab, const ImageSet *set, const int *
 /* The first non-finite value of the step's results: -1 for the loss, else the ParamId of the
  * first gradient tensor holding NaN, infinity, or a value too large to square in float (Adam's
  * second moment would become infinite); N_PARAM_TENSORS when all are fine. */
-static int first_non_finite(float loss, const float *grad)
+static int first_non_finite(float loss, const float *grad, int threads)
 {
     /* |g| <= sqrt(FLT_MAX) is false for NaN, infinity and values too large to square; the loop
      * only ORs comparisons, so it runs as vector code (a float sum would be a serial chain of
-     * adds, half a millisecond a step) */
+     * adds, half a millisecond a step), on every thread (an OR in any order is the same) */
     const float limit = sqrtf(FLT_MAX);
     if (!isfinite(loss)) return -1;
+    int bad[N_PARAM_TENSORS] = {0};
+#pragma omp parallel num_threads(threads)
     for (int p = 0; p < N_PARAM_TENSORS; p++) {
         const StateEntry *e = model_param_entry((ParamId)p);
         const float *g = grad + e->offset;
-        int bad = 0;
-        for (size_t i = 0; i < e->numel; i++) bad |= !(fabsf(g[i]) <= limit);
-        if (bad) return p;
+        int b = 0;
+#pragma omp for schedule(static) nowait
+        for (size_t i = 0; i < e->numel; i++) b |= !(fabsf(g[i]) <= limit);
+        if (b) {
+#pragma omp atomic write
+            bad[p] = 1;
+        }
     }
+    for (int p = 0; p < N_PARAM_TENSORS; p++)
+        if (bad[p]) return p;
     return N_PARAM_TENSORS;
 }
 
@@ -226,7 +234,7 @@ static TrainResult train_step(Trainer *t, TrainPosition *pos, float *loss_out)
     float loss = net_train_step(t->ws, t->m, workspace_input(t->ws), t->lab, mine, &part,
                                 cfg->seed, step, &correct);
     if (net_comm_failed(t->ws)) return comm_failed(t, "exchanging the step's sums");
-    int bad = first_non_finite(loss, workspace_grad(t->ws));
+    int bad = first_non_finite(loss, workspace_grad(t->ws), t->threads);
     phase_mark(&t->clock, STEP_CHECK);
     if (bad < N_PARAM_TENSORS) {
         snprintf(t->err, t->errlen, "step %llu (epoch %d): %s%s is %s", (unsigned long long)step,
