@@ -22,7 +22,8 @@ expect "the top-level help says predict reads JPEG" 0 -o "PNG, JPEG or PGM/PPM" 
 CASES=("plot and info on RUN-best.h5 find the run's log" "plot -o makes its folder"
        "info: the recipe and AdamW" "predict without a model reads the newest run's"
        "eval --report makes its folders and writes its pictures" "one epoch is '1 epoch'"
-       "train --precision bf16: info shows it, --resume keeps it" "--precision bf16 refusals")
+       "train --precision bf16: info shows it, --resume keeps it" "--precision bf16 refusals"
+       "--recipe quick sets its options; --original is --recipe original, bit for bit")
 if ! have_data; then
     for t in "${CASES[@]}"; do skip "$t"; done
     finish
@@ -129,5 +130,21 @@ if env MNIST_CNN_ISA=avx2 "$BIN" --version 2>/dev/null | grep -q "bf16: none"; t
         || why+="on avx2: exit $rc: $(cat "$WORK/err")"$'\n'
 fi
 verdict "--precision bf16 refusals" "$why"
+
+why=
+run "$BIN" train "${T[@]}" --recipe quick --out "$WORK/q.h5"
+run "$BIN" info "$WORK/q.h5"
+grep -q "epochs completed 2 of 2" "$WORK/out" && grep -q "lr 0.005 onecycle" "$WORK/out" \
+    || why+="quick: $(head -3 "$WORK/out")"$'\n'
+run "$BIN" train "${T[@]}" --original --epochs 1 --out "$WORK/o1.h5"
+run "$BIN" train "${T[@]}" --recipe=original --epochs 1 --out "$WORK/o2.h5"
+cmp -s "$WORK/o1.h5" "$WORK/o2.h5" || why+="--original and --recipe=original differ"$'\n'
+run "$BIN" train "${T[@]}" --recipe fast --out "$WORK/f.h5"
+[ "$rc" = 2 ] && grep -q -- "'fast' is not default, original or quick" "$WORK/err" && [ ! -e "$WORK/f.h5" ] \
+    || why+="--recipe fast: exit $rc: $(cat "$WORK/err")"$'\n'
+run "$BIN" train --resume "$WORK/q.h5" --recipe default
+[ "$rc" = 2 ] && grep -q -- "--recipe cannot be combined with --resume" "$WORK/err" \
+    || why+="resume with --recipe: exit $rc: $(cat "$WORK/err")"$'\n'
+verdict "--recipe quick sets its options; --original is --recipe original, bit for bit" "$why"
 
 finish

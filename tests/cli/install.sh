@@ -191,5 +191,6 @@ expect_completion "eval a.h5 <TAB>: nothing more" "" mnist-cnn eval a.h5 ''
 expect_completion "train --schedule <TAB>: the schedules" "constant cosine onecycle" mnist-cnn train --schedule ''
 expect_completion "train --conv w<TAB>" "winograd" mnist-cnn train --conv w
 expect_completion "train --precision b<TAB>" "bf16" mnist-cnn train --precision b
+expect_completion "train --recipe <TAB>: the recipes" "default original quick" mnist-cnn train --recipe ''
 
 finish
