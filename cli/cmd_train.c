@@ -85,6 +85,9 @@ static void usage(FILE *f)
         "                    then a half cosine down to 0) or onecycle (default cosine)\n"
         "  --warmup F        fraction of all steps spent warming up (default 0.1)\n"
         "  --weight-decay X  AdamW's decoupled weight decay (default 0.02; 0: plain Adam)\n"
+        "  --label-smoothing X  train towards 1 - X for the label and X / 10 for every class\n"
+        "                    (PyTorch's label_smoothing; default 0, at most 0.5); the train\n"
+        "                    loss shown is that loss, test and validation losses stay plain\n"
         "  --val N           hold out N training images, chosen by the seed, to validate on\n"
         "                    after each epoch; the best epoch is kept in FILE-best.h5 (default\n"
         "                    5000, at most a twelfth of the training images; 0: none)\n"
@@ -284,6 +287,10 @@ static int recipe_option(int c, TrainOptions *o)
         o->fixed_opt = "--schedule";
         break;
     case 'W': bad = parse_float("train", "--warmup", optarg, 0, 1, &o->warmup); o->fixed_opt = "--warmup"; break;
+    case 'Z':
+        bad = parse_float("train", "--label-smoothing", optarg, 0, 0.5, &o->label_smoothing);
+        o->fixed_opt = "--label-smoothing";
+        break;
     case 'D':
         bad = parse_float("train", "--weight-decay", optarg, 0, 1, &o->weight_decay);
         o->fixed_opt = "--weight-decay";
@@ -313,7 +320,7 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         {"patience", required_argument, 0, 'P'},
         {"augment-strength", required_argument, 0, 'G'}, {"original", no_argument, 0, 'O'},
         {"mpi-timeout", required_argument, 0, 'M'}, {"precision", required_argument, 0, 'X'},
-        {"recipe", required_argument, 0, 'R'},
+        {"recipe", required_argument, 0, 'R'}, {"label-smoothing", required_argument, 0, 'Z'},
         {0, 0, 0, 0}};
     set_defaults(argc, argv, o);
     int c;
@@ -420,6 +427,7 @@ static int load_resume(TrainRun *r)
     o->limit = r->run.limit;
     o->augment = r->run.augment;
     o->augment_strength = r->run.augment_strength > 0 ? r->run.augment_strength : 1.0f;
+    o->label_smoothing = r->run.label_smoothing;   /* 0 in files from before the option */
     /* files from before --conv existed trained with the direct convolution */
     o->conv = r->run.conv[0] ? (ConvAlgo)conv_algo_from_name(r->run.conv) : CONV_DIRECT;
     /* and before --precision, in fp32 */
@@ -604,7 +612,8 @@ static int prepare(TrainRun *r)
                        .log_every = (int32_t)o->log_every, .test_limit = (int32_t)o->test_limit,
                        .warmup = o->warmup, .val = (int32_t)o->val,
                        .patience = (int32_t)o->patience,
-                       .augment_strength = o->augment_strength};
+                       .augment_strength = o->augment_strength,
+                       .label_smoothing = o->label_smoothing};
     snprintf(r->run.schedule, sizeof r->run.schedule, "%s", schedule_name(o->schedule));
     snprintf(r->run.isa, sizeof r->run.isa, "%s", isa_name(isa_current()));
     snprintf(r->run.conv, sizeof r->run.conv, "%s", conv_algo_name(o->conv));
@@ -676,6 +685,7 @@ static int run_training(TrainRun *r)
                 o->resume, r->resumed_isa, r->run.isa);
     TrainConfig cfg = {.epochs = (int)o->epochs, .batch = (int)o->batch, .threads = r->nthreads,
                        .augment = o->augment, .augment_strength = o->augment_strength,
+                       .label_smoothing = o->label_smoothing,
                        .log_every = (int)o->log_every,
                        .checkpoint_every = (int)o->checkpoint_every, .conv = o->conv,
                        .precision = o->precision,

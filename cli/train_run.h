@@ -21,7 +21,7 @@ typedef struct {
     const char *fixed_opt;   /* an option the checkpoint decides when resuming */
     long epochs, batch, threads, seed, limit, test_limit, log_every, checkpoint_every, val,
         patience, mpi_timeout;
-    float lr, warmup, weight_decay, augment_strength;
+    float lr, warmup, weight_decay, augment_strength, label_smoothing;
     ScheduleKind schedule;
     int augment, quiet, json, force, epochs_given, data_given, out_given, log_every_given,
         test_limit_given;

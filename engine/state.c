@@ -43,6 +43,7 @@ void state_describe_run(TensorList *l, RunInfo *r, int required)
     tensor_list_attr(l, "data_fingerprint", ELEM_STR, r->data_fingerprint,
                      sizeof r->data_fingerprint);
     tensor_list_attr(l, "precision", ELEM_STR, r->precision, sizeof r->precision);
+    tensor_list_attr(l, "label_smoothing", ELEM_F32, &r->label_smoothing, 0);
     tensor_list_optional(l, mid_epoch);
 }
 
@@ -165,6 +166,9 @@ static int check_run(const RunInfo *r, char *err, size_t errlen)
     if (!(r->augment_strength >= 0 && r->augment_strength <= 1))
         return fail(err, errlen, "attribute %s is %g, outside 0..1", "augment_strength",
                     r->augment_strength);
+    if (!(r->label_smoothing >= 0 && r->label_smoothing <= 0.5f))
+        return fail(err, errlen, "attribute %s is %g, outside 0..0.5", "label_smoothing",
+                    r->label_smoothing);
     if (!(r->warmup >= 0 && r->warmup <= 1))
         return fail(err, errlen, "attribute %s is %g, outside 0..1", "warmup", r->warmup);
     if (!(r->epoch_loss_sum >= 0 && isfinite(r->epoch_loss_sum)))

@@ -17,7 +17,7 @@
  *                      (string, optional): each data file's name, size and CRC-32, so that a
  *                      resume on other data is caught; precision (string: "fp32" or "bf16",
  *                      conv2's products in training, engine/net.h; optional, files without it
- *                      trained in fp32)
+ *                      trained in fp32); label_smoothing (float32, optional: 0 when absent)
  *   model/<key>        every state_dict tensor, named and shaped exactly as PyTorch's (the table in
  *                      engine/model.h); num_batches_tracked as int64 scalars
  *   optimizer/         Adam: attributes step (int64), lr (the rate of the last step), beta1, beta2,
@@ -64,6 +64,7 @@ typedef struct {
     int32_t patience;        /* stop after this many epochs without a better validation (0: never) */
     char role[8];            /* "best": the best epoch by validation (FILE-best.h5); "" or "latest" */
     float augment_strength;  /* the augmentation's ranges scaled by this (0 in older files: 1) */
+    float label_smoothing;   /* of the training loss (0, or absent in older files: none) */
     char data_fingerprint[320];  /* the data files trained on, each "NAME DIMS crc32 HEX", ", "
                                     between them ("" in older files: not known) */
 } RunInfo;

@@ -40,7 +40,7 @@ static void evaluate_range(Workspace *ws, const Model *m, const ImageSet *set, i
         for (int i = 0; i < B; i++) {
             const float *z = logits + i * N_CLASSES;
             const uint8_t *label = set->labels + start + i;
-            double loss = ref_softmax_xent_sum(probs + i * N_CLASSES, z, label, 1, N_CLASSES);
+            double loss = ref_softmax_xent_sum(probs + i * N_CLASSES, z, label, 1, N_CLASSES, 0.0f);
             /* an overflowed logit is no result, even where the loss happens to come out finite
              * (a -inf for another class) */
             per[2 * (size_t)(start + i)] = values_finite(z, N_CLASSES) ? loss : NAN;
@@ -355,7 +355,10 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
     t.eval_per = malloc(sizeof(double) * 2 * (size_t)eval_n);
     TrainResult r = t.ws && t.lab && t.perm && t.eval_per ? TRAIN_DONE : TRAIN_NO_MEMORY;
     TrainPosition pos = *start;
-    if (t.ws) workspace_time_phases(t.ws, &t.clock);
+    if (t.ws) {
+        workspace_time_phases(t.ws, &t.clock);
+        workspace_set_label_smoothing(t.ws, cfg->label_smoothing);
+    }
     phase_clock_start(&t.clock);
     while (r == TRAIN_DONE && pos.epoch <= cfg->epochs) {
         r = train_epoch(&t, &pos);

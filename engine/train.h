@@ -24,6 +24,8 @@ typedef struct {
     int threads;       /* OpenMP threads; <= 0: default */
     int augment;       /* random affine augmentation on/off */
     float augment_strength;   /* its ranges scaled by this (engine/augment.h); 0: 1 */
+    float label_smoothing;    /* the training loss's (engine/layers_ref.h; 0: none); evaluation's
+                                 loss is the plain cross-entropy */
     int log_every;     /* record a StepMetrics every this many steps (<= 0: never) */
     int checkpoint_every;   /* call cb->checkpoint every this many steps inside an epoch (<= 0: never) */
     int conv;          /* how conv2 is computed (engine/net.h ConvAlgo; 0: direct) */
