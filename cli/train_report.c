@@ -47,9 +47,10 @@ void train_print_epoch(const TrainRun *r, int epoch, const EpochMetrics *e, int 
         printf(", \"val_accuracy\": ");
         json_number(e->val_acc);
         printf(", \"test_loss\": %.6f, \"test_accuracy\": %.6f, \"lr\": %g, \"seconds\": %.3f,"
-               " \"samples_per_s\": %.1f, \"best\": %s, \"checkpoint\": \"",
-               e->test_loss, e->test_acc, e->lr, e->seconds, e->samples_per_s,
-               best ? "true" : "false");
+               " \"samples_per_s\": %.1f, \"eval_seconds\": ",
+               e->test_loss, e->test_acc, e->lr, e->seconds, e->samples_per_s);
+        json_number(e->eval_seconds);
+        printf(", \"best\": %s, \"checkpoint\": \"", best ? "true" : "false");
         json_string(stdout, r->o.out);
         printf("\"}\n");
     } else if (!r->o.quiet) {

@@ -314,7 +314,9 @@ static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
         .seconds = (float)secs,
         .samples_per_s = (float)((double)(n - first) / secs),
         .lr = t->opt->lr,
+        .eval_seconds = NAN,
     };
+    const double eval_start = clock_seconds();
     if (t->val && t->val->n > 0 &&
         (r = evaluate_shared(t, t->val, &e.val_loss, &e.val_acc, pos->epoch, "validation")) !=
             TRAIN_DONE)
@@ -323,6 +325,8 @@ static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
         (r = evaluate_shared(t, t->test, &e.test_loss, &e.test_acc, pos->epoch, "test")) !=
             TRAIN_DONE)
         return r;
+    if ((t->val && t->val->n > 0) || (t->test && t->test->n > 0))
+        e.eval_seconds = (float)(clock_seconds() - eval_start);
     /* rank 0 logs, saves and decides; the others follow its answer */
     int outcome = TRAIN_DONE;
     if (t->log && metrics_add_epoch(t->log, &e)) outcome = TRAIN_NO_MEMORY;
