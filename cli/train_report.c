@@ -81,6 +81,7 @@ void train_print_start(const TrainRun *r)
     if (o->warmup > 0) printf(" (warm-up %g of the steps)", o->warmup);
     if (o->weight_decay > 0) printf(", weight decay %g", o->weight_decay);
     if (o->label_smoothing > 0) printf(", label smoothing %g", o->label_smoothing);
+    if (o->ema > 0) printf(", weight average (EMA %g)", o->ema);
     if (r->comm) printf(", %d processes", r->comm->ranks);
     printf(", %d threads, %s kernels%s, augmentation %s", r->nthreads, isa_name(isa_current()),
            o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)"

@@ -3,6 +3,7 @@
 #include "engine/train.h"
 #include "common/clock.h"
 #include "engine/augment.h"
+#include "engine/ema.h"
 #include "engine/finite.h"
 #include "engine/layers_ref.h"
 #include "engine/net.h"
@@ -203,7 +204,9 @@ static TrainResult evaluate_shared(Trainer *t, const ImageSet *set, float *loss,
         bytes[r] = sizeof(double) * 2 * (size_t)(hi - lo);
     }
     eval_share(set->n, ranks, rank, &lo, &hi);
-    evaluate_range(t->ws, t->m, set, lo, hi, t->threads, t->eval_per, NULL);
+    /* with weight averaging, the average is the run's model */
+    evaluate_range(t->ws, t->cfg->ema ? t->cfg->ema : t->m, set, lo, hi, t->threads, t->eval_per,
+                   NULL);
     if (ranks > 1 && c->gather(c, t->eval_per + 2 * (size_t)lo, t->eval_per, bytes))
         return comm_failed(t, "gathering the evaluation");
     evaluate_totals(t->eval_per, set->n, loss, accuracy);
@@ -246,6 +249,7 @@ static TrainResult train_step(Trainer *t, TrainPosition *pos, float *loss_out)
     }
     t->opt->lr = schedule_lr(&t->schedule, (int64_t)step);
     adam_update(t->opt, t->m->params, workspace_grad(t->ws), MODEL_N_PARAMS);
+    if (cfg->ema) ema_update(cfg->ema, t->m, cfg->ema_decay, t->opt->step, t->threads);
     phase_mark(&t->clock, STEP_ADAM);
     pos->samples += B;
     pos->loss_sum += (double)loss * B;

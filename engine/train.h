@@ -48,6 +48,11 @@ typedef struct {
      * are added to phase_seconds[STEP_N_PHASES]; the time between steps (epoch ends included)
      * goes to STEP_BETWEEN. */
     double *phase_seconds;
+    /* Weight averaging (engine/ema.h): when ema is not NULL, it follows the model after every
+     * optimizer step with decay ema_decay, and it is the model evaluated after each epoch (the
+     * caller starts it as a copy of the model, or from a checkpoint). */
+    Model *ema;
+    float ema_decay;
 } TrainConfig;
 
 /* Where training stands inside an epoch: what a checkpoint needs to continue bit for bit. */

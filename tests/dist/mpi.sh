@@ -74,7 +74,7 @@ else
     why=$(train one_direct 0 --conv direct); why=${why:-$(train four_direct 4 --conv direct)}
     verdict "${CASES[2]}" "${why:-$(same_bytes one_direct four_direct)}"
 fi
-ex='^/metrics/epochs\.(seconds|samples_per_s) '
+ex='^/metrics/epochs\.(seconds|samples_per_s|eval_seconds) '
 why=""
 for n in one four; do
     "$HELPER" digest "$WORK/$n-metrics.h5" 2>&1 | grep -Ev "$ex" >"$WORK/$n.mdigest"
