@@ -71,18 +71,11 @@ def read_idx(path):
 # PyTorch child
 # ---------------------------------------------------------------------------------------------
 
-def torch_child(args):
-    import numpy as np
+def torch_net():
+    """The model of this project in PyTorch (torch imported by the caller's child process)."""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(1)
-    images = read_idx(os.path.join(args.data, "train-images-idx3-ubyte"))
-    labels = read_idx(os.path.join(args.data, "train-labels-idx1-ubyte"))
-    x_all = torch.from_numpy(images.copy())          # uint8 (N, 28, 28): stays uint8 in memory
-    y_all = torch.from_numpy(labels.astype(np.int64))
 
     class Net(nn.Module):
         def __init__(self):
@@ -102,27 +95,44 @@ def torch_child(args):
             x = self.dropout(F.relu(self.fc1(x)))
             return self.fc2(x)
 
-    model = Net()
+    return Net()
+
+
+def random_affine(x01, gen):
+    """RandomAffine(15, translate=(0.1, 0.1), scale=(0.8, 1.2)) per sample, on (B,1,28,28) in
+    0..1, bilinear, fill 0, drawn from generator gen. affine_grid's theta maps output to input
+    coordinates in [-1, 1], so it is the inverse of the image transform."""
+    import torch
+    import torch.nn.functional as F
+    b = x01.shape[0]
+    ang = (torch.rand(b, generator=gen) * 30 - 15) * (math.pi / 180)
+    scale = torch.rand(b, generator=gen) * 0.4 + 0.8
+    max_t = 0.1 * 28
+    tx = torch.round(torch.rand(b, generator=gen) * 2 * max_t - max_t) * (2 / 28)
+    ty = torch.round(torch.rand(b, generator=gen) * 2 * max_t - max_t) * (2 / 28)
+    c, s = torch.cos(ang) / scale, torch.sin(ang) / scale
+    theta = torch.stack([torch.stack([c, s, -(c * tx + s * ty)], 1),
+                         torch.stack([-s, c, -(-s * tx + c * ty)], 1)], 1)
+    grid = F.affine_grid(theta, list(x01.shape), align_corners=False)
+    return F.grid_sample(x01, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def torch_child(args):
+    import numpy as np
+    import torch
+    import torch.nn as nn
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    images = read_idx(os.path.join(args.data, "train-images-idx3-ubyte"))
+    labels = read_idx(os.path.join(args.data, "train-labels-idx1-ubyte"))
+    x_all = torch.from_numpy(images.copy())          # uint8 (N, 28, 28): stays uint8 in memory
+    y_all = torch.from_numpy(labels.astype(np.int64))
+
+    model = torch_net()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(1)
-
-    def random_affine(x01):
-        """RandomAffine(15, translate=(0.1, 0.1), scale=(0.8, 1.2)) per sample, on (B,1,28,28)
-        in 0..1, bilinear, fill 0. affine_grid's theta maps output to input coordinates in
-        [-1, 1], so it is the inverse of the image transform."""
-        b = x01.shape[0]
-        ang = (torch.rand(b, generator=gen) * 30 - 15) * (math.pi / 180)
-        scale = torch.rand(b, generator=gen) * 0.4 + 0.8
-        max_t = 0.1 * 28
-        tx = torch.round(torch.rand(b, generator=gen) * 2 * max_t - max_t) * (2 / 28)
-        ty = torch.round(torch.rand(b, generator=gen) * 2 * max_t - max_t) * (2 / 28)
-        c, s = torch.cos(ang) / scale, torch.sin(ang) / scale
-        theta = torch.stack([torch.stack([c, s, -(c * tx + s * ty)], 1),
-                             torch.stack([-s, c, -(-s * tx + c * ty)], 1)], 1)
-        grid = F.affine_grid(theta, list(x01.shape), align_corners=False)
-        return F.grid_sample(x01, grid, mode="bilinear", padding_mode="zeros",
-                             align_corners=False)
 
     total = args.warmup + args.batches
     perm = torch.randperm(x_all.shape[0], generator=gen)
@@ -134,7 +144,7 @@ def torch_child(args):
         idx = perm[(i * BATCH) % (x_all.shape[0] - BATCH):][:BATCH]
         x = x_all[idx].unsqueeze(1).float().div_(255.0)
         if args.augment:
-            x = random_affine(x)
+            x = random_affine(x, gen)
         x = (x - 0.5) / 0.5
         y = y_all[idx]
         opt.zero_grad()

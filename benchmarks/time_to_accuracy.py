@@ -29,7 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from compare_pytorch import cli_in, data_dir, find_build, read_idx  # noqa: E402
+from compare_pytorch import cli_in, data_dir, find_build, random_affine, read_idx, torch_net  # noqa: E402
 
 TARGETS = (0.990, 0.995)
 BATCH = 64
@@ -62,7 +62,6 @@ def torch_run(seed, threads, data, epochs=2, peak=5e-3):
     import numpy as np
     import torch
     import torch.nn as nn
-    import torch.nn.functional as F
 
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -73,38 +72,7 @@ def torch_run(seed, threads, data, epochs=2, peak=5e-3):
     y_te = torch.from_numpy(read_idx(os.path.join(data, "t10k-labels-idx1-ubyte")).astype(np.int64))
     x_te = ((x_te.unsqueeze(1).float() / 255.0) - 0.5) / 0.5
 
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 32, 3, padding=1)
-            self.bn1 = nn.BatchNorm2d(32)
-            self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
-            self.bn2 = nn.BatchNorm2d(64)
-            self.fc1 = nn.Linear(64 * 7 * 7, 128)
-            self.dropout = nn.Dropout(0.5)
-            self.fc2 = nn.Linear(128, 10)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 2)
-            x = F.max_pool2d(F.relu(self.bn2(self.conv2(x))), 2)
-            x = torch.flatten(x, 1)
-            x = self.dropout(F.relu(self.fc1(x)))
-            return self.fc2(x)
-
-    def random_affine(x01):
-        b = x01.shape[0]
-        ang = (torch.rand(b, generator=gen) * 30 - 15) * (math.pi / 180)
-        scale = torch.rand(b, generator=gen) * 0.4 + 0.8
-        max_t = 0.1 * 28
-        tx = torch.round(torch.rand(b, generator=gen) * 2 * max_t - max_t) * (2 / 28)
-        ty = torch.round(torch.rand(b, generator=gen) * 2 * max_t - max_t) * (2 / 28)
-        c, s = torch.cos(ang) / scale, torch.sin(ang) / scale
-        theta = torch.stack([torch.stack([c, s, -(c * tx + s * ty)], 1),
-                             torch.stack([-s, c, -(-s * tx + c * ty)], 1)], 1)
-        grid = F.affine_grid(theta, list(x01.shape), align_corners=False)
-        return F.grid_sample(x01, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-
-    model = Net()
+    model = torch_net()
     steps_per_epoch = math.ceil(x_tr.shape[0] / BATCH)
     opt = torch.optim.AdamW(model.parameters(), lr=peak, weight_decay=0.02)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=peak, total_steps=epochs * steps_per_epoch,
@@ -119,7 +87,7 @@ def torch_run(seed, threads, data, epochs=2, peak=5e-3):
         perm = torch.randperm(x_tr.shape[0], generator=gen)
         for i in range(steps_per_epoch):
             idx = perm[i * BATCH:(i + 1) * BATCH]
-            x = random_affine(x_tr[idx].unsqueeze(1).float().div_(255.0))
+            x = random_affine(x_tr[idx].unsqueeze(1).float().div_(255.0), gen)
             x = (x - 0.5) / 0.5
             opt.zero_grad()
             loss_fn(model(x), y_tr[idx]).backward()

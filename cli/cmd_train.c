@@ -56,11 +56,12 @@ typedef struct {
     long epochs, val;
     float lr, warmup, weight_decay;
     ScheduleKind schedule;
+    float ema, label_smoothing;
 } Recipe;
 static const Recipe recipes[] = {
-    {"default", 30, VAL_AUTO, 3e-3f, 0.1f, 0.02f, SCHEDULE_COSINE},
-    {"original", 15, 0, 1e-3f, 0.0f, 0.0f, SCHEDULE_CONSTANT},
-    {"quick", 2, 0, 5e-3f, 0.1f, 0.02f, SCHEDULE_ONECYCLE},
+    {"default", 30, VAL_AUTO, 3e-3f, 0.1f, 0.02f, SCHEDULE_COSINE, 0.0f, 0.0f},
+    {"original", 15, 0, 1e-3f, 0.0f, 0.0f, SCHEDULE_CONSTANT, 0.0f, 0.0f},
+    {"quick", 2, 0, 5e-3f, 0.1f, 0.02f, SCHEDULE_ONECYCLE, 0.0f, 0.0f},
 };
 enum { N_RECIPES = sizeof recipes / sizeof recipes[0] };
 
@@ -234,7 +235,9 @@ static void set_defaults(int argc, char **argv, TrainOptions *o)
                         .mpi_timeout = DEFAULT_MPI_TIMEOUT,
                         .val = recipe->val, .lr = recipe->lr, .warmup = recipe->warmup,
                         .weight_decay = recipe->weight_decay,
-                        .schedule = recipe->schedule, .data_from = default_data_origin()};
+                        .schedule = recipe->schedule, .ema = recipe->ema,
+                        .label_smoothing = recipe->label_smoothing,
+                        .data_from = default_data_origin()};
 }
 
 /* An option of the recipe (what --resume takes from the checkpoint): 0 when parsed, 1 when its
