@@ -711,6 +711,11 @@ const char *const net_pass_names[NET_N_PASSES] = {
     [NET_PASS_CONV1_BWD] = "conv1_bwd",
 };
 
+int net_pass_bf16_differs(NetPass p)
+{
+    return p == NET_PASS_CONV2_FWD || p == NET_PASS_CONV2_BWD;
+}
+
 int net_pass_per_chunk(NetPass p)
 {
     return !(p == NET_PASS_FC1_FWD || p == NET_PASS_HEAD_FWD || p == NET_PASS_HEAD_BWD ||
