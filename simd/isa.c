@@ -37,6 +37,7 @@ const IsaDesc *isa_find(const char *name)
 int isa_has_bf16(const IsaDesc *isa)
 {
     return isa_supported(isa) && isa->conv_bf16_tile && isa->wgrad_bf16_tile &&
+           isa->bf16_round_row && isa->bf16_pair_row &&
            (!isa->bf16_cpu_has || isa->bf16_cpu_has());
 }
 

@@ -48,6 +48,13 @@ typedef void (*WgradBf16Tile)(const uint16_t *in, ptrdiff_t in_img, ptrdiff_t in
                               ptrdiff_t in_pair, const ptrdiff_t *off, int nr,
                               const uint16_t *dy, ptrdiff_t dy_img, ptrdiff_t dy_row,
                               ptrdiff_t ldy, int S, int H, int PW, float *dw, ptrdiff_t lddw);
+/* The conversions to BF16 that feed them, each element bf16_round's bits (simd/conv_bf16.h):
+ *   Bf16RoundRow  out[i] = round(x[i]), i < n
+ *   Bf16PairRow   a row of npix pixels of C channels (pixel p at x + p*C) in pixel pairs:
+ *                 out[(m*C + c)*2 + k] = round(x[(2m + k)*C + c]) for m < (npix + 1)/2, the
+ *                 last pixel's partner zero where npix is odd */
+typedef void (*Bf16RoundRow)(const float *x, size_t n, uint16_t *out);
+typedef void (*Bf16PairRow)(const float *x, int C, int npix, uint16_t *out);
 
 /* The same product for a dense layer, its sum over rows taken in the tree of common/tree_sum.h:
  * nr (<= wgrad_rows) rows of dw and wgrad_cb columns,
@@ -136,6 +143,8 @@ typedef struct {
     ConvBf16Tile conv_bf16_tile;
     int wgrad_bf16_cb, wgrad_bf16_rows;
     WgradBf16Tile wgrad_bf16_tile;
+    Bf16RoundRow bf16_round_row;
+    Bf16PairRow bf16_pair_row;
     /* Independent chains of BF16 pair products: the floating-point operations done (a pair's
      * two multiplies and two adds count 4); NULL where not measured (the portable emulation). */
     double (*peak_bf16_chains)(long iters);

@@ -155,6 +155,21 @@ static void wgrad_bf16_tile(const bf16 *in, ptrdiff_t in_img, ptrdiff_t in_row,
         for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r][c];
 }
 
+/* the conversions: bf16_round, element by element (the spec of every set's) */
+static void bf16_round_row(const float *x, size_t n, bf16 *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = bf16_round(x[i]);
+}
+
+static void bf16_pair_row(const float *x, int C, int npix, bf16 *out)
+{
+    for (int p = 0; p < npix + npix % 2; p++) {
+        const int m = p / 2, k = p % 2;
+        for (int c = 0; c < C; c++)
+            out[((ptrdiff_t)m * C + c) * 2 + k] = p < npix ? bf16_round(x[(ptrdiff_t)p * C + c]) : 0;
+    }
+}
+
 /* dense (simd/dense.c): 4 rows by 8 columns */
 enum { DENSE_CB = 8, DENSE_ROWS = 4 };
 _Static_assert(DENSE_COL_STEP % DENSE_CB == 0, "a dense tile splits DENSE_COL_STEP columns whole");
@@ -211,4 +226,5 @@ const IsaDesc isa_scalar = {
     .peak_chains = peak_chains,
     .conv_bf16_cb = CONV_CB, .conv_bf16_px = CONV_PX, .conv_bf16_tile = conv_bf16_tile,
     .wgrad_bf16_cb = WGRAD_CB, .wgrad_bf16_rows = WGRAD_ROWS, .wgrad_bf16_tile = wgrad_bf16_tile,
+    .bf16_round_row = bf16_round_row, .bf16_pair_row = bf16_pair_row,
 };

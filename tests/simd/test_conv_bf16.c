@@ -171,9 +171,67 @@ static void test_rounding(void)
     CHECK(bf16_to_float(0xc040) == -3.0f, "-3");
 }
 
+/* Each set's conversions (bf16_round_row, bf16_pair_row) against bf16_round element by element,
+ * on every class of float: zeros, denormals, the smallest and largest normals, infinities, quiet
+ * and signalling NaNs with payloads, ties both ways and their neighbours, and random bits; in
+ * lengths that leave every tail (the exhaustive check of all 2^32 floats was done once by hand). */
+static void conversions(const IsaDesc *isa)
+{
+    if (!isa_has_bf16(isa)) {
+        printf("# %s has no BF16 conversions here: nothing to test\n", isa->name);
+        return;
+    }
+    static const uint32_t special[] = {
+        0x00000000u, 0x80000000u, 0x00000001u, 0x807fffffu, 0x00400000u, 0x80008000u,
+        0x00800000u, 0x80800000u, 0x00808000u, 0x00818000u, 0x7f7fffffu, 0xff7f8000u,
+        0x7f7f7fffu, 0x7f800000u, 0xff800000u, 0x7fc00000u, 0xffc00001u, 0x7f800001u,
+        0xff80ffffu, 0x7fbf8000u, 0x3f808000u, 0x3f818000u, 0x3f807fffu, 0x3f808001u,
+        0xbf818000u, 0xbf808000u, 0x3f80ffffu, 0x4effffffu, 0x3f800000u, 0xc0400000u,
+    };
+    enum { NS = sizeof special / sizeof special[0], N = 300 };
+    uint32_t bits[N];
+    uint32_t r = 12345u;
+    for (int i = 0; i < N; i++) {
+        r = r * 1664525u + 1013904223u;
+        bits[i] = i < NS ? special[i] : i % 3 ? r : special[r % NS] ^ (r >> 28);
+    }
+    float x[N];
+    memcpy(x, bits, sizeof x);
+    bf16 out[2 * N + 64], want[2 * N + 64];
+    int bad = 0;
+    for (size_t n = 0; n <= N; n += n < 40 ? 1 : 37) {
+        memset(out, 0xab, sizeof out);
+        isa->bf16_round_row(x, n, out);
+        for (size_t i = 0; i < n; i++) bad += out[i] != bf16_round(x[i]);
+        bad += out[n] != 0xabab;   /* nothing past the end */
+    }
+    CHECK(bad == 0, "%s: bf16_round_row differs from bf16_round (%d)", isa->name, bad);
+    static const int Cs[] = {2, 15, 16, 17, 32, 34, 64};
+    for (size_t k = 0; k < sizeof Cs / sizeof Cs[0]; k++)
+        for (int npix = 1; npix * Cs[k] <= N && npix <= 9; npix++) {
+            const int C = Cs[k], pairs = (npix + 1) / 2;
+            memset(out, 0xab, sizeof out);
+            isa->bf16_pair_row(x, C, npix, out);
+            for (int m = 0; m < pairs; m++)
+                for (int c = 0; c < C; c++)
+                    for (int h = 0; h < 2; h++) {
+                        const int p = 2 * m + h;
+                        want[(m * C + c) * 2 + h] = p < npix ? bf16_round(x[p * C + c]) : 0;
+                    }
+            bad += memcmp(out, want, sizeof(bf16) * 2 * pairs * C) != 0;
+            bad += out[2 * pairs * C] != 0xabab;
+        }
+    CHECK(bad == 0, "%s: bf16_pair_row differs from bf16_round (%d)", isa->name, bad);
+}
+
 int main(void)
 {
     RUN(test_rounding);
+    for (int i = 0; isa_list[i]; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "BF16 conversions = bf16_round, %s", isa_list[i]->name);
+        RUN_AS(name, conversions(isa_list[i]));
+    }
     for (int i = 0; isa_list[i]; i++) {
         char name[96];
         snprintf(name, sizeof name, "BF16 direct convolution = plain loops, %s", isa_list[i]->name);
