@@ -4,6 +4,7 @@
  * descriptor run on any CPU. */
 #include <cpuid.h>
 #include <immintrin.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -432,13 +433,20 @@ AVX512_BF16 static double peak_bf16_chains(long iters)
     return 4.0 * 16 * NACC * (double)iters;
 }
 
-/* AVX512_BF16: CPUID leaf 7, sub-leaf 1, EAX bit 5 (with AVX-512 itself, cpu_has below). */
+/* AVX512_BF16: CPUID leaf 7, sub-leaf 1, EAX bit 5 (with AVX-512 itself, cpu_has below). Asked
+ * once: every BF16 call checks it (simd/conv_bf16.c), and CPUID is slow (4 us a call in a virtual
+ * machine, where it traps: a millisecond per training step). */
 static int cpu_has(void);
 static int bf16_cpu_has(void)
 {
-    unsigned a, b, c, d;
-    if (!cpu_has() || !__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
-    return (a >> 5) & 1u;
+    static _Atomic int known = -1;
+    int has = atomic_load_explicit(&known, memory_order_relaxed);
+    if (has < 0) {
+        unsigned a, b, c, d;
+        has = cpu_has() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1u);
+        atomic_store_explicit(&known, has, memory_order_relaxed);
+    }
+    return has;
 }
 
 /* ---- dense (simd/dense.c) ----
