@@ -20,6 +20,9 @@
  *                                        pool2_backward               planes_to_pixels,
  *                                                                     relu_pool_backward_bn_sums
  *   ref_batchnorm_backward  bn2          bn2_backward                 unpool_bn_backward_sum_dx
+ *                                        (with PRECISION_BF16, bn2_backward_to_bf16: the same
+ *                                        gradient rounded where it is made, in conv2's BF16
+ *                                        layouts, unpool_bn_backward_sum_dx_bf16_image_pairs)
  *   ref_conv3x3_backward    conv2        conv2_backward               conv3x3_weight_grad,
  *                                                                     conv3x3_forward (transposed)
  *                                        (with CONV_WINOGRAD, conv2's three products are
@@ -475,21 +478,40 @@ static void bn2_backward(Workspace *ws, int B, int k, float *dz2)
     for (int c = 0; c < C2; c++) gb[c] = (float)sum[c];
 }
 
-/* conv2's two gradients in BF16 on a chunk of S samples: the weight gradient from the input
- * and output gradient paired by pixels, the input gradient from the output gradient rounded
- * where it lies. */
-static void conv2_backward_bf16(Workspace *ws, int S, const float *in, const float *dz2,
-                                float *dw, float *dp1)
+/* This thread's bf16 forms of conv2's output gradient (BF16 training): the padded image (its
+ * rim zero since creation, never written) and the pixel pairs. */
+static bf16 *dz2_bf16_image(Workspace *ws) { return per_thread_bf16(ws->b16_dz2, NET_CHUNK * (size_t)Z2_PAD); }
+static bf16 *dz2_bf16_pairs(Workspace *ws) { return per_thread_bf16(ws->b16_dy, NET_CHUNK * (size_t)Z2_SIZE); }
+
+/* bn2_backward in BF16 training: the same gradient rounded to bf16 where it is made, into this
+ * thread's two bf16 layouts of it that conv2_backward_bf16 reads (no float dz2), and the same
+ * bias gradient. */
+static void bn2_backward_to_bf16(Workspace *ws, int B, int k)
+{
+    const int s0 = k * NET_CHUNK;
+    const PoolShape p = {chunk_size(B, k), P1_H, P1_W, C2};
+    const ImageStrides xs = image_strides_padded(P1_H, P1_W, C2);
+    const BnBackward bb = bn_backward_of(&ws->bn2);
+    double sum[C2] = {0};
+    unpool_bn_backward_sum_dx_bf16_image_pairs(
+        &p, ws->dq2 + (size_t)s0 * FC1_IN, ws->win2 + (size_t)s0 * FC1_IN,
+        ws->z2 + (size_t)s0 * Z2_SIZE, &bb, dz2_bf16_image(ws) + xs.row + C2, xs,
+        dz2_bf16_pairs(ws), sum);
+    float *gb = ws->cgrad + (size_t)k * CG_SIZE + CG_B2;
+    for (int c = 0; c < C2; c++) gb[c] = (float)sum[c];
+}
+
+/* conv2's two gradients in BF16 on a chunk of S samples, from the output gradient in the two
+ * bf16 layouts bn2_backward_to_bf16 left in this thread's buffers: the weight gradient from the
+ * input paired by pixels and the gradient's pixel pairs, the input gradient from its image. */
+static void conv2_backward_bf16(Workspace *ws, int S, const float *in, float *dw, float *dp1)
 {
     const ConvShape shape = {P1_H, P1_W, C1, C2}, back = {P1_H, P1_W, C2, C1};
     bf16 *in_pairs = per_thread_bf16(ws->b16_in, NET_CHUNK * 2 * (size_t)P1_PAD);
-    bf16 *dy_pairs = per_thread_bf16(ws->b16_dy, NET_CHUNK * (size_t)Z2_SIZE);
-    bf16 *dzb = per_thread_bf16(ws->b16_dz2, NET_CHUNK * (size_t)Z2_PAD);
     conv3x3_pack_pixel_pairs(&shape, S, in, in_pairs);
-    conv3x3_pack_grad_pairs(&shape, S, dz2, 1, dy_pairs);
-    conv3x3_weight_grad_bf16(&shape, S, in_pairs, dy_pairs, dw);
-    bf16_round_floats(dz2, (size_t)S * Z2_PAD, dzb);
-    conv3x3_forward_bf16_channels(&back, S, dzb, ws->w2tb, NULL, dp1, NULL, NULL, 0, C1);
+    conv3x3_weight_grad_bf16(&shape, S, in_pairs, dz2_bf16_pairs(ws), dw);
+    conv3x3_forward_bf16_channels(&back, S, dz2_bf16_image(ws), ws->w2tb, NULL, dp1, NULL, NULL,
+                                  0, C1);
 }
 
 /* conv2 on chunk k: its weight gradient (packed, the chunk's part) and the gradient of its
@@ -508,7 +530,7 @@ static void conv2_backward(Workspace *ws, int B, int k, const float *dz2, float 
         return;
     }
     if (bf16_pass(ws, 1)) {
-        conv2_backward_bf16(ws, S, in, dz2, dw, dp1);
+        conv2_backward_bf16(ws, S, in, dw, dp1);
         return;
     }
     conv3x3_weight_grad(&shape, S, in, dz2, 1, dw);
@@ -614,7 +636,10 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
     for (int k = 0; k < chunks; k++) {
         float *dz2 = per_thread(ws->dz2, (size_t)NET_CHUNK * Z2_PAD);
         float *dp1 = per_thread(ws->dp1, (size_t)NET_CHUNK * P1_SIZE);
-        bn2_backward(ws, B, k, dz2);
+        if (bf16_pass(ws, 1))
+            bn2_backward_to_bf16(ws, B, k);
+        else
+            bn2_backward(ws, B, k, dz2);
         conv2_backward(ws, B, k, dz2, dp1);
         pool1_backward(ws, B, k, dp1);
     }
@@ -713,7 +738,7 @@ const char *const net_pass_names[NET_N_PASSES] = {
 
 int net_pass_bf16_differs(NetPass p)
 {
-    return p == NET_PASS_CONV2_FWD || p == NET_PASS_CONV2_BWD;
+    return p == NET_PASS_CONV2_FWD || p == NET_PASS_BN2_BWD || p == NET_PASS_CONV2_BWD;
 }
 
 int net_pass_per_chunk(NetPass p)
@@ -738,7 +763,12 @@ void net_run_pass(Workspace *ws, Model *m, const uint8_t *labels, NetPass p, int
     case NET_PASS_HEAD_BWD: head_backward(ws, m, labels, B); break;
     case NET_PASS_FC1_BWD: fc1_backward(ws, m, B); break;
     case NET_PASS_POOL2_BWD: pool2_backward(ws, B, k); break;
-    case NET_PASS_BN2_BWD: bn2_backward(ws, B, k, dz2); break;
+    case NET_PASS_BN2_BWD:
+        if (bf16_pass(ws, 1))
+            bn2_backward_to_bf16(ws, B, k);
+        else
+            bn2_backward(ws, B, k, dz2);
+        break;
     case NET_PASS_CONV2_BWD: conv2_backward(ws, B, k, dz2, dp1); break;
     case NET_PASS_POOL1_BWD: pool1_backward(ws, B, k, dp1); break;
     case NET_PASS_BN1_BWD: bn1_backward(ws, B, k, dz1); break;

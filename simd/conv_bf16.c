@@ -14,11 +14,7 @@ enum { MAX_CB = ISA_MAX_CONV_CB };
 /* The set whose tiles run: the one in use, or where it has none (AVX2, or an AVX-512 CPU without
  * BF16) the portable emulation, which gives the same bits. Callers that want the speed check
  * conv_bf16_supported first. */
-static const IsaDesc *bf16_isa(void)
-{
-    const IsaDesc *isa = isa_current();
-    return isa_has_bf16(isa) ? isa : isa_list[0];
-}
+static const IsaDesc *bf16_isa(void) { return isa_bf16_current(); }
 
 int conv_bf16_supported(void) { return isa_has_bf16(isa_current()); }
 

@@ -12,6 +12,7 @@
 #include "simd/conv_bf16.h"
 #include "simd/dense.h"
 #include "simd/isa.h"
+#include "simd/pool.h"
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
 
@@ -417,6 +418,44 @@ AVX512_BF16 static void bf16_pair_row(const float *x, int C, int npix, bf16 *out
     }
 }
 
+/* pool_row_unpool_bn (simd/pool_rows.h) with its float operations spelt out in the same order
+ * (no fused multiply-adds: the pool kernels have none), each dx rounded into both layouts */
+AVX512_BF16 static inline __attribute__((always_inline)) __m512i pair_lanes(__m512 a, __m512 b)
+{
+    return _mm512_or_si512(_mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(a)),
+                           _mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(b)), 16));
+}
+
+AVX512_BF16 static void unpool_bn_bf16(int OW, int C, const float *dq, const unsigned char *win,
+                                       const float *x0, const float *x1, const BnBackward *bn,
+                                       bf16 *img0, bf16 *img1, bf16 *pair0, bf16 *pair1, float *r)
+{
+    for (int c = 0; c < C; c += 16) {
+        const __m512 kdy = _mm512_loadu_ps(bn->k_dy + c), kx = _mm512_loadu_ps(bn->k_x + c);
+        const __m512 k0 = _mm512_loadu_ps(bn->k_0 + c), mu = _mm512_loadu_ps(bn->mean + c);
+        __m512 s = _mm512_setzero_ps();
+        for (int ox = 0; ox < OW; ox++) {
+            const ptrdiff_t o = (ptrdiff_t)ox * C + c, i = 2 * o - c;
+            const __m512 w = _mm512_mul_ps(kdy, _mm512_loadu_ps(dq + o));
+            const __m512i g = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(win + o)));
+#define UNPOOL_V(x, k)                                                                             \
+    _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(kx, _mm512_sub_ps(_mm512_loadu_ps(x), mu)), k0),     \
+                  _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(g, _mm512_set1_epi32(k)), w))
+            const __m512 v0 = UNPOOL_V(x0 + i, 0), v1 = UNPOOL_V(x0 + i + C, 1);
+            const __m512 v2 = UNPOOL_V(x1 + i, 2), v3 = UNPOOL_V(x1 + i + C, 3);
+#undef UNPOOL_V
+            _mm256_storeu_si256((__m256i *)(img0 + i), (__m256i)_mm512_cvtneps_pbh(v0));
+            _mm256_storeu_si256((__m256i *)(img0 + i + C), (__m256i)_mm512_cvtneps_pbh(v1));
+            _mm256_storeu_si256((__m256i *)(img1 + i), (__m256i)_mm512_cvtneps_pbh(v2));
+            _mm256_storeu_si256((__m256i *)(img1 + i + C), (__m256i)_mm512_cvtneps_pbh(v3));
+            _mm512_storeu_si512(pair0 + 2 * o, pair_lanes(v0, v1));
+            _mm512_storeu_si512(pair1 + 2 * o, pair_lanes(v2, v3));
+            s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(v0, v1), _mm512_add_ps(v2, v3)));
+        }
+        _mm512_storeu_ps(r + c, s);
+    }
+}
+
 /* 24 chains of one vdpbf16ps each (16 lanes of 2 products and 2 adds). */
 AVX512_BF16 static double peak_bf16_chains(long iters)
 {
@@ -553,5 +592,6 @@ const IsaDesc isa_avx512 = {
     .wgrad_bf16_cb = WGRAD_BF16_CB, .wgrad_bf16_rows = WGRAD_BF16_ROWS,
     .wgrad_bf16_tile = wgrad_bf16_tile,
     .bf16_round_row = bf16_round_row, .bf16_pair_row = bf16_pair_row,
+    .unpool_bn_bf16 = unpool_bn_bf16,
     .peak_bf16_chains = peak_bf16_chains,
 };

@@ -65,6 +65,18 @@ void unpool_bn_backward_sum_dx(const PoolShape *p, const float *dq, const uint8_
                                const float *x, const BnBackward *bn, float *dx, ImageStrides xs,
                                double *sum_dx);
 
+/* The same with dx rounded to bfloat16 (simd/conv_bf16.h bf16_round) where it is made, for conv2's
+ * BF16 gradients, instead of stored as floats: into the bf16 image dx_img (layout xs, what lies
+ * outside the pixels untouched: a zero rim stays) and the pixel-pair gradient dx_pairs
+ * [S][H][W/2][C][2] (pixels (y, 2m) and (y, 2m+1) interleaved per channel); sum_dx the same as
+ * unpool_bn_backward_sum_dx's, bit for bit. On the set in use where it has BF16 members, else the
+ * portable emulation (simd/isa.h isa_bf16_current): the same bits. */
+void unpool_bn_backward_sum_dx_bf16_image_pairs(const PoolShape *p, const float *dq,
+                                                const uint8_t *win, const float *x,
+                                                const BnBackward *bn, uint16_t *dx_img,
+                                                ImageStrides xs, uint16_t *dx_pairs,
+                                                double *sum_dx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
 #include "simd/conv.h"
 #include "simd/conv_bf16.h"
 #include "simd/isa.h"
+#include "simd/pool.h"
 #include "tests/check.h"
 #include "tests/simd/random_data.h"
 
@@ -224,8 +225,55 @@ static void conversions(const IsaDesc *isa)
     CHECK(bad == 0, "%s: bf16_pair_row differs from bf16_round (%d)", isa->name, bad);
 }
 
+/* unpool_bn_backward_sum_dx_bf16_image_pairs against unpool_bn_backward_sum_dx on the same set,
+ * rounded with bf16_round into both layouts: the same bits, the same sums, the rim untouched. */
+static void unpool_bf16(const IsaDesc *isa)
+{
+    if (isa_set(isa) != 0) {
+        printf("# %s not supported here: nothing to test\n", isa->name);
+        return;
+    }
+    for (int shape = 0; shape < 2; shape++) {
+        const PoolShape p = shape ? (PoolShape){3, 4, 6, 32} : (PoolShape){2, 14, 14, 64};
+        const int S = p.S, H = p.H, W = p.W, C = p.C, OH = H / 2, OW = W / 2;
+        const size_t full = (size_t)S * H * W * C, pooled = (size_t)S * OH * OW * C,
+                     padded = (size_t)S * (H + 2) * (W + 2) * C;
+        float *x = buf(full), *dq = buf(pooled), *dx = buf(padded), *k = buf(4 * (size_t)C);
+        unsigned char *win = calloc(pooled, 1);
+        bf16 *img = calloc(padded, sizeof(bf16)), *pairs = calloc(full, sizeof(bf16));
+        for (size_t i = 0; i < full; i++) x[i] = rnd();
+        for (size_t i = 0; i < pooled; i++) dq[i] = rnd(), win[i] = (unsigned char)(i * 7 % 4);
+        for (int i = 0; i < 4 * C; i++) k[i] = rnd();
+        dq[0] = 1e-39f, x[1] = k[3 * C + 1];   /* a denormal, and x - mean = 0 */
+        const BnBackward bn = {k, k + C, k + 2 * C, k + 3 * C};
+        const ImageStrides xs = image_strides_padded(H, W, C);
+        double s1[POOL_MAX_C] = {0}, s2[POOL_MAX_C] = {0};
+        unpool_bn_backward_sum_dx(&p, dq, win, x, &bn, dx + xs.row + C, xs, s1);
+        unpool_bn_backward_sum_dx_bf16_image_pairs(&p, dq, win, x, &bn, img + xs.row + C, xs,
+                                                   pairs, s2);
+        int bad = memcmp(s1, s2, sizeof s1) != 0;
+        for (size_t i = 0; i < padded; i++) bad += img[i] != bf16_round(dx[i]);
+        for (int s = 0; s < S; s++)
+            for (int y = 0; y < H; y++)
+                for (int m = 0; m < W / 2; m++)
+                    for (int c = 0; c < C; c++)
+                        for (int h = 0; h < 2; h++)
+                            bad += pairs[((((size_t)s * H + y) * (W / 2) + m) * C + c) * 2 + h] !=
+                                   bf16_round(dx[(((size_t)s * (H + 2) + y + 1) * (W + 2) + 2 * m +
+                                                  h + 1) * C + c]);
+        CHECK(bad == 0, "%s %dx%dx%d: bf16 unpool differs from the float one rounded (%d)",
+              isa->name, H, W, C, bad);
+        free(x), free(dq), free(dx), free(k), free(win), free(img), free(pairs);
+    }
+}
+
 int main(void)
 {
+    for (int i = 0; isa_list[i]; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "bf16 unpool = float unpool rounded, %s", isa_list[i]->name);
+        RUN_AS(name, unpool_bf16(isa_list[i]));
+    }
     RUN(test_rounding);
     for (int i = 0; isa_list[i]; i++) {
         char name[96];
