@@ -15,6 +15,16 @@
 int checkpoint_save(const char *path, const Model *m, const Adam *opt, const RunInfo *run,
                     char *err, size_t errlen);
 
+/* A run that averages its weights (engine/ema.h): m is the average, the model every reader gets
+ * (model/), trained the weights the optimizer steps (/optimizer/weights). */
+int checkpoint_save_averaged(const char *path, const Model *m, const Model *trained,
+                             const Adam *opt, const RunInfo *run, char *err, size_t errlen);
+/* Its reading for a resume (opt not NULL): m gets model/ and trained the trained weights, which
+ * are model/ itself in a file of a run without averaging (run->ema 0). trained NULL or opt NULL:
+ * checkpoint_load. */
+int checkpoint_load_averaged(const char *path, Model *m, Model *trained, Adam *opt, RunInfo *run,
+                             char *err, size_t errlen);
+
 /* Reads a checkpoint into caller-allocated m (model_alloc) and, when not NULL, opt (adam_alloc:
  * the file must then hold /optimizer) and run (the file must then have our attributes; without
  * opt and run, a bare state_dict saved from PyTorch with h5py loads too). Every name, shape and

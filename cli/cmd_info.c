@@ -63,6 +63,8 @@ static void print_run(const char *path, const RunInfo *r)
     printf("  recipe: batch %d, lr %g %s", r->batch, (double)r->lr,
            r->schedule[0] ? r->schedule : "constant");
     if (r->warmup > 0) printf(" (warm-up %g of the steps)", (double)r->warmup);
+    if (r->label_smoothing > 0) printf(", label smoothing %g", (double)r->label_smoothing);
+    if (r->ema > 0) printf(", weight average (EMA %g)", (double)r->ema);
     printf(", validation %d images, patience %d\n", r->val, r->patience);
     printf("  data: %s, limit %d, augmentation %s", r->data_dir[0] ? r->data_dir : "-", r->limit,
            r->augment ? "on" : "off");

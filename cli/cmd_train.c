@@ -85,6 +85,12 @@ static void usage(FILE *f)
         "                    then a half cosine down to 0) or onecycle (default cosine)\n"
         "  --warmup F        fraction of all steps spent warming up (default 0.1)\n"
         "  --weight-decay X  AdamW's decoupled weight decay (default 0.02; 0: plain Adam)\n"
+        "  --label-smoothing X  train towards 1 - X for the label and X / 10 for every class\n"
+        "                    (PyTorch's label_smoothing; default 0, at most 0.5); the train\n"
+        "                    loss shown is that loss, test and validation losses stay plain\n"
+        "  --ema D           keep an exponential moving average of the weights, decay D (e.g.\n"
+        "                    0.999; 0: none, the default): it is the model evaluated and saved\n"
+        "                    (the trained weights are kept beside it to resume)\n"
         "  --val N           hold out N training images, chosen by the seed, to validate on\n"
         "                    after each epoch; the best epoch is kept in FILE-best.h5 (default\n"
         "                    5000, at most a twelfth of the training images; 0: none)\n"
@@ -155,6 +161,7 @@ static void train_run_free(TrainRun *r)
     metrics_free(&r->log);
     adam_free(&r->opt);
     model_free(&r->m);
+    model_free(&r->avg);
     dataset_free(&r->train);
     dataset_free(&r->test);
     shared_data_free(&r->held);
@@ -284,6 +291,14 @@ static int recipe_option(int c, TrainOptions *o)
         o->fixed_opt = "--schedule";
         break;
     case 'W': bad = parse_float("train", "--warmup", optarg, 0, 1, &o->warmup); o->fixed_opt = "--warmup"; break;
+    case 'Z':
+        bad = parse_float("train", "--label-smoothing", optarg, 0, 0.5, &o->label_smoothing);
+        o->fixed_opt = "--label-smoothing";
+        break;
+    case 'E':
+        bad = parse_float("train", "--ema", optarg, 0, 0.999999, &o->ema);
+        o->fixed_opt = "--ema";
+        break;
     case 'D':
         bad = parse_float("train", "--weight-decay", optarg, 0, 1, &o->weight_decay);
         o->fixed_opt = "--weight-decay";
@@ -313,7 +328,8 @@ static int parse_options(int argc, char **argv, TrainOptions *o)
         {"patience", required_argument, 0, 'P'},
         {"augment-strength", required_argument, 0, 'G'}, {"original", no_argument, 0, 'O'},
         {"mpi-timeout", required_argument, 0, 'M'}, {"precision", required_argument, 0, 'X'},
-        {"recipe", required_argument, 0, 'R'},
+        {"recipe", required_argument, 0, 'R'}, {"label-smoothing", required_argument, 0, 'Z'},
+        {"ema", required_argument, 0, 'E'},
         {0, 0, 0, 0}};
     set_defaults(argc, argv, o);
     int c;
@@ -394,7 +410,7 @@ static int load_resume(TrainRun *r)
 {
     char err[512];
     TrainOptions *o = &r->o;
-    if (checkpoint_load(o->resume, &r->m, &r->opt, &r->run, err, sizeof err) ||
+    if (checkpoint_load_averaged(o->resume, &r->avg, &r->m, &r->opt, &r->run, err, sizeof err) ||
         metric_log_load_for(o->resume, &r->log, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn train: --resume: %s\n", err);
         return -1;
@@ -420,6 +436,8 @@ static int load_resume(TrainRun *r)
     o->limit = r->run.limit;
     o->augment = r->run.augment;
     o->augment_strength = r->run.augment_strength > 0 ? r->run.augment_strength : 1.0f;
+    o->label_smoothing = r->run.label_smoothing;   /* 0 in files from before the option */
+    o->ema = r->run.ema;
     /* files from before --conv existed trained with the direct convolution */
     o->conv = r->run.conv[0] ? (ConvAlgo)conv_algo_from_name(r->run.conv) : CONV_DIRECT;
     /* and before --precision, in fp32 */
@@ -564,7 +582,9 @@ static int prepare(TrainRun *r)
 {
     TrainOptions *o = &r->o;
     r->lock.fd = -1;
-    if (model_alloc(&r->m) || adam_alloc(&r->opt, o->lr)) {
+    /* the average is allocated for every run: a resume learns only from the file whether it
+     * has one */
+    if (model_alloc(&r->m) || model_alloc(&r->avg) || adam_alloc(&r->opt, o->lr)) {
         fprintf(stderr, "mnist-cnn train: out of memory\n");
         return EXIT_RUNTIME;
     }
@@ -573,6 +593,7 @@ static int prepare(TrainRun *r)
         if (load_resume(r)) return EXIT_RUNTIME;
     } else {
         model_init(&r->m, (uint64_t)o->seed);
+        model_copy(&r->avg, &r->m);   /* the average starts at the initial weights */
         r->opt.weight_decay = o->weight_decay;
     }
     if (check_precision(o)) return EXIT_RUNTIME;
@@ -604,7 +625,8 @@ static int prepare(TrainRun *r)
                        .log_every = (int32_t)o->log_every, .test_limit = (int32_t)o->test_limit,
                        .warmup = o->warmup, .val = (int32_t)o->val,
                        .patience = (int32_t)o->patience,
-                       .augment_strength = o->augment_strength};
+                       .augment_strength = o->augment_strength,
+                       .label_smoothing = o->label_smoothing, .ema = o->ema};
     snprintf(r->run.schedule, sizeof r->run.schedule, "%s", schedule_name(o->schedule));
     snprintf(r->run.isa, sizeof r->run.isa, "%s", isa_name(isa_current()));
     snprintf(r->run.conv, sizeof r->run.conv, "%s", conv_algo_name(o->conv));
@@ -621,7 +643,8 @@ static int save_best(TrainRun *r, char *err, size_t errlen)
 {
     RunInfo best = r->run;
     snprintf(best.role, sizeof best.role, "best");
-    return checkpoint_save(r->files.best, &r->m, &r->opt, &best, err, errlen);
+    return checkpoint_save_averaged(r->files.best, run_model(r), r->o.ema > 0 ? &r->m : NULL,
+                                    &r->opt, &best, err, errlen);
 }
 
 /* The run's state at pos: the metric log first, then (at the end of an epoch that validated
@@ -636,14 +659,16 @@ static int save_state(TrainRun *r, const TrainPosition *pos, int best)
     r->run.epoch_samples = pos->samples;
     r->run.epoch_loss_sum = pos->loss_sum;
     r->run.epoch_correct = pos->correct;
-    if (state_check(&r->m, &r->opt, &r->run, err, sizeof err)) {
+    if (state_check(&r->m, &r->opt, &r->run, err, sizeof err) ||
+        state_check(run_model(r), NULL, NULL, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn train: step %lld: %s; training stopped, %s not overwritten (it "
                         "holds the last good state)\n", (long long)r->opt.step, err, r->o.out);
         return 1;
     }
     if (metric_log_save(r->files.metrics, &r->log, err, sizeof err) ||
         (best && save_best(r, err, sizeof err)) ||
-        checkpoint_save(r->o.out, &r->m, &r->opt, &r->run, err, sizeof err)) {
+        checkpoint_save_averaged(r->o.out, run_model(r), r->o.ema > 0 ? &r->m : NULL, &r->opt,
+                                 &r->run, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn train: %s\n", err);
         return 1;
     }
@@ -676,6 +701,8 @@ static int run_training(TrainRun *r)
                 o->resume, r->resumed_isa, r->run.isa);
     TrainConfig cfg = {.epochs = (int)o->epochs, .batch = (int)o->batch, .threads = r->nthreads,
                        .augment = o->augment, .augment_strength = o->augment_strength,
+                       .label_smoothing = o->label_smoothing,
+                       .ema = o->ema > 0 ? &r->avg : NULL, .ema_decay = o->ema,
                        .log_every = (int)o->log_every,
                        .checkpoint_every = (int)o->checkpoint_every, .conv = o->conv,
                        .precision = o->precision,
@@ -686,7 +713,7 @@ static int run_training(TrainRun *r)
     TrainCallbacks cb = {train_on_progress, on_epoch_end, on_checkpoint, r}, none = {0};
     char err[512] = "";
     catch_signals();
-    if (r->comm && share_run_state(r->comm, &cfg, &r->m, &r->opt, &r->start, &r->tr, &r->va,
+    if (r->comm && share_run_state(r->comm, &cfg, &r->m, &r->avg, &r->opt, &r->start, &r->tr, &r->va,
                                    &r->te, &r->held, err, sizeof err)) {
         fprintf(stderr, "mnist-cnn train: %s\n", err);
         r->comm_failed = 1;
@@ -720,6 +747,7 @@ static void summarise(TrainRun *r)
      * cairo, so the graphs do not add to the run's peak memory */
     adam_free(&r->opt);
     model_free(&r->m);
+    model_free(&r->avg);
     dataset_free(&r->train);
     dataset_free(&r->test);
     train_write_graphs(&r->files, &r->log, steps_per_epoch, o->quiet || o->json);

@@ -47,9 +47,10 @@ void train_print_epoch(const TrainRun *r, int epoch, const EpochMetrics *e, int 
         printf(", \"val_accuracy\": ");
         json_number(e->val_acc);
         printf(", \"test_loss\": %.6f, \"test_accuracy\": %.6f, \"lr\": %g, \"seconds\": %.3f,"
-               " \"samples_per_s\": %.1f, \"best\": %s, \"checkpoint\": \"",
-               e->test_loss, e->test_acc, e->lr, e->seconds, e->samples_per_s,
-               best ? "true" : "false");
+               " \"samples_per_s\": %.1f, \"eval_seconds\": ",
+               e->test_loss, e->test_acc, e->lr, e->seconds, e->samples_per_s);
+        json_number(e->eval_seconds);
+        printf(", \"best\": %s, \"checkpoint\": \"", best ? "true" : "false");
         json_string(stdout, r->o.out);
         printf("\"}\n");
     } else if (!r->o.quiet) {
@@ -79,6 +80,8 @@ void train_print_start(const TrainRun *r)
            schedule_name(o->schedule));
     if (o->warmup > 0) printf(" (warm-up %g of the steps)", o->warmup);
     if (o->weight_decay > 0) printf(", weight decay %g", o->weight_decay);
+    if (o->label_smoothing > 0) printf(", label smoothing %g", o->label_smoothing);
+    if (o->ema > 0) printf(", weight average (EMA %g)", o->ema);
     if (r->comm) printf(", %d processes", r->comm->ranks);
     printf(", %d threads, %s kernels%s, augmentation %s", r->nthreads, isa_name(isa_current()),
            o->conv == CONV_WINOGRAD ? " (conv2 by Winograd)"

@@ -21,7 +21,7 @@ typedef struct {
     const char *fixed_opt;   /* an option the checkpoint decides when resuming */
     long epochs, batch, threads, seed, limit, test_limit, log_every, checkpoint_every, val,
         patience, mpi_timeout;
-    float lr, warmup, weight_decay, augment_strength;
+    float lr, warmup, weight_decay, augment_strength, label_smoothing, ema;
     ScheduleKind schedule;
     int augment, quiet, json, force, epochs_given, data_given, out_given, log_every_given,
         test_limit_given;
@@ -34,7 +34,8 @@ typedef struct {
 /* Everything one run holds. */
 typedef struct {
     TrainOptions o;
-    Model m;
+    Model m;                 /* the weights trained */
+    Model avg;               /* with --ema: their average, the run's model (allocated then) */
     Adam opt;
     MetricLog log;
     RunInfo run;             /* what the checkpoint records */
@@ -52,6 +53,9 @@ typedef struct {
     int comm_failed;         /* they stopped answering: end them all (dist_abort) */
     SharedData held;         /* on the other ranks: the images rank 0 sent */
 } TrainRun;
+
+/* The run's model: what it evaluates and every reader of its checkpoint gets. */
+static inline Model *run_model(TrainRun *r) { return r->o.ema > 0 ? &r->avg : &r->m; }
 
 /* Rank 0, or the only process: the one that reads, writes and prints. */
 static inline int leader(const TrainRun *r) { return !r->comm || r->comm->rank == 0; }

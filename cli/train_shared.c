@@ -59,9 +59,9 @@ static int share_images(Collective *c, ImageSet *set[3], const int32_t n[3], Sha
     return 0;
 }
 
-int share_run_state(Collective *c, TrainConfig *cfg, Model *m, Adam *opt, TrainPosition *start,
-                    ImageSet *tr, ImageSet *va, ImageSet *te, SharedData *held, char *err,
-                    size_t errlen)
+int share_run_state(Collective *c, TrainConfig *cfg, Model *m, Model *avg, Adam *opt,
+                    TrainPosition *start, ImageSet *tr, ImageSet *va, ImageSet *te,
+                    SharedData *held, char *err, size_t errlen)
 {
     Header h;
     memset(&h, 0, sizeof h);
@@ -93,10 +93,20 @@ int share_run_state(Collective *c, TrainConfig *cfg, Model *m, Adam *opt, TrainP
             }
         const int threads = cfg->threads;
         volatile const int *stop = cfg->stop;
+        const int averaged = h.cfg.ema != NULL;   /* rank 0's pointer: only whether it is set */
         *cfg = h.cfg;
         cfg->threads = threads;
         cfg->stop = stop;
         cfg->comm = c;
+        cfg->phase_seconds = NULL;
+        cfg->ema = NULL;
+        if (averaged) {
+            if (model_alloc(avg)) {
+                snprintf(err, errlen, "rank %d: out of memory", c->rank);
+                return -1;
+            }
+            cfg->ema = avg;
+        }
         *start = h.start;
         if (model_alloc(m) || adam_alloc(opt, h.lr)) {
             snprintf(err, errlen, "rank %d: out of memory", c->rank);
@@ -110,7 +120,10 @@ int share_run_state(Collective *c, TrainConfig *cfg, Model *m, Adam *opt, TrainP
     if (c->broadcast(c, m->params, sizeof(float) * MODEL_N_PARAMS) ||
         c->broadcast(c, m->buffers, sizeof(float) * MODEL_N_BUFFERS) ||
         c->broadcast(c, opt->m, sizeof(float) * MODEL_N_PARAMS) ||
-        c->broadcast(c, opt->v, sizeof(float) * MODEL_N_PARAMS))
+        c->broadcast(c, opt->v, sizeof(float) * MODEL_N_PARAMS) ||
+        (cfg->ema && (c->broadcast(c, cfg->ema->params, sizeof(float) * MODEL_N_PARAMS) ||
+                      c->broadcast(c, cfg->ema->buffers, sizeof(float) * MODEL_N_BUFFERS) ||
+                      c->broadcast(c, cfg->ema->counters, sizeof cfg->ema->counters))))
         return fail(c, err, errlen);
     ImageSet none = {0}, *sets[3] = {tr, va ? va : &none, te};
     return share_images(c, sets, h.n, held, err, errlen);

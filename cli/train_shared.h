@@ -19,11 +19,12 @@ typedef struct {
     uint8_t *images;   /* train, val and test images and labels, received */
 } SharedData;
 
-/* Rank 0 sends, the others receive (allocating m, opt and the images into held; the pointers
- * and threads of cfg stay theirs). 0, or -1 with the reason in err. */
-int share_run_state(Collective *c, TrainConfig *cfg, Model *m, Adam *opt, TrainPosition *start,
-                    ImageSet *tr, ImageSet *va, ImageSet *te, SharedData *held, char *err,
-                    size_t errlen);
+/* Rank 0 sends, the others receive (allocating m, opt, avg when rank 0 averages its weights
+ * (cfg->ema), and the images into held; the pointers and threads of cfg stay theirs). 0, or -1
+ * with the reason in err. */
+int share_run_state(Collective *c, TrainConfig *cfg, Model *m, Model *avg, Adam *opt,
+                    TrainPosition *start, ImageSet *tr, ImageSet *va, ImageSet *te,
+                    SharedData *held, char *err, size_t errlen);
 void shared_data_free(SharedData *held);
 
 /* Rank 0's int on every process (an exit code, a decision); 0, or -1 with the reason in err. */

@@ -73,6 +73,7 @@ static const FloatField epoch_floats[] = {
     {"seconds", offsetof(EpochMetrics, seconds), 0, INFINITY, 0},
     {"samples_per_s", offsetof(EpochMetrics, samples_per_s), 0, INFINITY, 0},
     {"lr", offsetof(EpochMetrics, lr), 0, 10, 0},
+    {"eval_seconds", offsetof(EpochMetrics, eval_seconds), 0, INFINITY, 1},
 };
 static const FloatField step_floats[] = {
     LOSS(StepMetrics, loss, 0), ACC(StepMetrics, acc, 0),

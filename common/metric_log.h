@@ -14,6 +14,8 @@ typedef struct {
     float samples_per_s;
     float lr;               /* the rate of the epoch's last step */
     float val_loss, val_acc;       /* on the held-out validation images; NaN without --val */
+    float eval_seconds;     /* wall seconds of the evaluations after it (validation and test);
+                             * NaN in older logs */
 } EpochMetrics;
 
 typedef struct {

@@ -213,11 +213,11 @@ void ref_dropout_backward(float *dinp, const float *dout, const float *mask, int
 float ref_softmax_xent_forward(float *probs, const float *logits, const uint8_t *labels, int B,
                                int C)
 {
-    return (float)(ref_softmax_xent_sum(probs, logits, labels, B, C) / B);
+    return (float)(ref_softmax_xent_sum(probs, logits, labels, B, C, 0.0f) / B);
 }
 
 double ref_softmax_xent_sum(float *probs, const float *logits, const uint8_t *labels, int B,
-                            int C)
+                            int C, float eps)
 {
     double loss = 0;
     for (int b = 0; b < B; b++) {
@@ -228,7 +228,14 @@ double ref_softmax_xent_sum(float *probs, const float *logits, const uint8_t *la
         double sum = 0;
         for (int c = 0; c < C; c++) sum += exp((double)z[c] - mx);
         for (int c = 0; c < C; c++) p[c] = (float)(exp((double)z[c] - mx) / sum);
-        loss += -((double)z[labels[b]] - mx - log(sum));
+        const double nll = -((double)z[labels[b]] - mx - log(sum));
+        if (eps == 0.0f) {
+            loss += nll;
+            continue;
+        }
+        double nll_all = 0;   /* -sum_c log p_c */
+        for (int c = 0; c < C; c++) nll_all += -((double)z[c] - mx - log(sum));
+        loss += (1.0 - (double)eps) * nll + (double)eps / C * nll_all;
     }
     return loss;
 }
@@ -236,14 +243,15 @@ double ref_softmax_xent_sum(float *probs, const float *logits, const uint8_t *la
 void ref_softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels, int B,
                                int C)
 {
-    ref_softmax_xent_backward_part(dlogits, probs, labels, B, C, B);
+    ref_softmax_xent_backward_part(dlogits, probs, labels, B, C, B, 0.0f);
 }
 
 void ref_softmax_xent_backward_part(float *dlogits, const float *probs, const uint8_t *labels,
-                                    int B, int C, int batch)
+                                    int B, int C, int batch, float eps)
 {
+    const float hit = 1.0f - eps, rest = eps / (float)C;
     for (int b = 0; b < B; b++)
         for (int c = 0; c < C; c++)
             dlogits[(size_t)b * C + c] =
-                (probs[(size_t)b * C + c] - (c == labels[b] ? 1.0f : 0.0f)) / (float)batch;
+                (probs[(size_t)b * C + c] - ((c == labels[b] ? hit : 0.0f) + rest)) / (float)batch;
 }

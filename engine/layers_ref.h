@@ -55,7 +55,10 @@ void ref_dropout_forward(float *out, const float *inp, const float *mask, int n)
 void ref_dropout_backward(float *dinp, const float *dout, const float *mask, int n);
 
 /* Softmax cross-entropy, mean over the batch. logits (B,C) -> probs (B,C); returns the loss.
- * backward: dlogits = (probs - onehot(label)) / B. */
+ * backward: dlogits = (probs - onehot(label)) / B.
+ * With label smoothing eps (PyTorch's CrossEntropyLoss(label_smoothing=eps)), the target is
+ * q = (1 - eps) onehot(label) + eps / C: the loss of a row is -sum_c q_c log p_c and the backward
+ * (probs - q) / B; eps 0 gives bitwise the plain loss and gradient. */
 float ref_softmax_xent_forward(float *probs, const float *logits, const uint8_t *labels, int B,
                                int C);
 void ref_softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels, int B,
@@ -63,8 +66,8 @@ void ref_softmax_xent_backward(float *dlogits, const float *probs, const uint8_t
 /* The same for B rows of a larger batch of `batch` rows (a chunk, or a process's part): the
  * forward returns the rows' summed loss (unrounded), the backward divides by batch. */
 double ref_softmax_xent_sum(float *probs, const float *logits, const uint8_t *labels, int B,
-                            int C);
+                            int C, float eps);
 void ref_softmax_xent_backward_part(float *dlogits, const float *probs, const uint8_t *labels,
-                                    int B, int C, int batch);
+                                    int B, int C, int batch, float eps);
 
 #endif

@@ -38,7 +38,7 @@ static void acts_free(Acts *a)
 
 /* Backward through everything; grad is zeroed here. */
 static void backward(const Model *m, float *grad, const Acts *a, const float *x,
-                     const uint8_t *labels, int B)
+                     const uint8_t *labels, int B, float label_smoothing)
 {
     memset(grad, 0, MODEL_N_PARAMS * sizeof(float));
     size_t n1 = (size_t)B * C1 * IMG_PIXELS, n2 = (size_t)B * C2 * P1_H * P1_W;
@@ -47,7 +47,7 @@ static void backward(const Model *m, float *grad, const Acts *a, const float *x,
     float *dh = buf((size_t)B * FC1_OUT), *dh2 = buf((size_t)B * FC1_OUT);
     float *dlogits = buf((size_t)B * N_CLASSES);
 
-    ref_softmax_xent_backward(dlogits, a->probs, labels, B, N_CLASSES);
+    ref_softmax_xent_backward_part(dlogits, a->probs, labels, B, N_CLASSES, B, label_smoothing);
     ref_linear_backward(dh, param_in(grad, P_FC2_W), param_in(grad, P_FC2_B), dlogits, a->hd,
                         model_param(m, P_FC2_W), B, FC1_OUT, N_CLASSES);
     ref_dropout_backward(dh2, dh, a->mask, B * FC1_OUT);
@@ -72,7 +72,7 @@ static void backward(const Model *m, float *grad, const Acts *a, const float *x,
 }
 
 float ref_model_pass(Model *m, float *grad, float *logits, const float *x, const uint8_t *labels,
-                     int B, int train, uint64_t seed, uint64_t step)
+                     int B, int train, uint64_t seed, uint64_t step, float label_smoothing)
 {
     Acts a;
     acts_alloc(&a, B);
@@ -123,9 +123,10 @@ float ref_model_pass(Model *m, float *grad, float *logits, const float *x, const
                        FC1_OUT, N_CLASSES);
 
     float loss = 0.0f;
-    if (labels) loss = ref_softmax_xent_forward(a.probs, a.logits, labels, B, N_CLASSES);
+    if (labels)
+        loss = (float)(ref_softmax_xent_sum(a.probs, a.logits, labels, B, N_CLASSES, label_smoothing) / B);
     if (logits) memcpy(logits, a.logits, sizeof(float) * (size_t)B * N_CLASSES);
-    if (train && grad && labels) backward(m, grad, &a, x, labels, B);
+    if (train && grad && labels) backward(m, grad, &a, x, labels, B, label_smoothing);
     acts_free(&a);
     return loss;
 }

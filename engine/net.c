@@ -398,7 +398,8 @@ static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, ui
 /* loss -> fc2 -> dropout -> ReLU: small, on the reference layers; fc2's gradients per chunk. */
 static void head_backward(Workspace *ws, const Model *m, const uint8_t *labels, int B)
 {
-    ref_softmax_xent_backward_part(ws->dlogits, ws->probs, labels, B, N_CLASSES, ws->part.batch);
+    ref_softmax_xent_backward_part(ws->dlogits, ws->probs, labels, B, N_CLASSES, ws->part.batch,
+                                   ws->label_smoothing);
     for (int k = 0; k * NET_CHUNK < B; k++) {
         const size_t s0 = (size_t)k * NET_CHUNK;
         float *g = ws->cgrad + (size_t)k * CG_SIZE;
@@ -667,7 +668,7 @@ static float loss_and_correct(Workspace *ws, const uint8_t *labels, int B, int *
         const int s0 = k * NET_CHUNK, S = chunk_size(B, k);
         const float *z = ws->logits + (size_t)s0 * N_CLASSES;
         cl[2 * k] = ref_softmax_xent_sum(ws->probs + (size_t)s0 * N_CLASSES, z, labels + s0, S,
-                                         N_CLASSES);
+                                         N_CLASSES, ws->label_smoothing);
         int c = 0;
         for (int s = 0; s < S; s++) c += argmax(z + (size_t)s * N_CLASSES, N_CLASSES) == labels[s0 + s];
         cl[2 * k + 1] = c;

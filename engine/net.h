@@ -99,6 +99,9 @@ const float *workspace_grad(const Workspace *ws);
  * more); the caller marks what it does around them on the same clock. */
 struct PhaseClock;
 void workspace_time_phases(Workspace *ws, struct PhaseClock *clock);
+/* The training steps' loss from now on: cross-entropy with label smoothing eps (0, the default:
+ * none; engine/layers_ref.h); the loss net_train_step returns is that one too. */
+void workspace_set_label_smoothing(Workspace *ws, float eps);
 /* The workspace's own (max_batch, 784) input buffer: a batch built here in place is not copied
  * again by net_train_step / net_eval_forward (they accept any x, and copy it otherwise). */
 float *workspace_input(Workspace *ws);

@@ -131,6 +131,7 @@ void workspace_free(Workspace *n)
 
 const float *workspace_grad(const Workspace *ws) { return ws->grad; }
 void workspace_time_phases(Workspace *ws, PhaseClock *clock) { ws->clock = clock; }
+void workspace_set_label_smoothing(Workspace *ws, float eps) { ws->label_smoothing = eps; }
 float *workspace_input(Workspace *ws) { return ws->x; }
 
 int net_ranks_supported(int ranks, int max_batch)

@@ -128,6 +128,7 @@ struct Workspace {
     BnState bn1, bn2;
     Model snap;                     /* eval mode's copy of the model (net_eval_prepare) */
     PhaseClock *clock;              /* the training steps' phase times; NULL: not timed */
+    float label_smoothing;          /* of the training loss (0: none) */
     int has_snap;
 };
 

@@ -43,15 +43,17 @@ void state_describe_run(TensorList *l, RunInfo *r, int required)
     tensor_list_attr(l, "data_fingerprint", ELEM_STR, r->data_fingerprint,
                      sizeof r->data_fingerprint);
     tensor_list_attr(l, "precision", ELEM_STR, r->precision, sizeof r->precision);
+    tensor_list_attr(l, "label_smoothing", ELEM_F32, &r->label_smoothing, 0);
+    tensor_list_attr(l, "ema", ELEM_F32, &r->ema, 0);
     tensor_list_optional(l, mid_epoch);
 }
 
-static void describe_model(TensorList *l, Model *m)
+static void describe_model(TensorList *l, const char *group, Model *m)
 {
     for (int i = 0; i < N_STATE_ENTRIES; i++) {
         const StateEntry *e = &model_state[i];
         char path[ITEM_PATH_MAX];
-        snprintf(path, sizeof path, "model/%s", e->name);
+        snprintf(path, sizeof path, "%s/%s", group, e->name);
         if (e->kind == T_COUNTER)
             tensor_list_tensor(l, path, ELEM_I64, 0, NULL, &m->counters[e->index]);
         else
@@ -80,11 +82,18 @@ static void describe_adam(TensorList *l, Adam *a)
         }
 }
 
-void state_describe(TensorList *list, Model *m, Adam *opt, RunInfo *run, int run_required)
+void state_describe(TensorList *list, Model *m, Adam *opt, Model *trained, RunInfo *run,
+                    int run_required)
 {
     if (run) state_describe_run(list, run, run_required);
-    describe_model(list, m);
+    describe_model(list, "model", m);
     if (opt) describe_adam(list, opt);
+    if (opt && trained) {
+        /* only in runs that average their weights */
+        int first = list->n;
+        describe_model(list, "optimizer/weights", trained);
+        tensor_list_optional(list, first);
+    }
 }
 
 /* ---- checks ---- */
@@ -165,6 +174,11 @@ static int check_run(const RunInfo *r, char *err, size_t errlen)
     if (!(r->augment_strength >= 0 && r->augment_strength <= 1))
         return fail(err, errlen, "attribute %s is %g, outside 0..1", "augment_strength",
                     r->augment_strength);
+    if (!(r->ema >= 0 && r->ema < 1))
+        return fail(err, errlen, "attribute %s is %g, outside 0..1 (1 excluded)", "ema", r->ema);
+    if (!(r->label_smoothing >= 0 && r->label_smoothing <= 0.5f))
+        return fail(err, errlen, "attribute %s is %g, outside 0..0.5", "label_smoothing",
+                    r->label_smoothing);
     if (!(r->warmup >= 0 && r->warmup <= 1))
         return fail(err, errlen, "attribute %s is %g, outside 0..1", "warmup", r->warmup);
     if (!(r->epoch_loss_sum >= 0 && isfinite(r->epoch_loss_sum)))

@@ -17,12 +17,17 @@
  *                      (string, optional): each data file's name, size and CRC-32, so that a
  *                      resume on other data is caught; precision (string: "fp32" or "bf16",
  *                      conv2's products in training, engine/net.h; optional, files without it
- *                      trained in fp32)
+ *                      trained in fp32); label_smoothing (float32, optional: 0 when absent); ema (float32,
+ *                      optional: the decay of the weight average, engine/ema.h; 0 or absent:
+ *                      none)
  *   model/<key>        every state_dict tensor, named and shaped exactly as PyTorch's (the table in
  *                      engine/model.h); num_batches_tracked as int64 scalars
  *   optimizer/         Adam: attributes step (int64), lr (the rate of the last step), beta1, beta2,
  *                      eps, weight_decay (float32; optional, AdamW's, 0 when absent); its moments
- *                      in exp_avg/<key> and exp_avg_sq/<key> for each trainable tensor
+ *                      in exp_avg/<key> and exp_avg_sq/<key> for each trainable tensor; in a run
+ *                      that averages its weights (attribute ema), the weights it trains in
+ *                      weights/<key>, named like model/, while model/ holds their average: the
+ *                      model every reader uses
  *
  * The random numbers' position is seed + epoch + step + epoch_samples (the generator is
  * counter-based), so nothing else is needed to resume bit for bit. The thread count is not stored:
@@ -64,16 +69,20 @@ typedef struct {
     int32_t patience;        /* stop after this many epochs without a better validation (0: never) */
     char role[8];            /* "best": the best epoch by validation (FILE-best.h5); "" or "latest" */
     float augment_strength;  /* the augmentation's ranges scaled by this (0 in older files: 1) */
+    float label_smoothing;   /* of the training loss (0, or absent in older files: none) */
+    float ema;               /* the weight average's decay (engine/ema.h; 0 or absent: none) */
     char data_fingerprint[320];  /* the data files trained on, each "NAME DIMS crc32 HEX", ", "
                                     between them ("" in older files: not known) */
 } RunInfo;
 
 /* Appends the state to list, in the order it is stored: run's attributes (when run is not NULL;
- * its format_version is set to STATE_FORMAT_VERSION), the model's tensors, and Adam's state (when
- * opt is not NULL). The items point into m, opt and run: saving reads them, loading fills them.
+ * its format_version is set to STATE_FORMAT_VERSION), the model's tensors, Adam's state (when
+ * opt is not NULL) and, with opt, the trained weights behind an averaged model (when trained is
+ * not NULL; optional on loading: a file without them leaves trained as it was). The items point into m, opt and run: saving reads them, loading fills them.
  * With run_required 0, the run's attributes may be missing from a file (a state_dict saved by
  * PyTorch has none): run then keeps what it held. */
-void state_describe(TensorList *list, Model *m, Adam *opt, RunInfo *run, int run_required);
+void state_describe(TensorList *list, Model *m, Adam *opt, Model *trained, RunInfo *run,
+                    int run_required);
 
 /* Only run's attributes (the first items state_describe appends). */
 void state_describe_run(TensorList *list, RunInfo *run, int required);

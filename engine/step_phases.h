@@ -32,7 +32,7 @@ typedef enum {
     STEP_BN1_CONV1_BWD,    /* bn1_backward, conv1_backward per chunk */
     STEP_GRAD_SUMS,        /* sum_grads: the chunks' gradients added in the tree, unpacked */
     STEP_CHECK,            /* train.c: the loss and every gradient finite */
-    STEP_ADAM,             /* the optimizer's update */
+    STEP_ADAM,             /* the optimizer's update (and the weight average's, engine/ema.h) */
     STEP_N_PHASES
 } StepPhase;
 

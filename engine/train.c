@@ -3,6 +3,7 @@
 #include "engine/train.h"
 #include "common/clock.h"
 #include "engine/augment.h"
+#include "engine/ema.h"
 #include "engine/finite.h"
 #include "engine/layers_ref.h"
 #include "engine/net.h"
@@ -40,7 +41,7 @@ static void evaluate_range(Workspace *ws, const Model *m, const ImageSet *set, i
         for (int i = 0; i < B; i++) {
             const float *z = logits + i * N_CLASSES;
             const uint8_t *label = set->labels + start + i;
-            double loss = ref_softmax_xent_sum(probs + i * N_CLASSES, z, label, 1, N_CLASSES);
+            double loss = ref_softmax_xent_sum(probs + i * N_CLASSES, z, label, 1, N_CLASSES, 0.0f);
             /* an overflowed logit is no result, even where the loss happens to come out finite
              * (a -inf for another class) */
             per[2 * (size_t)(start + i)] = values_finite(z, N_CLASSES) ? loss : NAN;
@@ -203,7 +204,9 @@ static TrainResult evaluate_shared(Trainer *t, const ImageSet *set, float *loss,
         bytes[r] = sizeof(double) * 2 * (size_t)(hi - lo);
     }
     eval_share(set->n, ranks, rank, &lo, &hi);
-    evaluate_range(t->ws, t->m, set, lo, hi, t->threads, t->eval_per, NULL);
+    /* with weight averaging, the average is the run's model */
+    evaluate_range(t->ws, t->cfg->ema ? t->cfg->ema : t->m, set, lo, hi, t->threads, t->eval_per,
+                   NULL);
     if (ranks > 1 && c->gather(c, t->eval_per + 2 * (size_t)lo, t->eval_per, bytes))
         return comm_failed(t, "gathering the evaluation");
     evaluate_totals(t->eval_per, set->n, loss, accuracy);
@@ -246,6 +249,7 @@ static TrainResult train_step(Trainer *t, TrainPosition *pos, float *loss_out)
     }
     t->opt->lr = schedule_lr(&t->schedule, (int64_t)step);
     adam_update(t->opt, t->m->params, workspace_grad(t->ws), MODEL_N_PARAMS);
+    if (cfg->ema) ema_update(cfg->ema, t->m, cfg->ema_decay, t->opt->step, t->threads);
     phase_mark(&t->clock, STEP_ADAM);
     pos->samples += B;
     pos->loss_sum += (double)loss * B;
@@ -314,7 +318,9 @@ static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
         .seconds = (float)secs,
         .samples_per_s = (float)((double)(n - first) / secs),
         .lr = t->opt->lr,
+        .eval_seconds = NAN,
     };
+    const double eval_start = clock_seconds();
     if (t->val && t->val->n > 0 &&
         (r = evaluate_shared(t, t->val, &e.val_loss, &e.val_acc, pos->epoch, "validation")) !=
             TRAIN_DONE)
@@ -323,6 +329,8 @@ static TrainResult train_epoch(Trainer *t, TrainPosition *pos)
         (r = evaluate_shared(t, t->test, &e.test_loss, &e.test_acc, pos->epoch, "test")) !=
             TRAIN_DONE)
         return r;
+    if ((t->val && t->val->n > 0) || (t->test && t->test->n > 0))
+        e.eval_seconds = (float)(clock_seconds() - eval_start);
     /* rank 0 logs, saves and decides; the others follow its answer */
     int outcome = TRAIN_DONE;
     if (t->log && metrics_add_epoch(t->log, &e)) outcome = TRAIN_NO_MEMORY;
@@ -355,7 +363,10 @@ TrainResult train_run(Model *m, Adam *opt, MetricLog *log, const ImageSet *train
     t.eval_per = malloc(sizeof(double) * 2 * (size_t)eval_n);
     TrainResult r = t.ws && t.lab && t.perm && t.eval_per ? TRAIN_DONE : TRAIN_NO_MEMORY;
     TrainPosition pos = *start;
-    if (t.ws) workspace_time_phases(t.ws, &t.clock);
+    if (t.ws) {
+        workspace_time_phases(t.ws, &t.clock);
+        workspace_set_label_smoothing(t.ws, cfg->label_smoothing);
+    }
     phase_clock_start(&t.clock);
     while (r == TRAIN_DONE && pos.epoch <= cfg->epochs) {
         r = train_epoch(&t, &pos);

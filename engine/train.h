@@ -24,6 +24,8 @@ typedef struct {
     int threads;       /* OpenMP threads; <= 0: default */
     int augment;       /* random affine augmentation on/off */
     float augment_strength;   /* its ranges scaled by this (engine/augment.h); 0: 1 */
+    float label_smoothing;    /* the training loss's (engine/layers_ref.h; 0: none); evaluation's
+                                 loss is the plain cross-entropy */
     int log_every;     /* record a StepMetrics every this many steps (<= 0: never) */
     int checkpoint_every;   /* call cb->checkpoint every this many steps inside an epoch (<= 0: never) */
     int conv;          /* how conv2 is computed (engine/net.h ConvAlgo; 0: direct) */
@@ -46,6 +48,11 @@ typedef struct {
      * are added to phase_seconds[STEP_N_PHASES]; the time between steps (epoch ends included)
      * goes to STEP_BETWEEN. */
     double *phase_seconds;
+    /* Weight averaging (engine/ema.h): when ema is not NULL, it follows the model after every
+     * optimizer step with decay ema_decay, and it is the model evaluated after each epoch (the
+     * caller starts it as a copy of the model, or from a checkpoint). */
+    Model *ema;
+    float ema_decay;
 } TrainConfig;
 
 /* Where training stands inside an epoch: what a checkpoint needs to continue bit for bit. */

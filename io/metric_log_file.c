@@ -18,6 +18,8 @@ static const RecordField epoch_fields[] = {
     /* added with --val: logs written before it have no such fields */
     {"val_loss", offsetof(EpochMetrics, val_loss), ELEM_F32, 1},
     {"val_acc", offsetof(EpochMetrics, val_acc), ELEM_F32, 1},
+    /* added with the time-to-accuracy benchmark */
+    {"eval_seconds", offsetof(EpochMetrics, eval_seconds), ELEM_F32, 1},
 };
 
 static const RecordField step_fields[] = {

@@ -340,6 +340,9 @@ static int check_group(hid_t fid, const char *file, const TensorList *l, const c
 {
     char abs[ITEM_PATH_MAX + 2];
     snprintf(abs, sizeof abs, "/%s", gpath);
+    /* a group of optional items may be absent (a missing required item is reported where it is
+     * read); H5Lexists fails, rather than says no, below a missing group */
+    if (H5Lexists(fid, abs, H5P_DEFAULT) <= 0) return 0;
     hid_t g = H5Gopen2(fid, abs, H5P_DEFAULT);
     if (g < 0) return io_fail(err, errlen, "%s: %s is not a group%s", file, abs, h5u_why());
     H5G_info_t gi;

@@ -446,7 +446,7 @@ static int cmd_mklog(const char *out)
     MetricLog log = {0};
     char err[512];
     for (int e = 1; e <= 3; e++) {
-        EpochMetrics em = {e, 1.0f / e, 0.9f, 0.8f / e, e == 2 ? NAN : 0.95f, 2.0f, 3000.0f, 1e-3f, NAN, NAN};
+        EpochMetrics em = {e, 1.0f / e, 0.9f, 0.8f / e, e == 2 ? NAN : 0.95f, 2.0f, 3000.0f, 1e-3f, NAN, NAN, NAN};
         metrics_add_epoch(&log, &em);
     }
     for (int s = 1; s <= 40; s++) {

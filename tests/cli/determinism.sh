@@ -34,7 +34,7 @@ train() {   # train NAME SEED THREADS
 # same A B: the checkpoint digests of A and B agree entirely, their metric logs but for the timing
 # fields.
 same() {
-    local ex='^/metrics/epochs\.(seconds|samples_per_s) '
+    local ex='^/metrics/epochs\.(seconds|samples_per_s|eval_seconds) '
     local d
     d=$(diff "$WORK/$1.digest" "$WORK/$2.digest")
     d="$d$(diff <(grep -Ev "$ex" "$WORK/$1.mdigest") <(grep -Ev "$ex" "$WORK/$2.mdigest"))"
@@ -49,8 +49,8 @@ digest of $1 lists $n tensors, expected 18 + 2 x 12 = 42"
 $1 has no /metrics/steps rows"
     # And the JSON lines (losses, accuracies) agree once the timings are blanked.
     local ja jb
-    ja=$(sed -E 's/"(seconds|samples_per_s|checkpoint)": [^,}]*//g' "$WORK/$1.json")
-    jb=$(sed -E 's/"(seconds|samples_per_s|checkpoint)": [^,}]*//g' "$WORK/$2.json")
+    ja=$(sed -E 's/"(seconds|samples_per_s|eval_seconds|checkpoint)": [^,}]*//g' "$WORK/$1.json")
+    jb=$(sed -E 's/"(seconds|samples_per_s|eval_seconds|checkpoint)": [^,}]*//g' "$WORK/$2.json")
     [ "$ja" = "$jb" ] || d="$d
 JSON output differs:
 $ja
@@ -89,7 +89,7 @@ why=""
 [ "$rc" -eq 0 ] || why="resume: exit status $rc: $(head -c 2000 "$WORK/err")"
 cmp -s "$WORK/e.h5" "$WORK/r.h5" || why="$why
 e.h5 (2 epochs straight) and r.h5 (1 epoch + --resume) differ: $(cmp "$WORK/e.h5" "$WORK/r.h5" 2>&1)"
-ex='^/metrics/epochs\.(seconds|samples_per_s) '
+ex='^/metrics/epochs\.(seconds|samples_per_s|eval_seconds) '
 d=$(diff <("$HELPER" digest "$WORK/e-metrics.h5" | grep -Ev "$ex") \
          <("$HELPER" digest "$WORK/r-metrics.h5" | grep -Ev "$ex"))
 [ -z "$d" ] || why="$why

@@ -23,7 +23,9 @@ CASES=("plot and info on RUN-best.h5 find the run's log" "plot -o makes its fold
        "info: the recipe and AdamW" "predict without a model reads the newest run's"
        "eval --report makes its folders and writes its pictures" "one epoch is '1 epoch'"
        "train --precision bf16: info shows it, --resume keeps it" "--precision bf16 refusals"
-       "--recipe quick sets its options; --original is --recipe original, bit for bit")
+       "--recipe quick sets its options; --original is --recipe original, bit for bit"
+       "--label-smoothing: info shows it, --resume keeps it bit for bit"
+       "--ema: the average is the model evaluated and saved, --resume keeps it bit for bit")
 if ! have_data; then
     for t in "${CASES[@]}"; do skip "$t"; done
     finish
@@ -146,5 +148,36 @@ run "$BIN" train --resume "$WORK/q.h5" --recipe default
 [ "$rc" = 2 ] && grep -q -- "--recipe cannot be combined with --resume" "$WORK/err" \
     || why+="resume with --recipe: exit $rc: $(cat "$WORK/err")"$'\n'
 verdict "--recipe quick sets its options; --original is --recipe original, bit for bit" "$why"
+
+why=
+# (a constant rate: the schedule of 1 epoch + 1 is that of 2)
+run "$BIN" train "${T[@]}" --schedule constant --epochs 2 --label-smoothing 0.1 --out "$WORK/ls2.h5"
+run "$BIN" train "${T[@]}" --schedule constant --epochs 1 --label-smoothing 0.1 --out "$WORK/ls1.h5"
+run "$BIN" train "${T[@]}" --schedule constant --epochs 1 --out "$WORK/ls0.h5"
+cmp -s "$WORK/ls0.h5" "$WORK/ls1.h5" && why+="--label-smoothing changed nothing"$'\n'
+run "$BIN" train --resume "$WORK/ls1.h5" --epochs 2
+cmp -s "$WORK/ls1.h5" "$WORK/ls2.h5" || why+="1 epoch + resume differs from 2 epochs"$'\n'
+run "$BIN" info "$WORK/ls1.h5"
+grep -q "label smoothing 0.1" "$WORK/out" || why+="info: $(grep recipe "$WORK/out")"$'\n'
+verdict "--label-smoothing: info shows it, --resume keeps it bit for bit" "$why"
+
+why=
+run "$BIN" train "${T[@]}" --schedule constant --epochs 2 --ema 0.99 --json --out "$WORK/e2.h5"
+last=$(tail -1 "$WORK/out" | sed -n 's/.*"test_accuracy": \([0-9.]*\).*/\1/p')
+avg_loss=$(tail -1 "$WORK/out" | grep -o '"test_loss": [0-9.]*')
+run "$BIN" train "${T[@]}" --schedule constant --epochs 1 --ema 0.99 --out "$WORK/e1.h5"
+run "$BIN" train --resume "$WORK/e1.h5" --epochs 2
+cmp -s "$WORK/e1.h5" "$WORK/e2.h5" || why+="1 epoch + resume differs from 2 epochs"$'\n'
+# eval reads the model the run evaluated: the average, not the trained weights
+run "$BIN" eval "$WORK/e2.h5" --data "$WORK/data"
+want=$(awk -v a="$last" 'BEGIN { printf "accuracy %.2f%%", 100 * a }')
+grep -q "$want" "$WORK/out" || why+="eval: $(head -1 "$WORK/out"), training said $want"$'\n'
+run "$BIN" info "$WORK/e2.h5"
+grep -q "weight average (EMA 0.99)" "$WORK/out" || why+="info: $(grep recipe "$WORK/out")"$'\n'
+# the same run without the average evaluates other weights
+run "$BIN" train "${T[@]}" --schedule constant --epochs 2 --json --out "$WORK/e0.h5"
+[ -n "$avg_loss" ] && [ "$(tail -1 "$WORK/out" | grep -o '"test_loss": [0-9.]*')" != "$avg_loss" ] \
+    || why+="--ema changed nothing ($avg_loss)"$'\n'
+verdict "--ema: the average is the model evaluated and saved, --resume keeps it bit for bit" "$why"
 
 finish

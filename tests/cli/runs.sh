@@ -115,7 +115,7 @@ import sys, json
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 2, "%d lines on stdout: %r" % (len(lines), lines)
 keys = {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss",
-        "test_accuracy", "lr", "seconds", "samples_per_s", "best", "checkpoint"}
+        "test_accuracy", "lr", "seconds", "samples_per_s", "eval_seconds", "best", "checkpoint"}
 for i, l in enumerate(lines):
     o = json.loads(l)
     assert set(o) == keys, sorted(o)

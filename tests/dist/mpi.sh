@@ -12,7 +12,7 @@ MPIRUN=${4:-mpirun}
 SANITIZED=${5:-no}   # a sanitizer build: the direct-convolution twin of case 1 is left to the release build
 
 CASES=("2 processes = 1 process (cmp)" "4 processes = 1 process (cmp)"
-       "4 processes = 1 process, direct conv (cmp)" "metric logs agree"
+       "4 processes = 1 process, direct conv and --ema (cmp)" "metric logs agree"
        "3 processes refused" "a killed process is reported by rank 0"
        "the checkpoint it left is intact" "resume on 4 processes = uninterrupted run (cmp)"
        "resume on 1 process = uninterrupted run (cmp)" "a hung process: --mpi-timeout")
@@ -68,13 +68,14 @@ verdict "${CASES[0]}" "${why:-$(same_bytes one two)}"
 why=$(train four 4)
 verdict "${CASES[1]}" "${why:-$(same_bytes one four)}"
 if [ "$SANITIZED" = yes ]; then
-    # the exchange (dist/comm_mpi.c) does not depend on the convolution: cases 0 and 1 drive it
+    # the exchange (dist/comm_mpi.c) does not depend on the convolution or the average: cases 0
+    # and 1 drive it
     skip "${CASES[2]}" "the same exchange as above; run in the release build"
 else
-    why=$(train one_direct 0 --conv direct); why=${why:-$(train four_direct 4 --conv direct)}
+    why=$(train one_direct 0 --conv direct --ema 0.99); why=${why:-$(train four_direct 4 --conv direct --ema 0.99)}
     verdict "${CASES[2]}" "${why:-$(same_bytes one_direct four_direct)}"
 fi
-ex='^/metrics/epochs\.(seconds|samples_per_s) '
+ex='^/metrics/epochs\.(seconds|samples_per_s|eval_seconds) '
 why=""
 for n in one four; do
     "$HELPER" digest "$WORK/$n-metrics.h5" 2>&1 | grep -Ev "$ex" >"$WORK/$n.mdigest"

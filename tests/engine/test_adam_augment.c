@@ -1,6 +1,7 @@
 /* Adam against PyTorch's update written out in double, init bounds, and the augmentation maps. */
 #include "engine/adam.h"
 #include "engine/augment.h"
+#include "engine/ema.h"
 #include "engine/input.h"
 #include "engine/model.h"
 #include "tests/check.h"
@@ -32,6 +33,35 @@ static void test_adam_matches_formula(void)
     CHECK_CLOSE(fabs(p[0] - 0.5), 1e-3 * 3, 2e-3, 0);
     aligned_free(p); aligned_free(g);
     adam_free(&a);
+}
+
+/* The weight average: avg = d avg + (1 - d) m for parameters and statistics, counters copied,
+ * d warming up as (1 + t) / (10 + t) until it reaches the decay; the same for any thread count. */
+static void test_ema(void)
+{
+    Model avg, m, avg2;
+    model_alloc(&avg), model_alloc(&m), model_alloc(&avg2);
+    model_init(&m, 4);
+    model_copy(&avg, &m);
+    for (size_t i = 0; i < MODEL_N_PARAMS; i++) avg.params[i] = 0.0f;
+    for (size_t i = 0; i < MODEL_N_BUFFERS; i++) avg.buffers[i] = 1.0f;
+    model_copy(&avg2, &avg);
+    m.counters[0] = 7;
+    CHECK_CLOSE(ema_decay_at(0.999f, 1), 2.0 / 11.0, 0, 1e-6);
+    CHECK_CLOSE(ema_decay_at(0.999f, 100000), 0.999, 0, 1e-7);
+    ema_update(&avg, &m, 0.999f, 1, 1);
+    ema_update(&avg2, &m, 0.999f, 1, 5);
+    const float d = ema_decay_at(0.999f, 1);
+    int bad = 0;
+    for (size_t i = 0; i < MODEL_N_PARAMS; i++) bad += avg.params[i] != (1.0f - d) * m.params[i];
+    for (size_t i = 0; i < MODEL_N_BUFFERS; i++)
+        bad += avg.buffers[i] != d * 1.0f + (1.0f - d) * m.buffers[i];
+    CHECK(bad == 0, "%d values are not d avg + (1 - d) m", bad);
+    CHECK(avg.counters[0] == 7, "counters not copied");
+    CHECK(memcmp(avg.params, avg2.params, sizeof(float) * MODEL_N_PARAMS) == 0 &&
+              memcmp(avg.buffers, avg2.buffers, sizeof(float) * MODEL_N_BUFFERS) == 0,
+          "1 and 5 threads differ");
+    model_free(&avg), model_free(&m), model_free(&avg2);
 }
 
 static void test_init_bounds(void)
@@ -130,6 +160,7 @@ static void test_shuffle_is_permutation(void)
 int main(void)
 {
     RUN(test_adam_matches_formula);
+    RUN(test_ema);
     RUN(test_init_bounds);
     RUN(test_affine_identity_and_shift);
     RUN(test_affine_draw_ranges);

@@ -69,14 +69,16 @@ static void make_batch(float *x, uint8_t *labels, int B, unsigned seed)
  * all). */
 typedef struct {
     int B;
+    float eps;              /* label smoothing */
     Model start, after;     /* the model before the step, and the reference's after it */
     float *x, *grad, *logits, loss;
     uint8_t *labels;
 } RefBatch;
 
-static void ref_batch(RefBatch *r, int B)
+static void ref_batch(RefBatch *r, int B, float eps)
 {
     r->B = B;
+    r->eps = eps;
     model_alloc(&r->start);
     model_alloc(&r->after);
     model_init(&r->start, 42);
@@ -89,9 +91,9 @@ static void ref_batch(RefBatch *r, int B)
     make_batch(r->x, r->labels, B, 99u + (unsigned)B);
     r->grad = malloc(sizeof(float) * MODEL_N_PARAMS);
     r->logits = malloc(sizeof(float) * N_CLASSES * (size_t)B);
-    r->loss = ref_model_pass(&r->after, r->grad, NULL, r->x, r->labels, B, 1, 11, 3);
+    r->loss = ref_model_pass(&r->after, r->grad, NULL, r->x, r->labels, B, 1, 11, 3, eps);
     /* eval mode on the updated running statistics */
-    ref_model_pass(&r->after, NULL, r->logits, r->x, r->labels, B, 0, 0, 0);
+    ref_model_pass(&r->after, NULL, r->logits, r->x, r->labels, B, 0, 0, 0, 0.0f);
 }
 
 static void ref_batch_free(RefBatch *r)
@@ -108,6 +110,7 @@ static void check_batch(const RefBatch *r, ConvAlgo conv)
     model_alloc(&fast);
     model_copy(&fast, &r->start);
     Workspace *ws = workspace_create(B, 2, conv);
+    workspace_set_label_smoothing(ws, r->eps);
     float lfast = net_train_step(ws, &fast, r->x, r->labels, B, NULL, 11, 3, NULL);
     CHECK_CLOSE(lfast, r->loss, 1e-5, 1e-4);
     char what[64];
@@ -196,11 +199,13 @@ static void check_batch_bf16(const RefBatch *r)
 static const int sizes[] = {1, 3, 5, 13, 64};
 enum { N_SIZES = sizeof sizes / sizeof sizes[0] };
 static RefBatch refs[N_SIZES];
+static RefBatch smoothed;   /* a batch of 5 with label smoothing 0.1 */
 
 static void all_batches(void)
 {
     for (int conv = CONV_DIRECT; conv <= CONV_WINOGRAD; conv++)
         for (int i = 0; i < N_SIZES; i++) check_batch(&refs[i], (ConvAlgo)conv);
+    for (int conv = CONV_DIRECT; conv <= CONV_WINOGRAD; conv++) check_batch(&smoothed, (ConvAlgo)conv);
     /* BF16 where the set has its tiles; the portable emulation (the scalar set) on the small
      * batches only, for time */
     if (!isa_has_bf16(isa_current())) return;
@@ -220,12 +225,14 @@ static void one_isa(const IsaDesc *isa)
 
 int main(void)
 {
-    for (int i = 0; i < N_SIZES; i++) ref_batch(&refs[i], sizes[i]);
+    for (int i = 0; i < N_SIZES; i++) ref_batch(&refs[i], sizes[i], 0.0f);
+    ref_batch(&smoothed, 5, 0.1f);
     for (int i = 0; isa_list[i]; i++) {
         char name[64];
         snprintf(name, sizeof name, "fast path = reference, %s", isa_list[i]->name);
         RUN_AS(name, one_isa(isa_list[i]));
     }
     for (int i = 0; i < N_SIZES; i++) ref_batch_free(&refs[i]);
+    ref_batch_free(&smoothed);
     return check_done();
 }

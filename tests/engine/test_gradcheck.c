@@ -11,6 +11,7 @@
 #include "engine/augment.h"
 #include "tests/check.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +197,34 @@ static void test_softmax_xent(void)
     CHECK_CLOSE(ref_softmax_xent_forward(p, z, &l, 1, SC), logf(10.0f), 1e-6, 0);
 }
 
+/* With label smoothing 0.1: the gradient against finite differences, and the loss against
+ * PyTorch's definition, (1 - eps) * nll(label) + eps / C * sum_c nll(c). */
+static double smoothed_loss(void)
+{
+    return ref_softmax_xent_sum(sx_probs, sx_logits, sx_labels, SB, SC, 0.1f) / SB;
+}
+static void test_softmax_xent_smoothed(void)
+{
+    /* the logits test_softmax_xent filled (drawing more numbers would move the samples of
+     * test_model_gradient) */
+    float d[SB * SC];
+    smoothed_loss();
+    ref_softmax_xent_backward_part(d, sx_probs, sx_labels, SB, SC, SB, 0.1f);
+    check_grad("smoothed xent dlogits", sx_logits, d, SB * SC, smoothed_loss);
+    /* logits (0, ..., 0, 2 at the label): nll(label) = log(9 + e^2) - 2, nll(other) = log(9 + e^2) */
+    float z[SC] = {0}, p[SC];
+    uint8_t l = 4;
+    z[4] = 2;
+    const double lse = log(9 + exp(2.0));
+    CHECK_CLOSE(ref_softmax_xent_sum(p, z, &l, 1, SC, 0.1f), 0.9 * (lse - 2) + 0.01 * (10 * lse - 2),
+                1e-6, 0);
+    /* and eps 0 is the plain loss and gradient, bit for bit */
+    float d0[SB * SC], d1[SB * SC];
+    ref_softmax_xent_backward(d0, sx_probs, sx_labels, SB, SC);
+    ref_softmax_xent_backward_part(d1, sx_probs, sx_labels, SB, SC, SB, 0.0f);
+    CHECK(memcmp(d0, d1, sizeof d0) == 0, "label smoothing 0 changed the gradient");
+}
+
 /* ---- the whole reference model, a sample of entries of every trainable tensor ---- */
 enum { MB = 2 };
 static Model mdl;
@@ -204,7 +233,7 @@ static const uint8_t m_labels[MB] = {3, 7};
 static double model_loss(void)
 {
     /* training mode with a fixed dropout mask (same seed/step); running stats are irrelevant */
-    return ref_model_pass(&mdl, NULL, NULL, m_x, m_labels, MB, 1, 5, 1);
+    return ref_model_pass(&mdl, NULL, NULL, m_x, m_labels, MB, 1, 5, 1, 0.0f);
 }
 static void test_model_gradient(void)
 {
@@ -212,7 +241,7 @@ static void test_model_gradient(void)
     model_init(&mdl, 3);
     fill(m_x, MB * IMG_PIXELS, 1);
     float *grad = malloc(MODEL_N_PARAMS * sizeof(float));
-    ref_model_pass(&mdl, grad, NULL, m_x, m_labels, MB, 1, 5, 1);
+    ref_model_pass(&mdl, grad, NULL, m_x, m_labels, MB, 1, 5, 1, 0.0f);
     /* Entries whose numeric derivative crosses a ReLU/pool kink can disagree; count those and
      * require nearly all to match, which still catches any systematic error. */
     int total = 0, bad = 0;
@@ -243,6 +272,7 @@ int main(void)
     RUN(test_linear);
     RUN(test_dropout);
     RUN(test_softmax_xent);
+    RUN(test_softmax_xent_smoothed);
     RUN(test_model_gradient);
     return check_done();
 }

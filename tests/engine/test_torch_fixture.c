@@ -123,7 +123,7 @@ static void same_initialisation(void)
 static void one_step(void)
 {
     model_init(&model, fx.seed);
-    loss = ref_model_pass(&model, grad, logits, fx.x, fx.labels, B, 1, fx.seed, fx.step);
+    loss = ref_model_pass(&model, grad, logits, fx.x, fx.labels, B, 1, fx.seed, fx.step, 0.0f);
 }
 
 static void logits_and_loss(void)

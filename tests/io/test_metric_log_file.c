@@ -18,7 +18,7 @@ static void make_log(void)
     metrics_free(&mlog);
     for (int e = 1; e <= 3; e++) {
         EpochMetrics em = {e, 0.5f / e, 0.9f + 0.01f * e, 0.4f / e, e == 2 ? NAN : 0.95f + 0.01f * e,
-                           12.5f, 4800.0f, 0.003f, 0.2f / e, 0.97f + 0.001f * e};
+                           12.5f, 4800.0f, 0.003f, 0.2f / e, 0.97f + 0.001f * e, 0.5f};
         metrics_add_epoch(&mlog, &em);
     }
     for (int s = 1; s <= 2500; s++) {
