@@ -44,6 +44,15 @@ ImageStrides image_strides_padded(int H, int W, int C);
 void bn_relu_pool_forward(const PoolShape *p, const float *in, const float *scale,
                           const float *shift, float *out, ImageStrides os, uint8_t *win);
 
+/* The same into a padded out (os from image_strides_padded, out at pixel (0, 0), its rim zero),
+ * each row then rounded to bfloat16 (simd/conv_bf16.h bf16_round) while it is in cache, into the
+ * two layouts conv2's BF16 products read: the padded bf16 image img (out's layout) and the
+ * pixel-pair input pairs [S][OH+2][2][(OW+2)/2][C][2] (simd/conv_bf16.h; OW even). Their rims are
+ * not written (zero from the caller). On the BF16 members of isa_bf16_current: the same bits. */
+void bn_relu_pool_forward_and_bf16(const PoolShape *p, const float *in, const float *scale,
+                                   const float *shift, float *out, ImageStrides os, uint8_t *win,
+                                   uint16_t *img, uint16_t *pairs);
+
 /* Backward of max-pool and ReLU, with the first half of BatchNorm's backward:
  *   dq(s, oy, ox, c) = dout there if out there is > 0 (ReLU passed it), else 0: the gradient of
  *                      BatchNorm's output at the window's winner, the only non-zero one;

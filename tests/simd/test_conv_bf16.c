@@ -267,8 +267,50 @@ static void unpool_bf16(const IsaDesc *isa)
     }
 }
 
+/* bn_relu_pool_forward_and_bf16 against bn_relu_pool_forward, its output then rounded
+ * (bf16_round) and paired (conv3x3_pack_pixel_pairs, itself checked above): the same float
+ * output and winners, the same bf16 layouts, rims untouched. */
+static void pool_forward_bf16(const IsaDesc *isa)
+{
+    if (isa_set(isa) != 0) {
+        printf("# %s not supported here: nothing to test\n", isa->name);
+        return;
+    }
+    for (int shape = 0; shape < 2; shape++) {
+        const PoolShape p = shape ? (PoolShape){3, 4, 8, 16} : (PoolShape){2, 28, 28, 32};
+        const int S = p.S, C = p.C, OH = p.H / 2, OW = p.W / 2;
+        const ConvShape cs = {OH, OW, C, 32};
+        const size_t full = (size_t)S * p.H * p.W * C, pooled = (size_t)S * OH * OW * C,
+                     padded = (size_t)S * (OH + 2) * (OW + 2) * C,
+                     npairs = conv3x3_pixel_pairs_size(&cs, S);
+        float *in = buf(full), *k = buf(2 * (size_t)C), *out1 = buf(padded), *out2 = buf(padded);
+        unsigned char *w1 = calloc(pooled, 1), *w2 = calloc(pooled, 1);
+        bf16 *img = calloc(padded, sizeof(bf16)), *want = calloc(padded, sizeof(bf16));
+        bf16 *pairs = calloc(npairs, sizeof(bf16)), *wpairs = calloc(npairs, sizeof(bf16));
+        for (size_t i = 0; i < full; i++) in[i] = rnd();
+        for (int i = 0; i < 2 * C; i++) k[i] = rnd();
+        const ImageStrides os = image_strides_padded(OH, OW, C);
+        bn_relu_pool_forward(&p, in, k, k + C, out1 + os.row + C, os, w1);
+        bn_relu_pool_forward_and_bf16(&p, in, k, k + C, out2 + os.row + C, os, w2,
+                                      img + os.row + C, pairs);
+        for (size_t i = 0; i < padded; i++) want[i] = bf16_round(out1[i]);
+        conv3x3_pack_pixel_pairs(&cs, S, out1, wpairs);
+        CHECK(same_bits(out1, out2, padded) && !memcmp(w1, w2, pooled),
+              "%s: the float output or winners changed", isa->name);
+        CHECK(!memcmp(img, want, padded * sizeof(bf16)), "%s: bf16 image differs", isa->name);
+        CHECK(!memcmp(pairs, wpairs, npairs * sizeof(bf16)), "%s: pixel pairs differ", isa->name);
+        free(in), free(k), free(out1), free(out2), free(w1), free(w2), free(img), free(want);
+        free(pairs), free(wpairs);
+    }
+}
+
 int main(void)
 {
+    for (int i = 0; isa_list[i]; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "bf16 pool forward = float pool rounded, %s", isa_list[i]->name);
+        RUN_AS(name, pool_forward_bf16(isa_list[i]));
+    }
     for (int i = 0; isa_list[i]; i++) {
         char name[96];
         snprintf(name, sizeof name, "bf16 unpool = float unpool rounded, %s", isa_list[i]->name);
