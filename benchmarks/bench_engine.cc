@@ -2,7 +2,8 @@
 //   layer/<name>/<isa>          each kernel of a layer over a batch of 64 exactly as engine/net.c
 //                               calls it (per 4-sample chunk or per column block), one thread: the
 //                               direct convolutions, fc1's dense products and the memory-bound BatchNorm +
-//                               ReLU + pool passes around them;
+//                               ReLU + pool passes around them; "/winograd" and "/bf16" for the
+//                               passes that differ with Winograd conv2 and in BF16 training;
 //   train_step/<isa>/threads:T  net_train_step + adam_update at batch 64 (T = 1 and all cores;
 //                               "/augment" adds building the batch with the random affine;
 //                               "/winograd" computes conv2 with Winograd F(2x2, 3x3): GFLOP/s and
@@ -249,12 +250,13 @@ double pass_flops(NetPass p)
 
 // One pass over a batch of 64 on one thread: every chunk, or the whole-batch pass once, on a
 // workspace that has just trained a step on real data (so every buffer holds a step's values).
-void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, NetPass pass, ConvAlgo conv)
+void BM_layer_pass(benchmark::State &state, const IsaDesc *isa, NetPass pass, ConvAlgo conv,
+                   Precision prec)
 {
     if (!select_isa(state, isa)) return;
     omp_set_num_threads(1);
     ModelHolder mh;
-    Workspace *ws = workspace_create(kBatch, 1, conv);
+    Workspace *ws = workspace_create_precision(kBatch, 1, conv, prec);
     if (!mh.ok || !ws) {
         workspace_free(ws);
         state.SkipWithError("out of memory");
@@ -367,7 +369,8 @@ void BM_train_step(benchmark::State &state, const IsaDesc *isa, int threads, boo
 // MNIST with augmentation, its phases timed by the engine's own clock (engine/step_phases.h).
 // Counters: ms/step = the run's wall time per step; one "ms:<phase>" per phase; ms:outside = what
 // is left (the workspace's allocation, the epoch's shuffle), so the rows add up to ms/step.
-void BM_step_phases(benchmark::State &state, const IsaDesc *isa, int threads, ConvAlgo conv)
+void BM_step_phases(benchmark::State &state, const IsaDesc *isa, int threads, ConvAlgo conv,
+                    Precision prec)
 {
     if (!select_isa(state, isa)) return;
     constexpr int kSteps = 200;
@@ -387,6 +390,7 @@ void BM_step_phases(benchmark::State &state, const IsaDesc *isa, int threads, Co
     cfg.threads = threads;
     cfg.augment = 1;
     cfg.conv = conv;
+    cfg.precision = prec;
     cfg.seed = 1;
     cfg.phase_seconds = phases;
     peak_measure(isa);
@@ -413,7 +417,7 @@ void BM_step_phases(benchmark::State &state, const IsaDesc *isa, int threads, Co
         }
         state.counters["ms:outside"] = 1e3 * (secs - sum) / (double)steps;
         // how each phase is shared out (the thread-scaling model of step_phases.sh --model)
-        if (Workspace *ws = workspace_create(kBatch, 1, conv)) {
+        if (Workspace *ws = workspace_create_precision(kBatch, 1, conv, prec)) {
             for (int p = 0; p < STEP_N_PHASES; p++)
                 state.counters[std::string("tasks:") + step_phase_names[p]] =
                     net_phase_tasks(ws, (StepPhase)p, kBatch);
@@ -423,8 +427,8 @@ void BM_step_phases(benchmark::State &state, const IsaDesc *isa, int threads, Co
         set_rate_counters(state, (double)steps * kBatch,
                           (double)steps * kBatch * kTrainFlopsPerSample, secs, isa, threads);
     }
-    state.SetLabel(std::string(isa_name(isa)) + ", " + conv_algo_name(conv) +
-                   " conv2, train_run with augmentation, batch 64, " + im.source);
+    state.SetLabel(std::string(isa_name(isa)) + ", " + conv_algo_name(conv) + " conv2" +
+                   (prec == PRECISION_BF16 ? " in bf16" : "") + ", train_run with augmentation, batch 64, " + im.source);
     adam_free(&opt);
     omp_set_num_threads(all_cores());
 }
@@ -603,10 +607,20 @@ int register_engine_benchmarks()
                     continue;
                 const std::string name = "layer/" + std::string(net_pass_names[p]) + "/" + is +
                                          (conv == CONV_WINOGRAD ? "/winograd" : "");
-                benchmark::RegisterBenchmark(name.c_str(), BM_layer_pass, isa, (NetPass)p, conv)
+                benchmark::RegisterBenchmark(name.c_str(), BM_layer_pass, isa, (NetPass)p, conv,
+                                             PRECISION_FP32)
                     ->Unit(benchmark::kMicrosecond)
                     ->UseRealTime();
             }
+        // and those that differ in BF16 training
+        if (isa_bf16_native(isa))
+            for (int p = 0; p < NET_N_PASSES; p++)
+                if (net_pass_bf16_differs((NetPass)p))
+                    benchmark::RegisterBenchmark(
+                        ("layer/" + std::string(net_pass_names[p]) + "/" + is + "/bf16").c_str(),
+                        BM_layer_pass, isa, (NetPass)p, CONV_DIRECT, PRECISION_BF16)
+                        ->Unit(benchmark::kMicrosecond)
+                        ->UseRealTime();
         for (int t : tcounts) {
             const std::string ts = "/threads:" + std::to_string(t);
             benchmark::RegisterBenchmark(("train_step/" + is + ts).c_str(), BM_train_step, isa, t,
@@ -632,7 +646,13 @@ int register_engine_benchmarks()
                 benchmark::RegisterBenchmark(("step_phases/" + is + ts +
                                               (conv == CONV_WINOGRAD ? "/winograd" : ""))
                                                  .c_str(),
-                                             BM_step_phases, isa, t, conv)
+                                             BM_step_phases, isa, t, conv, PRECISION_FP32)
+                    ->Unit(benchmark::kMillisecond)
+                    ->UseRealTime()
+                    ->Iterations(3);
+            if (isa_bf16_native(isa))
+                benchmark::RegisterBenchmark(("step_phases/" + is + ts + "/bf16").c_str(),
+                                             BM_step_phases, isa, t, CONV_DIRECT, PRECISION_BF16)
                     ->Unit(benchmark::kMillisecond)
                     ->UseRealTime()
                     ->Iterations(3);

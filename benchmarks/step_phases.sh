@@ -3,8 +3,8 @@
 # step_phases benchmark (train_run over 200 batches of real MNIST with augmentation, its phases
 # timed by the engine's own clock, engine/step_phases.h) and prints ms per step and the share of
 # each phase, beside train_step and the FMA peak of the same process.
-#   benchmarks/step_phases.sh [ISA [THREADS [winograd|direct]]]   (default: the best set this CPU
-#   runs, all cores, winograd)
+#   benchmarks/step_phases.sh [ISA [THREADS [winograd|direct|bf16]]]   (default: the best set this
+#   CPU runs, all cores, winograd; bf16: direct conv2 with BF16 products, train --precision bf16)
 #   benchmarks/step_phases.sh --model [ISA [winograd|direct]]: the thread-scaling model. From
 #   the one-thread table and how each phase is shared out (its tasks, engine/net_passes.h
 #   net_phase_tasks), the step's time on n threads if every task took 1/tasks of its phase:
@@ -25,7 +25,7 @@ else
   threads=${2:-$(nproc)}
   conv=${3:-winograd}
 fi
-suffix=$([[ $conv == winograd ]] && echo /winograd || true)
+case $conv in winograd) suffix=/winograd ;; bf16) suffix=/bf16 ;; *) suffix= ;; esac
 filter="^step_phases/$isa/threads:$threads$suffix/|^train_step/$isa/threads:$threads$suffix/|^peak_fma/$isa\$"
 if (( model )); then
   "$BENCH" --benchmark_filter="^step_phases/$isa/threads:$threads$suffix/" --benchmark_format=json 2>/dev/null | /usr/bin/python3 -c '

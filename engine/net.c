@@ -7,6 +7,8 @@
  *   ref_conv3x3_forward     conv1        conv1_forward                conv3x3_forward (simd/conv.h),
  *   ref_batchnorm_forward_* bn1 stats                                  with bn1's sums fused
  *   ref_batchnorm_forward_* bn1 apply    bn1_relu_pool1_forward       bn_relu_pool_forward
+ *                                        (with PRECISION_BF16, bn1_relu_pool1_forward_and_bf16:
+ *                                        also conv2's bf16 input, bn_relu_pool_forward_and_bf16)
  *   ref_relu_forward, ref_maxpool2_forward                             (simd/pool.h)
  *   ref_conv3x3_forward     conv2        conv2_forward                conv3x3_forward + bn2 sums
  *   bn2, ReLU, pool 2, flatten           bn2_relu_pool2_forward       bn_relu_pool_forward,
@@ -20,12 +22,16 @@
  *                                        pool2_backward               planes_to_pixels,
  *                                                                     relu_pool_backward_bn_sums
  *   ref_batchnorm_backward  bn2          bn2_backward                 unpool_bn_backward_sum_dx
+ *                                        (with PRECISION_BF16, bn2_backward_to_bf16: the same
+ *                                        gradient rounded where it is made, in conv2's BF16
+ *                                        layouts, unpool_bn_backward_sum_dx_bf16_image_pairs)
  *   ref_conv3x3_backward    conv2        conv2_backward               conv3x3_weight_grad,
  *                                                                     conv3x3_forward (transposed)
  *                                        (with CONV_WINOGRAD, conv2's three products are
  *                                        winograd_forward and winograd_weight_grad instead;
  *                                        with PRECISION_BF16, their BF16 forms in
- *                                        simd/conv_bf16.h, on operands rounded per chunk)
+ *                                        simd/conv_bf16.h, on operands rounded where the
+ *                                        passes before make them)
  *   pool 1, ReLU, first half of bn1's    pool1_backward               relu_pool_backward_bn_sums
  *   ref_batchnorm_backward  bn1          bn1_backward                 unpool_bn_backward_sum_dx
  *   ref_conv3x3_backward    conv1        conv1_backward (weights)     conv3x3_weight_grad
@@ -245,6 +251,21 @@ static void bn1_relu_pool1_forward(Workspace *ws, int B, int k, int train)
                          train ? ws->win1 + (size_t)s0 * P1_SIZE : NULL);
 }
 
+/* bn1_relu_pool1_forward in BF16 training: the same p1 and winners, and each row rounded to bf16
+ * as it is written, into conv2's bf16 input image and its pixel pairs (ws->b16_p1,
+ * ws->b16_p1_pairs) for conv2's BF16 forward and weight gradient. */
+static void bn1_relu_pool1_forward_and_bf16(Workspace *ws, int B, int k)
+{
+    const int s0 = k * NET_CHUNK;
+    const PoolShape p = {chunk_size(B, k), IMG_H, IMG_W, C1};
+    const ImageStrides out = image_strides_padded(P1_H, P1_W, C1);
+    bn_relu_pool_forward_and_bf16(&p, ws->z1 + (size_t)s0 * Z1_SIZE, ws->bn1.scale, ws->bn1.shift,
+                                  ws->p1 + (size_t)s0 * P1_PAD + out.row + C1, out,
+                                  ws->win1 + (size_t)s0 * P1_SIZE,
+                                  ws->b16_p1 + (size_t)s0 * P1_PAD + out.row + C1,
+                                  ws->b16_p1_pairs + (size_t)s0 * 2 * P1_PAD);
+}
+
 /* conv2 on chunk k, output channels [co0, co0 + nco); in training (all channels), bn2's sums as
  * well. */
 static void conv2_forward(Workspace *ws, const Model *m, int B, int k, int train, int co0, int nco)
@@ -257,10 +278,8 @@ static void conv2_forward(Workspace *ws, const Model *m, int B, int k, int train
         winograd_forward(&shape, S, in, ws->u2, bias, out, ws->bn2.shift0, chunk_bnsum(ws, k),
                          per_thread(ws->wino, net_wino_scratch(ws)));
     } else if (bf16_pass(ws, train)) {
-        bf16 *inb = per_thread_bf16(ws->b16_in, NET_CHUNK * 2 * (size_t)P1_PAD);
-        bf16_round_floats(in, (size_t)S * P1_PAD, inb);
-        conv3x3_forward_bf16_channels(&shape, S, inb, ws->w2b, bias, out, ws->bn2.shift0,
-                                      chunk_bnsum(ws, k), co0, nco);
+        conv3x3_forward_bf16_channels(&shape, S, ws->b16_p1 + (size_t)s0 * P1_PAD, ws->w2b, bias,
+                                      out, ws->bn2.shift0, chunk_bnsum(ws, k), co0, nco);
     } else
         conv3x3_forward_channels(&shape, S, in, ws->w2, bias, out, ws->bn2.shift0,
                                  train ? chunk_bnsum(ws, k) : NULL, co0, nco);
@@ -372,7 +391,10 @@ static void forward(Workspace *ws, Model *m, int B, int train, uint64_t seed, ui
         mark(ws, train, STEP_BN1_STATS);
 #pragma omp parallel for schedule(static) num_threads(ws->threads)
         for (int k = 0; k < chunks; k++) {
-            bn1_relu_pool1_forward(ws, B, k, 1);
+            if (bf16_pass(ws, 1))
+                bn1_relu_pool1_forward_and_bf16(ws, B, k);
+            else
+                bn1_relu_pool1_forward(ws, B, k, 1);
             conv2_forward(ws, m, B, k, 1, 0, C2);
         }
         mark(ws, train, STEP_BN1_CONV2_FWD);
@@ -476,21 +498,40 @@ static void bn2_backward(Workspace *ws, int B, int k, float *dz2)
     for (int c = 0; c < C2; c++) gb[c] = (float)sum[c];
 }
 
-/* conv2's two gradients in BF16 on a chunk of S samples: the weight gradient from the input
- * and output gradient paired by pixels, the input gradient from the output gradient rounded
- * where it lies. */
-static void conv2_backward_bf16(Workspace *ws, int S, const float *in, const float *dz2,
-                                float *dw, float *dp1)
+/* This thread's bf16 forms of conv2's output gradient (BF16 training): the padded image (its
+ * rim zero since creation, never written) and the pixel pairs. */
+static bf16 *dz2_bf16_image(Workspace *ws) { return per_thread_bf16(ws->b16_dz2, NET_CHUNK * (size_t)Z2_PAD); }
+static bf16 *dz2_bf16_pairs(Workspace *ws) { return per_thread_bf16(ws->b16_dy, NET_CHUNK * (size_t)Z2_SIZE); }
+
+/* bn2_backward in BF16 training: the same gradient rounded to bf16 where it is made, into this
+ * thread's two bf16 layouts of it that conv2_backward_bf16 reads (no float dz2), and the same
+ * bias gradient. */
+static void bn2_backward_to_bf16(Workspace *ws, int B, int k)
+{
+    const int s0 = k * NET_CHUNK;
+    const PoolShape p = {chunk_size(B, k), P1_H, P1_W, C2};
+    const ImageStrides xs = image_strides_padded(P1_H, P1_W, C2);
+    const BnBackward bb = bn_backward_of(&ws->bn2);
+    double sum[C2] = {0};
+    unpool_bn_backward_sum_dx_bf16_image_pairs(
+        &p, ws->dq2 + (size_t)s0 * FC1_IN, ws->win2 + (size_t)s0 * FC1_IN,
+        ws->z2 + (size_t)s0 * Z2_SIZE, &bb, dz2_bf16_image(ws) + xs.row + C2, xs,
+        dz2_bf16_pairs(ws), sum);
+    float *gb = ws->cgrad + (size_t)k * CG_SIZE + CG_B2;
+    for (int c = 0; c < C2; c++) gb[c] = (float)sum[c];
+}
+
+/* conv2's two gradients in BF16 on chunk k (S samples), from the bf16 layouts the passes before
+ * left: the weight gradient from the input's pixel pairs (bn1_relu_pool1_forward_and_bf16) and
+ * the output gradient's (bn2_backward_to_bf16, this thread's), the input gradient from the
+ * output gradient's image. */
+static void conv2_backward_bf16(Workspace *ws, int k, int S, float *dw, float *dp1)
 {
     const ConvShape shape = {P1_H, P1_W, C1, C2}, back = {P1_H, P1_W, C2, C1};
-    bf16 *in_pairs = per_thread_bf16(ws->b16_in, NET_CHUNK * 2 * (size_t)P1_PAD);
-    bf16 *dy_pairs = per_thread_bf16(ws->b16_dy, NET_CHUNK * (size_t)Z2_SIZE);
-    bf16 *dzb = per_thread_bf16(ws->b16_dz2, NET_CHUNK * (size_t)Z2_PAD);
-    conv3x3_pack_pixel_pairs(&shape, S, in, in_pairs);
-    conv3x3_pack_grad_pairs(&shape, S, dz2, 1, dy_pairs);
-    conv3x3_weight_grad_bf16(&shape, S, in_pairs, dy_pairs, dw);
-    bf16_round_floats(dz2, (size_t)S * Z2_PAD, dzb);
-    conv3x3_forward_bf16_channels(&back, S, dzb, ws->w2tb, NULL, dp1, NULL, NULL, 0, C1);
+    const bf16 *in_pairs = ws->b16_p1_pairs + (size_t)k * NET_CHUNK * 2 * P1_PAD;
+    conv3x3_weight_grad_bf16(&shape, S, in_pairs, dz2_bf16_pairs(ws), dw);
+    conv3x3_forward_bf16_channels(&back, S, dz2_bf16_image(ws), ws->w2tb, NULL, dp1, NULL, NULL,
+                                  0, C1);
 }
 
 /* conv2 on chunk k: its weight gradient (packed, the chunk's part) and the gradient of its
@@ -509,7 +550,7 @@ static void conv2_backward(Workspace *ws, int B, int k, const float *dz2, float 
         return;
     }
     if (bf16_pass(ws, 1)) {
-        conv2_backward_bf16(ws, S, in, dz2, dw, dp1);
+        conv2_backward_bf16(ws, k, S, dw, dp1);
         return;
     }
     conv3x3_weight_grad(&shape, S, in, dz2, 1, dw);
@@ -615,7 +656,10 @@ static void backward(Workspace *ws, const Model *m, const uint8_t *labels, int B
     for (int k = 0; k < chunks; k++) {
         float *dz2 = per_thread(ws->dz2, (size_t)NET_CHUNK * Z2_PAD);
         float *dp1 = per_thread(ws->dp1, (size_t)NET_CHUNK * P1_SIZE);
-        bn2_backward(ws, B, k, dz2);
+        if (bf16_pass(ws, 1))
+            bn2_backward_to_bf16(ws, B, k);
+        else
+            bn2_backward(ws, B, k, dz2);
         conv2_backward(ws, B, k, dz2, dp1);
         pool1_backward(ws, B, k, dp1);
     }
@@ -712,6 +756,12 @@ const char *const net_pass_names[NET_N_PASSES] = {
     [NET_PASS_CONV1_BWD] = "conv1_bwd",
 };
 
+int net_pass_bf16_differs(NetPass p)
+{
+    return p == NET_PASS_BN1_RELU_POOL1_FWD || p == NET_PASS_CONV2_FWD || p == NET_PASS_BN2_BWD ||
+           p == NET_PASS_CONV2_BWD;
+}
+
 int net_pass_per_chunk(NetPass p)
 {
     return !(p == NET_PASS_FC1_FWD || p == NET_PASS_HEAD_FWD || p == NET_PASS_HEAD_BWD ||
@@ -726,7 +776,12 @@ void net_run_pass(Workspace *ws, Model *m, const uint8_t *labels, NetPass p, int
     float *dz1 = per_thread(ws->dz1, (size_t)NET_CHUNK * Z1_SIZE);
     switch (p) {
     case NET_PASS_CONV1_FWD: conv1_forward(ws, m, B, k, 1); break;
-    case NET_PASS_BN1_RELU_POOL1_FWD: bn1_relu_pool1_forward(ws, B, k, 1); break;
+    case NET_PASS_BN1_RELU_POOL1_FWD:
+        if (bf16_pass(ws, 1))
+            bn1_relu_pool1_forward_and_bf16(ws, B, k);
+        else
+            bn1_relu_pool1_forward(ws, B, k, 1);
+        break;
     case NET_PASS_CONV2_FWD: conv2_forward(ws, m, B, k, 1, 0, C2); break;
     case NET_PASS_BN2_RELU_POOL2_FWD: bn2_relu_pool2_forward(ws, B, k, 1); break;
     case NET_PASS_FC1_FWD: fc1_forward(ws, m, B); break;
@@ -734,7 +789,12 @@ void net_run_pass(Workspace *ws, Model *m, const uint8_t *labels, NetPass p, int
     case NET_PASS_HEAD_BWD: head_backward(ws, m, labels, B); break;
     case NET_PASS_FC1_BWD: fc1_backward(ws, m, B); break;
     case NET_PASS_POOL2_BWD: pool2_backward(ws, B, k); break;
-    case NET_PASS_BN2_BWD: bn2_backward(ws, B, k, dz2); break;
+    case NET_PASS_BN2_BWD:
+        if (bf16_pass(ws, 1))
+            bn2_backward_to_bf16(ws, B, k);
+        else
+            bn2_backward(ws, B, k, dz2);
+        break;
     case NET_PASS_CONV2_BWD: conv2_backward(ws, B, k, dz2, dp1); break;
     case NET_PASS_POOL1_BWD: pool1_backward(ws, B, k, dp1); break;
     case NET_PASS_BN1_BWD: bn1_backward(ws, B, k, dz1); break;

@@ -32,6 +32,9 @@ typedef enum {
 /* "conv1_fwd", ... */
 extern const char *const net_pass_names[NET_N_PASSES];
 
+/* Whether pass p does anything different in a PRECISION_BF16 workspace. */
+int net_pass_bf16_differs(NetPass p);
+
 /* Whether pass p works on one chunk of NET_CHUNK samples (else on the whole batch). */
 int net_pass_per_chunk(NetPass p);
 

@@ -7,7 +7,7 @@
 #include <omp.h>
 #include <string.h>
 
-enum { WS_N_BUFFERS = 41 };
+enum { WS_N_BUFFERS = 42 };
 
 /* Floats of one thread's Winograd scratch: the largest of conv2's three products on a chunk (none
  * for the direct path). */
@@ -55,7 +55,8 @@ static int workspace_buffers(Workspace *n, void **ptr[WS_N_BUFFERS], size_t size
         {(void **)&n->grad, (MODEL_N_PARAMS + CG_CONV) * f},
         {(void **)&n->w2b, bf16_elems(n, W2_SIZE)},
         {(void **)&n->w2tb, bf16_elems(n, W2_SIZE)},
-        {(void **)&n->b16_in, T * bf16_elems(n, NET_CHUNK * 2 * (size_t)P1_PAD)},
+        {(void **)&n->b16_p1, B * bf16_elems(n, P1_PAD)},
+        {(void **)&n->b16_p1_pairs, B * bf16_elems(n, 2 * (size_t)P1_PAD)},
         {(void **)&n->b16_dz2, T * bf16_elems(n, NET_CHUNK * (size_t)Z2_PAD)},
         {(void **)&n->b16_dy, T * bf16_elems(n, NET_CHUNK * (size_t)Z2_SIZE)},
     };

@@ -120,10 +120,11 @@ struct Workspace {
     float *u2, *u2t;                /* conv2's Winograd-transformed weights, and transposed */
     float *wino;                    /* per thread: winograd_scratch_floats */
     /* BF16 training (one element each for FP32): conv2's weights pair-packed, forward and
-     * transposed [W2_SIZE]; per thread, a chunk's bf16 operands: conv2's input (bf16 image,
-     * or in the backward its pixel pairs, [CHUNK][2 * P1_PAD]), its padded output gradient
-     * [CHUNK][Z2_PAD] and the gradient's pixel pairs [CHUNK][Z2_SIZE] */
-    bf16 *w2b, *w2tb, *b16_in, *b16_dz2, *b16_dy;
+     * transposed [W2_SIZE]; conv2's input as bn1_relu_pool1_forward_and_bf16 writes it beside
+     * p1, the padded bf16 image [B][P1_PAD] and its pixel pairs [B][2 * P1_PAD] (zero rims,
+     * never written); per thread, a chunk's padded output gradient [CHUNK][Z2_PAD] and its
+     * pixel pairs [CHUNK][Z2_SIZE] */
+    bf16 *w2b, *w2tb, *b16_p1, *b16_p1_pairs, *b16_dz2, *b16_dy;
     float *grad;                    /* MODEL_N_PARAMS, then CG_CONV (sum_grads) */
     BnState bn1, bn2;
     Model snap;                     /* eval mode's copy of the model (net_eval_prepare) */

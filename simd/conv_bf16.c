@@ -4,7 +4,8 @@
  *                 of conv_bf16_px pixels: one tile; tile sums of BatchNorm's statistics in double
  *   weight grad:  for each block of wgrad_bf16_rows rows of dw (tap, input channel) and
  *                 wgrad_bf16_cb channels: one tile over all S images' pixel pairs
- * The packing is plain C shared by every set, so all of them read the same bf16 operands. */
+ * The packing is plain C shared by every set, its conversions the set's (bf16_round_row and
+ * bf16_pair_row, the same bits on every set), so all of them read the same bf16 operands. */
 #include "simd/conv_bf16.h"
 #include "simd/isa.h"
 
@@ -13,18 +14,11 @@ enum { MAX_CB = ISA_MAX_CONV_CB };
 /* The set whose tiles run: the one in use, or where it has none (AVX2, or an AVX-512 CPU without
  * BF16) the portable emulation, which gives the same bits. Callers that want the speed check
  * conv_bf16_supported first. */
-static const IsaDesc *bf16_isa(void)
-{
-    const IsaDesc *isa = isa_current();
-    return isa_has_bf16(isa) ? isa : isa_list[0];
-}
+static const IsaDesc *bf16_isa(void) { return isa_bf16_current(); }
 
 int conv_bf16_supported(void) { return isa_has_bf16(isa_current()); }
 
-void bf16_round_floats(const float *x, size_t n, bf16 *out)
-{
-    for (size_t i = 0; i < n; i++) out[i] = bf16_round(x[i]);
-}
+void bf16_round_floats(const float *x, size_t n, bf16 *out) { bf16_isa()->bf16_round_row(x, n, out); }
 
 void conv3x3_pack_bf16(const float *oihw, int Cout, int Cin, bf16 *packed)
 {
@@ -52,20 +46,14 @@ size_t conv3x3_pixel_pairs_size(const ConvShape *s, int S)
 
 void conv3x3_pack_pixel_pairs(const ConvShape *s, int S, const float *in, bf16 *pairs)
 {
-    const int H = s->H, W = s->W, C = s->Cin, PWp = (W + 2) / 2;
-    for (int i = 0; i < S; i++)
-        for (int y = 0; y < H + 2; y++) {
-            const float *row = in + ((ptrdiff_t)i * (H + 2) + y) * (W + 2) * C;
-            for (int h = 0; h < 2; h++)
-                for (int m = 0; m < PWp; m++) {
-                    const int x0 = 2 * m + h, x1 = x0 + 1;
-                    bf16 *p = pairs + ((((ptrdiff_t)i * (H + 2) + y) * 2 + h) * PWp + m) * 2 * C;
-                    for (int c = 0; c < C; c++) {
-                        p[2 * c] = bf16_round(row[(ptrdiff_t)x0 * C + c]);
-                        p[2 * c + 1] = x1 < W + 2 ? bf16_round(row[(ptrdiff_t)x1 * C + c]) : 0;
-                    }
-                }
-        }
+    const Bf16PairRow pair_row = bf16_isa()->bf16_pair_row;
+    const int H = s->H, W = s->W, C = s->Cin;
+    const ptrdiff_t row = (ptrdiff_t)(W + 2) * C;   /* = a row of either half: (W+2)/2 pairs */
+    for (ptrdiff_t r = 0; r < (ptrdiff_t)S * (H + 2); r++) {
+        /* half 0 pairs columns (2m, 2m+1); half 1, from column 1, (2m+1, 2m+2), W+1 pixels */
+        pair_row(in + r * row, C, W + 2, pairs + 2 * r * row);
+        pair_row(in + r * row + C, C, W + 1, pairs + (2 * r + 1) * row);
+    }
 }
 
 void conv3x3_pack_grad_pairs(const ConvShape *s, int S, const float *dy, int dy_padded,
@@ -74,16 +62,10 @@ void conv3x3_pack_grad_pairs(const ConvShape *s, int S, const float *dy, int dy_
     const int H = s->H, W = s->W, C = s->Cout, dw = dy_padded ? W + 2 : W;
     const ptrdiff_t row = (ptrdiff_t)dw * C, img = (dy_padded ? H + 2 : H) * row;
     if (dy_padded) dy += row + C;   /* pixel (0, 0) */
+    const Bf16PairRow pair_row = bf16_isa()->bf16_pair_row;
     for (int i = 0; i < S; i++)
         for (int y = 0; y < H; y++)
-            for (int m = 0; m < W / 2; m++) {
-                const float *a = dy + i * img + y * row + (ptrdiff_t)2 * m * C, *b = a + C;
-                bf16 *p = pairs + (((ptrdiff_t)i * H + y) * (W / 2) + m) * 2 * C;
-                for (int c = 0; c < C; c++) {
-                    p[2 * c] = bf16_round(a[c]);
-                    p[2 * c + 1] = bf16_round(b[c]);
-                }
-            }
+            pair_row(dy + i * img + y * row, C, W, pairs + ((ptrdiff_t)i * H + y) * W * C);
 }
 
 void conv3x3_forward_bf16_channels(const ConvShape *s, int S, const bf16 *in, const bf16 *w,

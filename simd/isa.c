@@ -37,10 +37,17 @@ const IsaDesc *isa_find(const char *name)
 int isa_has_bf16(const IsaDesc *isa)
 {
     return isa_supported(isa) && isa->conv_bf16_tile && isa->wgrad_bf16_tile &&
+           isa->bf16_round_row && isa->bf16_pair_row && isa->unpool_bn_bf16 &&
            (!isa->bf16_cpu_has || isa->bf16_cpu_has());
 }
 
 int isa_bf16_native(const IsaDesc *isa) { return isa_has_bf16(isa) && isa->bf16_cpu_has; }
+
+const IsaDesc *isa_bf16_current(void)
+{
+    const IsaDesc *isa = isa_current();
+    return isa_has_bf16(isa) ? isa : isa_list[0];
+}
 
 const char *isa_name(const IsaDesc *isa) { return isa ? isa->name : "unknown"; }
 

@@ -48,6 +48,22 @@ typedef void (*WgradBf16Tile)(const uint16_t *in, ptrdiff_t in_img, ptrdiff_t in
                               ptrdiff_t in_pair, const ptrdiff_t *off, int nr,
                               const uint16_t *dy, ptrdiff_t dy_img, ptrdiff_t dy_row,
                               ptrdiff_t ldy, int S, int H, int PW, float *dw, ptrdiff_t lddw);
+/* The conversions to BF16 that feed them, each element bf16_round's bits (simd/conv_bf16.h):
+ *   Bf16RoundRow  out[i] = round(x[i]), i < n
+ *   Bf16PairRow   a row of npix pixels of C channels (pixel p at x + p*C) in pixel pairs:
+ *                 out[(m*C + c)*2 + k] = round(x[(2m + k)*C + c]) for m < (npix + 1)/2, the
+ *                 last pixel's partner zero where npix is odd */
+typedef void (*Bf16RoundRow)(const float *x, size_t n, uint16_t *out);
+typedef void (*Bf16PairRow)(const float *x, int C, int npix, uint16_t *out);
+/* PoolRowKernels' unpool_bn with its dx rounded to bf16 where it is made, into the two layouts
+ * conv2's BF16 gradients read instead of stored as floats: the image rows img0, img1 (pixel p,
+ * channel c at p*C + c, as dx0, dx1) and the pixel-pair rows pair0, pair1 (pair ox, channel c,
+ * pixel k at (ox*C + c)*2 + k); r the same sum of the float dx. */
+struct BnBackward;
+typedef void (*UnpoolBnBf16Row)(int OW, int C, const float *dq, const unsigned char *win,
+                                const float *x0, const float *x1, const struct BnBackward *bn,
+                                uint16_t *img0, uint16_t *img1, uint16_t *pair0, uint16_t *pair1,
+                                float *r);
 
 /* The same product for a dense layer, its sum over rows taken in the tree of common/tree_sum.h:
  * nr (<= wgrad_rows) rows of dw and wgrad_cb columns,
@@ -136,6 +152,9 @@ typedef struct {
     ConvBf16Tile conv_bf16_tile;
     int wgrad_bf16_cb, wgrad_bf16_rows;
     WgradBf16Tile wgrad_bf16_tile;
+    Bf16RoundRow bf16_round_row;
+    Bf16PairRow bf16_pair_row;
+    UnpoolBnBf16Row unpool_bn_bf16;
     /* Independent chains of BF16 pair products: the floating-point operations done (a pair's
      * two multiplies and two adds count 4); NULL where not measured (the portable emulation). */
     double (*peak_bf16_chains)(long iters);
@@ -166,6 +185,9 @@ const IsaDesc *isa_current(void);
  * native BF16 instructions rather than the portable emulation. */
 int isa_has_bf16(const IsaDesc *isa);
 int isa_bf16_native(const IsaDesc *isa);
+/* The set whose BF16 members run: the one in use where it has them, else the portable emulation
+ * (isa_list[0]), which gives the same bits. */
+const IsaDesc *isa_bf16_current(void);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
  * descriptor run on any CPU. */
 #include <cpuid.h>
 #include <immintrin.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "simd/conv_bf16.h"
 #include "simd/dense.h"
 #include "simd/isa.h"
+#include "simd/pool.h"
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
 
@@ -377,6 +379,83 @@ AVX512_BF16 static void wgrad_bf16_tile(const bf16 *in, ptrdiff_t in_img, ptrdif
 
 static volatile float peak_bf16_sink;
 
+/* The conversions: vcvtneps2bf16 rounds as bf16_round does (to nearest even, denormals to signed
+ * zero, NaN quietened: Intel's pseudo-code, and on Zen 5 every one of the 2^32 floats); tails
+ * shorter than 16 floats go through bf16_round itself. */
+AVX512_BF16 static inline __attribute__((always_inline)) __m256i round16(const float *x)
+{
+    return (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x));
+}
+
+AVX512_BF16 static void bf16_round_row(const float *x, size_t n, bf16 *out)
+{
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        _mm512_storeu_si512(out + i, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16),
+                                                                  _mm512_loadu_ps(x + i)));
+    for (; i + 16 <= n; i += 16) _mm256_storeu_si256((__m256i *)(out + i), round16(x + i));
+    for (; i < n; i++) out[i] = bf16_round(x[i]);
+}
+
+/* 16 channels of a pixel pair: pixel a's in the low half of each 32-bit lane, b's in the high */
+AVX512_BF16 static void bf16_pair_row(const float *x, int C, int npix, bf16 *out)
+{
+    for (int m = 0; 2 * m < npix; m++) {
+        const float *a = x + (ptrdiff_t)2 * m * C, *b = a + C;
+        const int has_b = 2 * m + 1 < npix;
+        bf16 *p = out + (ptrdiff_t)2 * m * C;
+        int c = 0;
+        for (; c + 16 <= C; c += 16) {
+            const __m512i lo = _mm512_cvtepu16_epi32(round16(a + c));
+            const __m512i hi = has_b ? _mm512_slli_epi32(_mm512_cvtepu16_epi32(round16(b + c)), 16)
+                                     : _mm512_setzero_si512();
+            _mm512_storeu_si512(p + 2 * c, _mm512_or_si512(lo, hi));
+        }
+        for (; c < C; c++) {
+            p[2 * c] = bf16_round(a[c]);
+            p[2 * c + 1] = has_b ? bf16_round(b[c]) : 0;
+        }
+    }
+}
+
+/* pool_row_unpool_bn (simd/pool_rows.h) with its float operations spelt out in the same order
+ * (no fused multiply-adds: the pool kernels have none), each dx rounded into both layouts */
+AVX512_BF16 static inline __attribute__((always_inline)) __m512i pair_lanes(__m512 a, __m512 b)
+{
+    return _mm512_or_si512(_mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(a)),
+                           _mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(b)), 16));
+}
+
+AVX512_BF16 static void unpool_bn_bf16(int OW, int C, const float *dq, const unsigned char *win,
+                                       const float *x0, const float *x1, const BnBackward *bn,
+                                       bf16 *img0, bf16 *img1, bf16 *pair0, bf16 *pair1, float *r)
+{
+    for (int c = 0; c < C; c += 16) {
+        const __m512 kdy = _mm512_loadu_ps(bn->k_dy + c), kx = _mm512_loadu_ps(bn->k_x + c);
+        const __m512 k0 = _mm512_loadu_ps(bn->k_0 + c), mu = _mm512_loadu_ps(bn->mean + c);
+        __m512 s = _mm512_setzero_ps();
+        for (int ox = 0; ox < OW; ox++) {
+            const ptrdiff_t o = (ptrdiff_t)ox * C + c, i = 2 * o - c;
+            const __m512 w = _mm512_mul_ps(kdy, _mm512_loadu_ps(dq + o));
+            const __m512i g = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(win + o)));
+#define UNPOOL_V(x, k)                                                                             \
+    _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(kx, _mm512_sub_ps(_mm512_loadu_ps(x), mu)), k0),     \
+                  _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(g, _mm512_set1_epi32(k)), w))
+            const __m512 v0 = UNPOOL_V(x0 + i, 0), v1 = UNPOOL_V(x0 + i + C, 1);
+            const __m512 v2 = UNPOOL_V(x1 + i, 2), v3 = UNPOOL_V(x1 + i + C, 3);
+#undef UNPOOL_V
+            _mm256_storeu_si256((__m256i *)(img0 + i), (__m256i)_mm512_cvtneps_pbh(v0));
+            _mm256_storeu_si256((__m256i *)(img0 + i + C), (__m256i)_mm512_cvtneps_pbh(v1));
+            _mm256_storeu_si256((__m256i *)(img1 + i), (__m256i)_mm512_cvtneps_pbh(v2));
+            _mm256_storeu_si256((__m256i *)(img1 + i + C), (__m256i)_mm512_cvtneps_pbh(v3));
+            _mm512_storeu_si512(pair0 + 2 * o, pair_lanes(v0, v1));
+            _mm512_storeu_si512(pair1 + 2 * o, pair_lanes(v2, v3));
+            s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(v0, v1), _mm512_add_ps(v2, v3)));
+        }
+        _mm512_storeu_ps(r + c, s);
+    }
+}
+
 /* 24 chains of one vdpbf16ps each (16 lanes of 2 products and 2 adds). */
 AVX512_BF16 static double peak_bf16_chains(long iters)
 {
@@ -393,13 +472,20 @@ AVX512_BF16 static double peak_bf16_chains(long iters)
     return 4.0 * 16 * NACC * (double)iters;
 }
 
-/* AVX512_BF16: CPUID leaf 7, sub-leaf 1, EAX bit 5 (with AVX-512 itself, cpu_has below). */
+/* AVX512_BF16: CPUID leaf 7, sub-leaf 1, EAX bit 5 (with AVX-512 itself, cpu_has below). Asked
+ * once: every BF16 call checks it (simd/conv_bf16.c), and CPUID is slow (4 us a call in a virtual
+ * machine, where it traps: a millisecond per training step). */
 static int cpu_has(void);
 static int bf16_cpu_has(void)
 {
-    unsigned a, b, c, d;
-    if (!cpu_has() || !__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
-    return (a >> 5) & 1u;
+    static _Atomic int known = -1;
+    int has = atomic_load_explicit(&known, memory_order_relaxed);
+    if (has < 0) {
+        unsigned a, b, c, d;
+        has = cpu_has() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1u);
+        atomic_store_explicit(&known, has, memory_order_relaxed);
+    }
+    return has;
 }
 
 /* ---- dense (simd/dense.c) ----
@@ -505,5 +591,7 @@ const IsaDesc isa_avx512 = {
     .conv_bf16_cb = CONV_BF16_CB, .conv_bf16_px = CONV_BF16_PX, .conv_bf16_tile = conv_bf16_tile,
     .wgrad_bf16_cb = WGRAD_BF16_CB, .wgrad_bf16_rows = WGRAD_BF16_ROWS,
     .wgrad_bf16_tile = wgrad_bf16_tile,
+    .bf16_round_row = bf16_round_row, .bf16_pair_row = bf16_pair_row,
+    .unpool_bn_bf16 = unpool_bn_bf16,
     .peak_bf16_chains = peak_bf16_chains,
 };

@@ -6,6 +6,7 @@
 #include "simd/conv_bf16.h"
 #include "simd/dense.h"
 #include "simd/isa.h"
+#include "simd/pool.h"
 
 #include <string.h>
 
@@ -155,6 +156,48 @@ static void wgrad_bf16_tile(const bf16 *in, ptrdiff_t in_img, ptrdiff_t in_row,
         for (int c = 0; c < WGRAD_CB; c++) dw[r * lddw + c] = acc[r][c];
 }
 
+/* the conversions: bf16_round, element by element (the spec of every set's) */
+static void bf16_round_row(const float *x, size_t n, bf16 *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = bf16_round(x[i]);
+}
+
+static void bf16_pair_row(const float *x, int C, int npix, bf16 *out)
+{
+    for (int p = 0; p < npix + npix % 2; p++) {
+        const int m = p / 2, k = p % 2;
+        for (int c = 0; c < C; c++)
+            out[((ptrdiff_t)m * C + c) * 2 + k] = p < npix ? bf16_round(x[(ptrdiff_t)p * C + c]) : 0;
+    }
+}
+
+/* pool_row_unpool_bn (simd/pool_rows.h) element by element, the same float operations in the
+ * same order, each dx rounded with bf16_round into both layouts */
+static void unpool_bn_bf16(int OW, int C, const float *dq, const unsigned char *win,
+                           const float *x0, const float *x1, const BnBackward *bn, bf16 *img0,
+                           bf16 *img1, bf16 *pair0, bf16 *pair1, float *r)
+{
+    for (int c = 0; c < C; c++) {
+        const float kdy = bn->k_dy[c], kx = bn->k_x[c], k0 = bn->k_0[c], mu = bn->mean[c];
+        float s = 0.0f;
+        for (int ox = 0; ox < OW; ox++) {
+            const ptrdiff_t o = (ptrdiff_t)ox * C + c, i = 2 * o - c;
+            const float w = kdy * dq[o];
+            const int g = win[o];
+            const float v0 = kx * (x0[i] - mu) + k0 + (g == 0 ? w : 0.0f);
+            const float v1 = kx * (x0[i + C] - mu) + k0 + (g == 1 ? w : 0.0f);
+            const float v2 = kx * (x1[i] - mu) + k0 + (g == 2 ? w : 0.0f);
+            const float v3 = kx * (x1[i + C] - mu) + k0 + (g == 3 ? w : 0.0f);
+            img0[i] = pair0[2 * o] = bf16_round(v0);
+            img0[i + C] = pair0[2 * o + 1] = bf16_round(v1);
+            img1[i] = pair1[2 * o] = bf16_round(v2);
+            img1[i + C] = pair1[2 * o + 1] = bf16_round(v3);
+            s = s + ((v0 + v1) + (v2 + v3));
+        }
+        r[c] = s;
+    }
+}
+
 /* dense (simd/dense.c): 4 rows by 8 columns */
 enum { DENSE_CB = 8, DENSE_ROWS = 4 };
 _Static_assert(DENSE_COL_STEP % DENSE_CB == 0, "a dense tile splits DENSE_COL_STEP columns whole");
@@ -211,4 +254,6 @@ const IsaDesc isa_scalar = {
     .peak_chains = peak_chains,
     .conv_bf16_cb = CONV_CB, .conv_bf16_px = CONV_PX, .conv_bf16_tile = conv_bf16_tile,
     .wgrad_bf16_cb = WGRAD_CB, .wgrad_bf16_rows = WGRAD_ROWS, .wgrad_bf16_tile = wgrad_bf16_tile,
+    .bf16_round_row = bf16_round_row, .bf16_pair_row = bf16_pair_row,
+    .unpool_bn_bf16 = unpool_bn_bf16,
 };

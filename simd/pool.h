@@ -44,6 +44,15 @@ ImageStrides image_strides_padded(int H, int W, int C);
 void bn_relu_pool_forward(const PoolShape *p, const float *in, const float *scale,
                           const float *shift, float *out, ImageStrides os, uint8_t *win);
 
+/* The same into a padded out (os from image_strides_padded, out at pixel (0, 0), its rim zero),
+ * each row then rounded to bfloat16 (simd/conv_bf16.h bf16_round) while it is in cache, into the
+ * two layouts conv2's BF16 products read: the padded bf16 image img (out's layout) and the
+ * pixel-pair input pairs [S][OH+2][2][(OW+2)/2][C][2] (simd/conv_bf16.h; OW even). Their rims are
+ * not written (zero from the caller). On the BF16 members of isa_bf16_current: the same bits. */
+void bn_relu_pool_forward_and_bf16(const PoolShape *p, const float *in, const float *scale,
+                                   const float *shift, float *out, ImageStrides os, uint8_t *win,
+                                   uint16_t *img, uint16_t *pairs);
+
 /* Backward of max-pool and ReLU, with the first half of BatchNorm's backward:
  *   dq(s, oy, ox, c) = dout there if out there is > 0 (ReLU passed it), else 0: the gradient of
  *                      BatchNorm's output at the window's winner, the only non-zero one;
@@ -64,6 +73,18 @@ typedef struct BnBackward { const float *k_dy, *k_x, *k_0, *mean; } BnBackward;
 void unpool_bn_backward_sum_dx(const PoolShape *p, const float *dq, const uint8_t *win,
                                const float *x, const BnBackward *bn, float *dx, ImageStrides xs,
                                double *sum_dx);
+
+/* The same with dx rounded to bfloat16 (simd/conv_bf16.h bf16_round) where it is made, for conv2's
+ * BF16 gradients, instead of stored as floats: into the bf16 image dx_img (layout xs, what lies
+ * outside the pixels untouched: a zero rim stays) and the pixel-pair gradient dx_pairs
+ * [S][H][W/2][C][2] (pixels (y, 2m) and (y, 2m+1) interleaved per channel); sum_dx the same as
+ * unpool_bn_backward_sum_dx's, bit for bit. On the set in use where it has BF16 members, else the
+ * portable emulation (simd/isa.h isa_bf16_current): the same bits. */
+void unpool_bn_backward_sum_dx_bf16_image_pairs(const PoolShape *p, const float *dq,
+                                                const uint8_t *win, const float *x,
+                                                const BnBackward *bn, uint16_t *dx_img,
+                                                ImageStrides xs, uint16_t *dx_pairs,
+                                                double *sum_dx);
 
 #ifdef __cplusplus
 }
