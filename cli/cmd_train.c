@@ -47,10 +47,7 @@ enum { DEFAULT_CHECKPOINT_EVERY = 500 };
 enum { DEFAULT_MPI_TIMEOUT = 60 };
 
 /* The recipes --recipe chooses (docs/training.md, "Recipes"): the default, the best measured on
- * MNIST; the original project's (--original); and quick, the most accuracy in two epochs.
- * VAL_AUTO: 5000 images held out, at most a twelfth of the training set (so --limit 1200 holds
- * out 100). */
-enum { VAL_AUTO = -1, VAL_MAX = 5000, VAL_SHARE = 12 };
+ * MNIST; the original project's (--original); and quick, the most accuracy in two epochs. */
 typedef struct {
     const char *name;
     long epochs, val;
@@ -59,7 +56,7 @@ typedef struct {
     float ema, label_smoothing;
 } Recipe;
 static const Recipe recipes[] = {
-    {"default", 30, VAL_AUTO, 3e-3f, 0.1f, 0.02f, SCHEDULE_COSINE, 0.0f, 0.0f},
+    {"default", 30, 0, 3e-3f, 0.1f, 0.02f, SCHEDULE_COSINE, 0.999f, 0.0f},
     {"original", 15, 0, 1e-3f, 0.0f, 0.0f, SCHEDULE_CONSTANT, 0.0f, 0.0f},
     {"quick", 2, 0, 5e-3f, 0.1f, 0.02f, SCHEDULE_ONECYCLE, 0.0f, 0.0f},
 };
@@ -89,14 +86,14 @@ static void usage(FILE *f)
         "  --label-smoothing X  train towards 1 - X for the label and X / 10 for every class\n"
         "                    (PyTorch's label_smoothing; default 0, at most 0.5); the train\n"
         "                    loss shown is that loss, test and validation losses stay plain\n"
-        "  --ema D           keep an exponential moving average of the weights, decay D (e.g.\n"
-        "                    0.999; 0: none, the default): it is the model evaluated and saved\n"
-        "                    (the trained weights are kept beside it to resume)\n"
+        "  --ema D           keep an exponential moving average of the weights, decay D\n"
+        "                    (default 0.999; 0: none): it is the model evaluated and saved (the\n"
+        "                    trained weights are kept beside it to resume)\n"
         "  --val N           hold out N training images, chosen by the seed, to validate on\n"
         "                    after each epoch; the best epoch is kept in FILE-best.h5 (default\n"
-        "                    5000, at most a twelfth of the training images; 0: none)\n"
+        "                    0: none, every image is trained on)\n"
         "  --recipe default|original|quick\n"
-        "                    the defaults of the options below: default (the best measured:\n"
+        "                    the defaults of the options above: default (the best measured:\n"
         "                    the values shown), original (the original project's: 15 epochs,\n"
         "                    Adam at a constant 0.001, no weight decay, no validation) or quick\n"
         "                    (2 epochs, one-cycle to 0.005, no validation: about 99 %% in two\n"
@@ -482,9 +479,7 @@ static int load_data(TrainRun *r)
     r->te = (ImageSet){r->test.images.data, r->test.labels.data, r->test.n};
     if (r->o.limit && r->o.limit < r->tr.n) r->tr.n = (int)r->o.limit;
     if (r->o.test_limit && r->o.test_limit < r->te.n) r->te.n = (int)r->o.test_limit;
-    if (r->o.val == VAL_AUTO) {
-        r->o.val = r->tr.n / VAL_SHARE < VAL_MAX ? r->tr.n / VAL_SHARE : VAL_MAX;
-    } else if (r->o.val && r->o.val >= r->tr.n) {
+    if (r->o.val && r->o.val >= r->tr.n) {
         fprintf(stderr, "mnist-cnn train: --val %ld leaves no training images: %s holds %d (with "
                         "--limit)\n", r->o.val, r->o.data, r->tr.n);
         return -1;

@@ -64,7 +64,7 @@ fi
 
 # ---- info: the whole recipe ----
 expect "info: the recipe and AdamW" 0 -o "optimizer: AdamW, step" -o "weight decay 0.02" \
-    -o "lr 0.003 cosine (warm-up 0.1 of the steps), validation 100 images" \
+    -o "lr 0.003 cosine (warm-up 0.1 of the steps), weight average (EMA 0.999), validation 100 images" \
     -o "conv2 in training: winograd" -o "augmentation off" -o "data files: train-images-idx3-ubyte 600x28x28 crc32" \
     -- "$BIN" info "$WORK/r.h5"
 
@@ -175,7 +175,7 @@ grep -q "$want" "$WORK/out" || why+="eval: $(head -1 "$WORK/out"), training said
 run "$BIN" info "$WORK/e2.h5"
 grep -q "weight average (EMA 0.99)" "$WORK/out" || why+="info: $(grep recipe "$WORK/out")"$'\n'
 # the same run without the average evaluates other weights
-run "$BIN" train "${T[@]}" --schedule constant --epochs 2 --json --out "$WORK/e0.h5"
+run "$BIN" train "${T[@]}" --schedule constant --epochs 2 --ema 0 --json --out "$WORK/e0.h5"
 [ -n "$avg_loss" ] && [ "$(tail -1 "$WORK/out" | grep -o '"test_loss": [0-9.]*')" != "$avg_loss" ] \
     || why+="--ema changed nothing ($avg_loss)"$'\n'
 verdict "--ema: the average is the model evaluated and saved, --resume keeps it bit for bit" "$why"

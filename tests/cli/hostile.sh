@@ -150,8 +150,10 @@ verdict "a file-size limit (ulimit -f): exit 1 with 'File too large', not a SIGX
 cmp -s "$CK" "$WORK/limit.copy" && ok "the old checkpoint is intact after the failed save" || not_ok "the old checkpoint changed"
 ls "$WORK" | grep -q '\.tmp-' && { not_ok "no temporary files left"; ls "$WORK" | diag; } || ok "no temporary files left"
 
-# a loss that becomes NaN: finite but absurd weights (1e30) overflow in the first step
+# a loss that becomes NaN: finite but absurd weights (1e30) overflow in the first step (the
+# weights trained, and their average, the model: the default recipe keeps one)
 f=$WORK/absurd.h5; cp "$CK" "$f"; "$HELPER" fill "$f" /model/fc2.weight 1e30
+"$HELPER" fill "$f" /optimizer/weights/fc2.weight 1e30
 cp "$f" "$WORK/absurd.copy"
 expect "a loss that becomes infinite or NaN: exit 1, names the step and what, keeps the checkpoint" 1 \
     "step " "training stopped" "is kept" -- $T "$BIN" train --resume "$f" --epochs 2 --quiet
