@@ -336,6 +336,49 @@ static void model_only(void)
     model_free(&m2);
 }
 
+/* A run that averages its weights: model/ is the average (what a model-only reader gets), the
+ * trained weights come back for a resume; a file of a run without one gives its model as both;
+ * an averaged file without the trained weights is refused. */
+static void averaged(void)
+{
+    make_state(8);
+    meta.ema = 0.999f;
+    char err[512] = "";
+    const char *p = tmp_path("avg.h5"), *q = tmp_path("plainavg.h5");
+    Model avg, m2, t2;
+    Adam a2;
+    model_alloc(&avg), model_alloc(&m2), model_alloc(&t2);
+    adam_alloc(&a2, 1.0f);
+    model_copy(&avg, &model);
+    for (size_t i = 0; i < MODEL_N_PARAMS; i++) avg.params[i] = 0.5f * model.params[i];
+    CHECK(checkpoint_save_averaged(p, &avg, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
+    RunInfo r2;
+    CHECK(checkpoint_load_averaged(p, &m2, &t2, &a2, &r2, err, sizeof err) == 0, "%s", err);
+    CHECK(memcmp(m2.params, avg.params, MODEL_N_PARAMS * sizeof(float)) == 0, "model/ is not the average");
+    CHECK(memcmp(t2.params, model.params, MODEL_N_PARAMS * sizeof(float)) == 0, "trained weights differ");
+    CHECK(r2.ema == 0.999f, "ema %g", (double)r2.ema);
+    CHECK(checkpoint_load(p, &m2, NULL, NULL, err, sizeof err) == 0 &&
+              memcmp(m2.params, avg.params, MODEL_N_PARAMS * sizeof(float)) == 0,
+          "a model-only reader does not get the average: %s", err);
+    CHECK(checkpoint_load(p, &m2, &a2, &r2, err, sizeof err) == 0, "a resume without asking for the "
+          "trained weights: %s", err);
+    /* without averaging: the trained weights are the model */
+    meta.ema = 0;
+    CHECK(checkpoint_save(q, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_load_averaged(q, &m2, &t2, &a2, &r2, err, sizeof err) == 0 &&
+              memcmp(t2.params, model.params, MODEL_N_PARAMS * sizeof(float)) == 0,
+          "plain file: %s", err);
+    /* an average without the trained weights */
+    meta.ema = 0.999f;
+    CHECK(checkpoint_save(q, &model, &adam, &meta, err, sizeof err) == 0, "%s", err);
+    CHECK(checkpoint_load_averaged(q, &m2, &t2, &a2, &r2, err, sizeof err) != 0 &&
+              strstr(err, "not the weights it trained"),
+          "missing trained weights accepted: %s", err);
+    meta.ema = 0;
+    model_free(&avg), model_free(&m2), model_free(&t2);
+    adam_free(&a2);
+}
+
 static void failed_save_keeps_old(void)
 {
     make_state(11);
@@ -455,6 +498,7 @@ int main(void)
     RUN(load_bad_root);
     RUN(load_not_hdf5);
     RUN(model_only);
+    RUN(averaged);
     RUN(failed_save_keeps_old);
     RUN(damaged_files);
     adam_free(&adam);
