@@ -58,7 +58,7 @@ verdict "--precision bf16 refusals" "$why"
 why=
 run "$BIN" train "${T[@]}" --recipe quick --out "$WORK/q.h5"
 run "$BIN" info "$WORK/q.h5"
-grep -q "epochs completed 2 of 2" "$WORK/out" && grep -q "lr 0.005 onecycle" "$WORK/out" \
+grep -q "epochs completed 2 of 2" "$WORK/out" && grep -q "lr 0.008 onecycle" "$WORK/out" \
     || why+="quick: $(head -3 "$WORK/out")"$'\n'
 run "$BIN" train "${T[@]}" --original --epochs 1 --out "$WORK/o1.h5"
 run "$BIN" train "${T[@]}" --recipe=original --epochs 1 --out "$WORK/o2.h5"
