@@ -27,11 +27,10 @@ enum { CONV_CB = 32, CONV_PX = 14, WGRAD_CB = 32, WGRAD_ROWS = 8 };
 /* the tiles fit the loops around them (simd/isa.h) */
 ISA_ASSERT_TILES_FIT(CONV_CB, WGRAD_CB, WGRAD_ROWS);
 
+/* A forward tile's accumulators (P pixels by 32 channels) start at the bias, zero without one. */
 AVX512 static inline __attribute__((always_inline)) void
-conv_tile_n(const int P, const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
-            const float *bias, float *out, ptrdiff_t ldo, const float *shift, float *sums)
+conv_tile_start(const int P, const float *bias, __m512 acc[][2])
 {
-    __m512 acc[CONV_PX][2];
     const __m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
     const __m512 b1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
 #pragma GCC unroll 14
@@ -39,19 +38,13 @@ conv_tile_n(const int P, const float *in, ptrdiff_t in_row, int Cin, const float
         acc[p][0] = b0;
         acc[p][1] = b1;
     }
-    for (int t = 0; t < 9; t++) {
-        const float *it = in + (t / 3) * in_row + (t % 3) * Cin;
-        const float *wt = w + (ptrdiff_t)t * Cin * ldw;
-        for (int ci = 0; ci < Cin; ci++) {
-            const __m512 w0 = _mm512_loadu_ps(wt + ci * ldw), w1 = _mm512_loadu_ps(wt + ci * ldw + 16);
-#pragma GCC unroll 14
-            for (int p = 0; p < P; p++) {
-                const __m512 v = _mm512_set1_ps(it[(ptrdiff_t)p * Cin + ci]);
-                acc[p][0] = _mm512_fmadd_ps(w0, v, acc[p][0]);
-                acc[p][1] = _mm512_fmadd_ps(w1, v, acc[p][1]);
-            }
-        }
-    }
+}
+
+/* ... and end stored, with BatchNorm's sums of (out - shift) and its square when asked. */
+AVX512 static inline __attribute__((always_inline)) void
+conv_tile_finish(const int P, __m512 acc[][2], float *out, ptrdiff_t ldo, const float *shift,
+                 float *sums)
+{
 #pragma GCC unroll 14
     for (int p = 0; p < P; p++) {
         _mm512_storeu_ps(out + p * ldo, acc[p][0]);
@@ -72,6 +65,28 @@ conv_tile_n(const int P, const float *in, ptrdiff_t in_row, int Cin, const float
     _mm512_storeu_ps(sums + 16, s1);
     _mm512_storeu_ps(sums + CONV_CB, q0);
     _mm512_storeu_ps(sums + CONV_CB + 16, q1);
+}
+
+AVX512 static inline __attribute__((always_inline)) void
+conv_tile_n(const int P, const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
+            const float *bias, float *out, ptrdiff_t ldo, const float *shift, float *sums)
+{
+    __m512 acc[CONV_PX][2];
+    conv_tile_start(P, bias, acc);
+    for (int t = 0; t < 9; t++) {
+        const float *it = in + (t / 3) * in_row + (t % 3) * Cin;
+        const float *wt = w + (ptrdiff_t)t * Cin * ldw;
+        for (int ci = 0; ci < Cin; ci++) {
+            const __m512 w0 = _mm512_loadu_ps(wt + ci * ldw), w1 = _mm512_loadu_ps(wt + ci * ldw + 16);
+#pragma GCC unroll 14
+            for (int p = 0; p < P; p++) {
+                const __m512 v = _mm512_set1_ps(it[(ptrdiff_t)p * Cin + ci]);
+                acc[p][0] = _mm512_fmadd_ps(w0, v, acc[p][0]);
+                acc[p][1] = _mm512_fmadd_ps(w1, v, acc[p][1]);
+            }
+        }
+    }
+    conv_tile_finish(P, acc, out, ldo, shift, sums);
 }
 
 /* One specialisation per pixel count, so that every loop over pixels is unrolled into registers. */
@@ -233,6 +248,7 @@ AVX512 static void wgrad_tree_tile(const float *x, ptrdiff_t ldx, int nr, const 
 #define AVX512_BF16 __attribute__((target("avx512f,avx512vl,avx512bf16,fma")))
 
 enum { CONV_BF16_CB = 32, CONV_BF16_PX = 14, WGRAD_BF16_CB = 32, WGRAD_BF16_ROWS = 8 };
+_Static_assert((int)CONV_BF16_CB == (int)CONV_CB, "the BF16 forward tile ends like the float one (conv_tile_finish)");
 ISA_ASSERT_TILES_FIT(CONV_BF16_CB, WGRAD_BF16_CB, WGRAD_BF16_ROWS);
 
 /* a pair of bf16 in every 32-bit lane */
@@ -255,13 +271,7 @@ conv_bf16_tile_n(const int P, const bf16 *in, ptrdiff_t in_row, int Cin, const b
                  float *sums)
 {
     __m512 acc[CONV_BF16_PX][2];
-    const __m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
-    const __m512 b1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
-#pragma GCC unroll 14
-    for (int p = 0; p < P; p++) {
-        acc[p][0] = b0;
-        acc[p][1] = b1;
-    }
+    conv_tile_start(P, bias, acc);
     for (int t = 0; t < 9; t++) {
         const bf16 *it = in + (t / 3) * in_row + (t % 3) * Cin;
         const bf16 *wt = w + (ptrdiff_t)t * (Cin / 2) * 2 * ldw;
@@ -276,26 +286,7 @@ conv_bf16_tile_n(const int P, const bf16 *in, ptrdiff_t in_row, int Cin, const b
             }
         }
     }
-#pragma GCC unroll 14
-    for (int p = 0; p < P; p++) {
-        _mm512_storeu_ps(out + p * ldo, acc[p][0]);
-        _mm512_storeu_ps(out + p * ldo + 16, acc[p][1]);
-    }
-    if (!sums) return;
-    const __m512 k0 = _mm512_loadu_ps(shift), k1 = _mm512_loadu_ps(shift + 16);
-    __m512 s0 = _mm512_setzero_ps(), s1 = s0, q0 = s0, q1 = s0;
-#pragma GCC unroll 14
-    for (int p = 0; p < P; p++) {
-        const __m512 d0 = _mm512_sub_ps(acc[p][0], k0), d1 = _mm512_sub_ps(acc[p][1], k1);
-        s0 = _mm512_add_ps(s0, d0);
-        s1 = _mm512_add_ps(s1, d1);
-        q0 = _mm512_fmadd_ps(d0, d0, q0);
-        q1 = _mm512_fmadd_ps(d1, d1, q1);
-    }
-    _mm512_storeu_ps(sums, s0);
-    _mm512_storeu_ps(sums + 16, s1);
-    _mm512_storeu_ps(sums + CONV_BF16_CB, q0);
-    _mm512_storeu_ps(sums + CONV_BF16_CB + 16, q1);
+    conv_tile_finish(P, acc, out, ldo, shift, sums);
 }
 
 #define CONV_BF16_CASE(n)                                                                          \
