@@ -416,13 +416,15 @@ void BM_step_phases(benchmark::State &state, const IsaDesc *isa, int threads, Co
             sum += phases[p];
         }
         state.counters["ms:outside"] = 1e3 * (secs - sum) / (double)steps;
-        // how each phase is shared out (the thread-scaling model of step_phases.sh --model)
-        if (Workspace *ws = workspace_create_precision(kBatch, 1, conv, prec)) {
-            for (int p = 0; p < STEP_N_PHASES; p++)
-                state.counters[std::string("tasks:") + step_phase_names[p]] =
-                    net_phase_tasks(ws, (StepPhase)p, kBatch);
-            workspace_free(ws);
-        }
+        // how each phase is shared out (the thread-scaling model of step_phases.sh --model): up
+        // to 16 threads, and the finer split used above 16
+        for (int wide = 0; wide < 2; wide++)
+            if (Workspace *ws = workspace_create_precision(kBatch, wide ? 64 : 1, conv, prec)) {
+                for (int p = 0; p < STEP_N_PHASES; p++)
+                    state.counters[std::string(wide ? "tasks64:" : "tasks:") + step_phase_names[p]] =
+                        net_phase_tasks(ws, (StepPhase)p, kBatch);
+                workspace_free(ws);
+            }
         state.counters["ms/step"] = 1e3 * secs / (double)steps;
         set_rate_counters(state, (double)steps * kBatch,
                           (double)steps * kBatch * kTrainFlopsPerSample, secs, isa, threads);

@@ -6,11 +6,12 @@
 #   benchmarks/step_phases.sh [ISA [THREADS [winograd|direct|bf16]]]   (default: the best set this
 #   CPU runs, all cores, winograd; bf16: direct conv2 with BF16 products, train --precision bf16)
 #   benchmarks/step_phases.sh --model [ISA [winograd|direct]]: the thread-scaling model. From
-#   the one-thread table and how each phase is shared out (its tasks, engine/net_passes.h
-#   net_phase_tasks), the step's time on n threads if every task took 1/tasks of its phase:
+#   the one-thread table and how each phase is shared out (its tasks up to 16 threads / above,
+#   engine/net_passes.h net_phase_tasks), the step's time on n threads if every task took
+#   1/tasks of its phase:
 #     T(n) = sum over phases of T1(phase) * ceil(tasks / n) / tasks   (elementwise: / n)
 #   next to the measured step at 1 and all cores. It leaves out what n threads add (the
-#   barriers, memory bandwidth shared between cores), so it is a ceiling on the speed-up.
+#   barriers, memory bandwidth shared between cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=${BUILD:-build}/benchmarks/mnist-cnn-bench
@@ -38,11 +39,14 @@ print("# %s, %s: one-thread step %.3f ms (%s)" % (d["context"].get("date", ""), 
 print("%-24s %8s %6s  %s" % ("phase", "1 thread", "tasks", "ms on n = 1, 2, 4, 8, 16, 32, 64 threads"))
 ns = [1, 2, 4, 8, 16, 32, 64]
 total = [0.0] * len(ns)
+def share(t1, k, n):
+    return t1 / n if k == 0 else t1 * math.ceil(k / n) / k
 for p in phases:
-    t1, k = one["ms:" + p], int(one["tasks:" + p])
-    row = [t1 / n if k == 0 else t1 * math.ceil(k / n) / k for n in ns]
+    t1, k, k64 = one["ms:" + p], int(one["tasks:" + p]), int(one["tasks64:" + p])
+    row = [share(t1, k if n <= 16 else k64, n) for n in ns]
     total = [a + b for a, b in zip(total, row)]
-    print("%-24s %8.3f %6s  %s" % (p, t1, k if k else "each", " ".join("%6.3f" % v for v in row)))
+    tasks = ("%d/%d" % (k, k64) if k64 != k else "%d" % k) if k else "each"
+    print("%-24s %8.3f %6s  %s" % (p, t1, tasks, " ".join("%6.3f" % v for v in row)))
 print("%-24s %8.3f %6s  %s" % ("model: step", total[0], "", " ".join("%6.3f" % v for v in total)))
 print("%-24s %8s %6s  %s" % ("model: speed-up", "", "", " ".join("%6.2f" % (total[0] / v) for v in total)))
 for n, b in sorted(runs.items()):
