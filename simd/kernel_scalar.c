@@ -17,6 +17,25 @@ enum { CONV_CB = 8, CONV_PX = 4, WGRAD_CB = 8, WGRAD_ROWS = 4 };
 /* the tiles fit the loops around them (simd/isa.h) */
 ISA_ASSERT_TILES_FIT(CONV_CB, WGRAD_CB, WGRAD_ROWS);
 
+/* A forward tile's end: stored, and with sums, BatchNorm's sums of (out - shift) and its square. */
+static void conv_tile_finish(int npix, float acc[][CONV_CB], float *out, ptrdiff_t ldo,
+                             const float *shift, float *sums)
+{
+    for (int p = 0; p < npix; p++)
+        for (int c = 0; c < CONV_CB; c++) out[p * ldo + c] = acc[p][c];
+    if (!sums) return;
+    for (int c = 0; c < CONV_CB; c++) {
+        float s1 = 0.0f, s2 = 0.0f;
+        for (int p = 0; p < npix; p++) {
+            float d = acc[p][c] - shift[c];
+            s1 += d;
+            s2 += d * d;
+        }
+        sums[c] = s1;
+        sums[CONV_CB + c] = s2;
+    }
+}
+
 static void conv_tile(const float *in, ptrdiff_t in_row, int Cin, const float *w, ptrdiff_t ldw,
                       const float *bias, float *out, ptrdiff_t ldo, int npix, const float *shift,
                       float *sums)
@@ -34,19 +53,7 @@ static void conv_tile(const float *in, ptrdiff_t in_row, int Cin, const float *w
             }
         }
     }
-    for (int p = 0; p < npix; p++)
-        for (int c = 0; c < CONV_CB; c++) out[p * ldo + c] = acc[p][c];
-    if (!sums) return;
-    for (int c = 0; c < CONV_CB; c++) {
-        float s1 = 0.0f, s2 = 0.0f;
-        for (int p = 0; p < npix; p++) {
-            float d = acc[p][c] - shift[c];
-            s1 += d;
-            s2 += d * d;
-        }
-        sums[c] = s1;
-        sums[CONV_CB + c] = s2;
-    }
+    conv_tile_finish(npix, acc, out, ldo, shift, sums);
 }
 
 static void wgrad_tile(const float *in, ptrdiff_t in_img, ptrdiff_t in_row, ptrdiff_t in_px,
@@ -122,19 +129,7 @@ static void conv_bf16_tile(const bf16 *in, ptrdiff_t in_row, int Cin, const bf16
                     acc[p][c] = bf16_dot_step(acc[p][c], wr + 2 * c, it + (ptrdiff_t)p * Cin + 2 * j);
         }
     }
-    for (int p = 0; p < npix; p++)
-        for (int c = 0; c < CONV_CB; c++) out[p * ldo + c] = acc[p][c];
-    if (!sums) return;
-    for (int c = 0; c < CONV_CB; c++) {
-        float s1 = 0.0f, s2 = 0.0f;
-        for (int p = 0; p < npix; p++) {
-            float d = acc[p][c] - shift[c];
-            s1 += d;
-            s2 += d * d;
-        }
-        sums[c] = s1;
-        sums[CONV_CB + c] = s2;
-    }
+    conv_tile_finish(npix, acc, out, ldo, shift, sums);
 }
 
 static void wgrad_bf16_tile(const bf16 *in, ptrdiff_t in_img, ptrdiff_t in_row,
